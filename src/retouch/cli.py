@@ -1,0 +1,284 @@
+"""The `retouch` command line: edit, batch, explain, engines, serve, keys.
+
+Errors are one `error: ...` line on stderr with a non-zero exit, never a traceback,
+and no output file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from . import __version__
+from .errors import RetouchError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+EDIT_EXAMPLES = """examples:
+  retouch edit photo.jpg -p "brighten by 20% and add a subtle vignette" -o out.jpg
+  retouch edit product.png -p "put the product on a pure white background" -o white.png
+  retouch edit product.png -p "cut out the product" -o cutout.webp --background transparent
+  retouch edit scene.png --mask mask.png -p "remove this" -o clean.png
+  retouch edit photo.jpg grade.jpg -p "match the colours of the second image" -o matched.png
+  retouch edit photo.jpg -p "increase the saturation slightly" --size 3:2 -o wide.png
+"""
+
+BATCH_EXAMPLES = """examples:
+  retouch batch shots/*.jpg -p "make them black and white" --out-dir bw/
+  retouch batch *.png -p "pure white background, crop to a square" --out-dir shop/ -j 2 --output-format webp
+"""
+
+
+class CliError(Exception):
+    """A usage problem found by argparse: reported as one `error:` line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting, so errors stay one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by edit and batch."""
+    p.add_argument("--mask", metavar="PATH", help="PNG mask: alpha 0 (or white without alpha) marks the area to edit")
+    p.add_argument("--size", default="auto", help="auto | WxH | 1:1 | 2:3 | 3:2 (default: auto = keep the input's)")
+    p.add_argument("--quality", default="auto", choices=["low", "medium", "high", "auto"],
+                   help="speed/fidelity trade-off (default: auto = medium)")
+    p.add_argument("--output-format", choices=["png", "jpeg", "webp"],
+                   help="default: from the output file's extension, else png")
+    p.add_argument("--output-compression", type=int, metavar="0-100", help="compression for jpeg/webp (0 = best)")
+    p.add_argument("--background", default="auto", choices=["auto", "transparent", "opaque"],
+                   help="transparent cuts the subject out (png/webp)")
+    p.add_argument("--engine", default="builtin", help="engine name (default: builtin); see 'retouch engines'")
+    p.add_argument("--model", help="model for engines that have several")
+
+
+def build_parser() -> Parser:
+    """The argument parser with every subcommand."""
+    parser = Parser(prog="retouch", description="Natural-language image editing: exact, fast, offline.")
+    parser.add_argument("--version", action="version", version=f"retouch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser("edit", help="edit an image as the prompt says", epilog=EDIT_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references")
+    p.add_argument("-p", "--prompt", required=True, help="the instruction, in plain words")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="where to write the result")
+    p.add_argument("-n", type=int, default=1, help="number of outputs (out.png, out-2.png, ...)")
+    add_output_options(p)
+    p.add_argument("--show-plan", action="store_true", help="print the plan that ran")
+
+    p = sub.add_parser("batch", help="edit every input independently with the same prompt",
+                       epilog=BATCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-p", "--prompt", required=True)
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="writes DIR/<input stem>.<ext>")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="images edited in parallel (default 1)")
+    add_output_options(p)
+
+    p = sub.add_parser("explain", help="show the plan for a prompt without running it")
+    p.add_argument("-p", "--prompt", required=True)
+    p.add_argument("--images", type=int, default=1, help="how many images the edit would get")
+    p.add_argument("--mask", action="store_true", help="plan as if a mask were given")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--amounts", action="store_true", help="also print the table of amount words")
+
+    sub.add_parser("engines", help="list the engines and whether each is ready")
+
+    try:
+        from .service.cli import add_keys_parser, add_serve_parser
+    except ImportError:          # the server extra is not installed
+        p = sub.add_parser("serve", help="run the HTTP API and web UI (needs: pip install 'retouch[server]')")
+        p.set_defaults(missing_extra="server")
+    else:
+        add_serve_parser(sub)
+        add_keys_parser(sub)
+    return parser
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """`retouch edit`."""
+    from .editing import edit
+
+    check_common(args)
+    if args.n < 1 or args.n > 10:
+        raise CliError("-n must be between 1 and 10")
+    out = Path(args.output)
+    if out.is_dir():
+        raise CliError(f"output path {out} is a directory; give a file name like {out / 'result.png'}")
+    if not out.parent.exists():
+        raise CliError(f"output folder {out.parent} does not exist")
+    result = edit(
+        args.inputs, args.prompt, output=out, mask=args.mask, size=args.size, quality=args.quality,
+        output_format=args.output_format, output_compression=args.output_compression,
+        background=args.background, n=args.n, engine=args.engine, model=args.model,
+    )
+    if args.show_plan:
+        print(result.plan.describe())
+    return 0
+
+
+def check_common(args: argparse.Namespace) -> None:
+    """Cheap checks before any image is read."""
+    if not args.prompt.strip():
+        raise CliError("the prompt is empty: say what to change, e.g. -p \"brighten by 20%\"")
+    if args.output_compression is not None and not 0 <= args.output_compression <= 100:
+        raise CliError("--output-compression must be between 0 and 100")
+    for path in args.inputs + ([args.mask] if args.mask else []):
+        if not Path(path).is_file():
+            what = "mask" if path == args.mask else "input image"
+            raise CliError(f"{what} not found: {path}")
+
+
+def batch_output_paths(inputs: Sequence[str], out_dir: Path, ext: str) -> list[Path]:
+    """DIR/<stem>.<ext> per input; repeated stems get -2, -3 so nothing is overwritten."""
+    seen: dict[str, int] = {}
+    paths = []
+    for inp in inputs:
+        stem = Path(inp).stem
+        seen[stem] = seen.get(stem, 0) + 1
+        name = stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"
+        paths.append(out_dir / f"{name}.{ext}")
+    return paths
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """`retouch batch`: one output per input, in parallel with -j, a progress bar on a terminal."""
+    from .editing import edit, explain
+
+    check_common(args)
+    if args.jobs < 1:
+        raise CliError("-j must be at least 1")
+    explain(args.prompt, n_images=1, has_mask=args.mask is not None, engine=args.engine)  # refuse before work
+    fmt = args.output_format or "png"
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = batch_output_paths(args.inputs, out_dir, "jpg" if fmt == "jpeg" else fmt)
+
+    def one(k: int) -> None:
+        edit(args.inputs[k], args.prompt, output=targets[k], mask=args.mask, size=args.size,
+             quality=args.quality, output_format=fmt, output_compression=args.output_compression,
+             background=args.background, engine=args.engine, model=args.model)
+
+    failures: list[str] = []
+    with progress_bar(len(args.inputs)) as advance, ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(one, k): k for k in range(len(args.inputs))}
+        for fut in as_completed(futures):
+            k = futures[fut]
+            try:
+                fut.result()
+            except RetouchError as e:
+                failures.append(f"{args.inputs[k]}: {e.message}")
+            advance()
+    for f in failures:
+        print(f"error: {f}", file=sys.stderr)
+    return EXIT_FAILED if failures else 0
+
+
+class progress_bar:  # noqa: N801 - used as a context manager like a function
+    """A rich progress bar on a terminal, silent otherwise; yields an `advance()` callable."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.progress = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.progress = Progress("[progress.description]{task.description}", BarColumn(),
+                                     MofNCompleteColumn(), TimeRemainingColumn(), transient=False)
+            self.progress.start()
+            self.task = self.progress.add_task("editing", total=self.total)
+            return lambda: self.progress.advance(self.task)
+        return lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """`retouch explain`: the plan and, on request, the amounts table."""
+    from .editing import explain
+
+    if not args.prompt.strip():
+        raise CliError("the prompt is empty: say what to change, e.g. -p \"brighten by 20%\"")
+    plan = explain(args.prompt, n_images=args.images, has_mask=args.mask)
+    if args.json:
+        print(plan.model_dump_json(indent=2))
+    else:
+        print(plan.describe())
+    if args.amounts:
+        from .planner import AMOUNTS_TABLE
+
+        print("\namount words:")
+        for words, meaning in AMOUNTS_TABLE:
+            print(f"  {words:<40} {meaning}")
+    return 0
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    """`retouch engines`: each engine, its capabilities and readiness."""
+    from .engines import available_engines, get_engine
+
+    for name in available_engines():
+        eng = get_engine(name)
+        ok, why = eng.ready()
+        caps = eng.capabilities
+        feats = [f for f, on in [("instruction", caps.instruction_edit), ("mask-inpaint", caps.mask_inpaint),
+                                 ("transparency", caps.transparency), ("streaming", caps.streaming),
+                                 ("generative", caps.generative)] if on]
+        print(f"{name:<10} {'ready' if ok else 'not ready':<10} {', '.join(feats)}  ({why})")
+    return 0
+
+
+COMMANDS = {"edit": cmd_edit, "batch": cmd_batch, "explain": cmd_explain, "engines": cmd_engines}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a subcommand; turn every user-facing failure into one `error:` line."""
+    os.environ.setdefault("GLOG_minloglevel", "2")          # keep mediapipe's C++ logging quiet
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        if getattr(args, "missing_extra", None):
+            raise CliError(f"'{args.command}' needs the server extra: pip install 'retouch[server]'")
+        handler = COMMANDS.get(args.command) or args.handler
+        return handler(args)
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except RetouchError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("error: out of memory: try a smaller image or a lower --quality", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as e:
+        print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:  # a bug: still one line, the traceback only on request
+        if os.environ.get("RETOUCH_DEBUG"):
+            raise
+        print(f"error: internal error ({type(e).__name__}: {e}); set RETOUCH_DEBUG=1 for a traceback",
+              file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

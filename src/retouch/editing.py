@@ -1,0 +1,130 @@
+"""The Python entry points: `retouch.edit(...)`, `retouch.explain(...)`, `retouch.batch(...)`."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import OptionError
+from .schema import EditPlan, EditRequest, EditResult
+
+ImageLike = str | os.PathLike | bytes | np.ndarray | Any  # Any: a PIL.Image.Image
+
+#: File extensions and the output format they imply.
+EXTENSION_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+
+
+def image_bytes(image: ImageLike) -> bytes:
+    """Encoded bytes for a path, bytes, a uint8 NumPy array (RGB/RGBA/gray) or a PIL image."""
+    from .imaging import read_input
+
+    if isinstance(image, bytes | bytearray | memoryview):
+        return bytes(image)
+    if isinstance(image, str | os.PathLike):
+        return read_input(image)
+    if isinstance(image, np.ndarray):
+        from .imaging import encode_image
+
+        arr = image if image.ndim == 3 else np.dstack([image] * 3)
+        if arr.dtype != np.uint8:
+            raise OptionError("NumPy images must be uint8 (HxW, HxWx3 or HxWx4)", param="image")
+        return encode_image(arr, "png", quality="low")
+    if hasattr(image, "save"):                    # a PIL image: stored losslessly
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=1)
+        return buf.getvalue()
+    raise OptionError(f"cannot use {type(image).__name__} as an image", param="image")
+
+
+def format_for_path(path: str | os.PathLike, output_format: str | None) -> str:
+    """The output format: given explicitly, else from the file extension, else png."""
+    ext = Path(path).suffix.lower()
+    implied = EXTENSION_FORMATS.get(ext)
+    if output_format is None:
+        if ext and implied is None:
+            raise OptionError(f"cannot tell the output format from '{ext}': use .png, .jpg or .webp, "
+                              "or give the output format", param="output_format")
+        return implied or "png"
+    if implied is not None and implied != output_format:
+        raise OptionError(f"output file extension '{ext}' does not match output format '{output_format}'",
+                          param="output_format")
+    return output_format
+
+
+def edit(
+    images: ImageLike | Sequence[ImageLike],
+    prompt: str,
+    *,
+    output: str | os.PathLike | None = None,
+    mask: ImageLike | None = None,
+    size: str = "auto",
+    quality: str = "auto",
+    output_format: str | None = None,
+    output_compression: int | None = None,
+    background: str = "auto",
+    n: int = 1,
+    engine: str = "builtin",
+    model: str | None = None,
+) -> EditResult:
+    """Edit the first image as the prompt says (further images are references); optionally save it.
+
+    >>> result = retouch.edit("photo.jpg", "brighten by 20% and add a vignette", output="out.png")
+    >>> print(result.plan.describe())
+    """
+    from pydantic import ValidationError
+
+    from .engines import get_engine
+
+    items = [images] if isinstance(images, str | os.PathLike | bytes | np.ndarray) or hasattr(images, "save") \
+        else list(images)
+    fmt = format_for_path(output, output_format) if output is not None else (output_format or "png")
+    try:
+        request = EditRequest(
+            images=[image_bytes(i) for i in items], prompt=prompt,
+            mask=image_bytes(mask) if mask is not None else None, size=size, quality=quality,
+            output_format=fmt, output_compression=output_compression, background=background, n=n,
+            engine=engine, model=model,
+        )
+    except ValidationError as e:
+        raise OptionError(validation_message(e)) from None
+    result = get_engine(engine).edit(request)
+    if output is not None:
+        for path, data in zip(output_paths(output, n), result.images, strict=True):
+            write_atomic(path, data)
+    return result
+
+
+def explain(prompt: str, *, n_images: int = 1, has_mask: bool = False, engine: str = "builtin") -> EditPlan:
+    """The plan the engine would run for `prompt`, without running it."""
+    from .engines import get_engine
+
+    return get_engine(engine).plan(prompt, n_images=n_images, has_mask=has_mask)
+
+
+def output_paths(output: str | os.PathLike, n: int) -> list[Path]:
+    """`out.png` for one output; `out.png, out-2.png, ...` for several."""
+    p = Path(output)
+    return [p] + [p.with_name(f"{p.stem}-{k}{p.suffix}") for k in range(2, n + 1)]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written output."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def validation_message(e: Any) -> str:
+    """One line from a pydantic ValidationError: the field and what is wrong."""
+    err = e.errors()[0]
+    field = ".".join(str(p) for p in err.get("loc", ())) or "request"
+    return f"invalid {field}: {err.get('msg', 'invalid value')}"
