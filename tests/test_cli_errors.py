@@ -160,7 +160,7 @@ def test_unknown_output_extension(photo_path, tmp_path, capsys):
 
 
 def test_unknown_engine(photo_path, out, capsys):
-    rc, err = run(["edit", str(photo_path), "-p", "brighten", "-o", str(out), "--engine", "dall-e-9"], capsys)
+    rc, err = run(["edit", str(photo_path), "-p", "brighten", "-o", str(out), "--engine", "no-such-engine"], capsys)
     assert_refused(rc, err, out, "engine")
 
 

@@ -47,16 +47,38 @@ class Parser(argparse.ArgumentParser):
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
     """Options shared by edit and batch."""
-    p.add_argument("--mask", metavar="PATH", help="PNG mask: alpha 0 (or white without alpha) marks the area to edit")
-    p.add_argument("--size", default="auto", help="auto | WxH | 1:1 | 2:3 | 3:2 (default: auto = keep the input's)")
-    p.add_argument("--quality", default="auto", choices=["low", "medium", "high", "auto"],
-                   help="speed/fidelity trade-off (default: auto = medium)")
-    p.add_argument("--output-format", choices=["png", "jpeg", "webp"],
-                   help="default: from the output file's extension, else png")
-    p.add_argument("--output-compression", type=int, metavar="0-100", help="compression for jpeg/webp (0 = best)")
-    p.add_argument("--background", default="auto", choices=["auto", "transparent", "opaque"],
-                   help="transparent cuts the subject out (png/webp)")
-    p.add_argument("--engine", default="builtin", help="engine name (default: builtin); see 'retouch engines'")
+    p.add_argument(
+        "--mask", metavar="PATH", help="PNG mask: alpha 0 (or white without alpha) marks the area to edit"
+    )
+    p.add_argument(
+        "--size", default="auto", help="auto | WxH | 1:1 | 2:3 | 3:2 (default: auto = keep the input's)"
+    )
+    p.add_argument(
+        "--quality",
+        default="auto",
+        choices=["low", "medium", "high", "auto"],
+        help="speed/fidelity trade-off (default: auto = medium)",
+    )
+    p.add_argument(
+        "--output-format",
+        choices=["png", "jpeg", "webp"],
+        help="default: from the output file's extension, else png",
+    )
+    p.add_argument(
+        "--output-compression",
+        type=int,
+        metavar="0-100",
+        help="jpeg/webp quality, OpenAI-style: 100 = best, lower = smaller",
+    )
+    p.add_argument(
+        "--background",
+        default="auto",
+        choices=["auto", "transparent", "opaque"],
+        help="transparent cuts the subject out (png/webp)",
+    )
+    p.add_argument(
+        "--engine", default="builtin", help="engine name (default: builtin); see 'retouch engines'"
+    )
     p.add_argument("--model", help="model for engines that have several")
 
 
@@ -66,17 +88,27 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"retouch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    p = sub.add_parser("edit", help="edit an image as the prompt says", epilog=EDIT_EXAMPLES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references")
+    p = sub.add_parser(
+        "edit",
+        help="edit an image as the prompt says",
+        epilog=EDIT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references"
+    )
     p.add_argument("-p", "--prompt", required=True, help="the instruction, in plain words")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="where to write the result")
     p.add_argument("-n", type=int, default=1, help="number of outputs (out.png, out-2.png, ...)")
     add_output_options(p)
     p.add_argument("--show-plan", action="store_true", help="print the plan that ran")
 
-    p = sub.add_parser("batch", help="edit every input independently with the same prompt",
-                       epilog=BATCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "batch",
+        help="edit every input independently with the same prompt",
+        epilog=BATCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-p", "--prompt", required=True)
     p.add_argument("--out-dir", required=True, metavar="DIR", help="writes DIR/<input stem>.<ext>")
@@ -94,7 +126,7 @@ def build_parser() -> Parser:
 
     try:
         from .service.cli import add_keys_parser, add_serve_parser
-    except ImportError:          # the server extra is not installed
+    except ImportError:  # the server extra is not installed
         p = sub.add_parser("serve", help="run the HTTP API and web UI (needs: pip install 'retouch[server]')")
         p.set_defaults(missing_extra="server")
     else:
@@ -116,9 +148,18 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise CliError(f"output folder {out.parent} does not exist")
     result = edit(
-        args.inputs, args.prompt, output=out, mask=args.mask, size=args.size, quality=args.quality,
-        output_format=args.output_format, output_compression=args.output_compression,
-        background=args.background, n=args.n, engine=args.engine, model=args.model,
+        args.inputs,
+        args.prompt,
+        output=out,
+        mask=args.mask,
+        size=args.size,
+        quality=args.quality,
+        output_format=args.output_format,
+        output_compression=args.output_compression,
+        background=args.background,
+        n=args.n,
+        engine=args.engine,
+        model=args.model,
     )
     if args.show_plan:
         print(result.plan.describe())
@@ -128,7 +169,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def check_common(args: argparse.Namespace) -> None:
     """Cheap checks before any image is read."""
     if not args.prompt.strip():
-        raise CliError("the prompt is empty: say what to change, e.g. -p \"brighten by 20%\"")
+        raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
     if args.output_compression is not None and not 0 <= args.output_compression <= 100:
         raise CliError("--output-compression must be between 0 and 100")
     for path in args.inputs + ([args.mask] if args.mask else []):
@@ -163,9 +204,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
     targets = batch_output_paths(args.inputs, out_dir, "jpg" if fmt == "jpeg" else fmt)
 
     def one(k: int) -> None:
-        edit(args.inputs[k], args.prompt, output=targets[k], mask=args.mask, size=args.size,
-             quality=args.quality, output_format=fmt, output_compression=args.output_compression,
-             background=args.background, engine=args.engine, model=args.model)
+        edit(
+            args.inputs[k],
+            args.prompt,
+            output=targets[k],
+            mask=args.mask,
+            size=args.size,
+            quality=args.quality,
+            output_format=fmt,
+            output_compression=args.output_compression,
+            background=args.background,
+            engine=args.engine,
+            model=args.model,
+        )
 
     failures: list[str] = []
     with progress_bar(len(args.inputs)) as advance, ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -182,7 +233,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failures else 0
 
 
-class progress_bar:  # noqa: N801 - used as a context manager like a function
+class progress_bar:  # lower-case: used like a function in a with statement
     """A rich progress bar on a terminal, silent otherwise; yields an `advance()` callable."""
 
     def __init__(self, total: int) -> None:
@@ -193,8 +244,13 @@ class progress_bar:  # noqa: N801 - used as a context manager like a function
         if sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-            self.progress = Progress("[progress.description]{task.description}", BarColumn(),
-                                     MofNCompleteColumn(), TimeRemainingColumn(), transient=False)
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=False,
+            )
             self.progress.start()
             self.task = self.progress.add_task("editing", total=self.total)
             return lambda: self.progress.advance(self.task)
@@ -210,7 +266,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .editing import explain
 
     if not args.prompt.strip():
-        raise CliError("the prompt is empty: say what to change, e.g. -p \"brighten by 20%\"")
+        raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
     plan = explain(args.prompt, n_images=args.images, has_mask=args.mask)
     if args.json:
         print(plan.model_dump_json(indent=2))
@@ -233,9 +289,17 @@ def cmd_engines(args: argparse.Namespace) -> int:
         eng = get_engine(name)
         ok, why = eng.ready()
         caps = eng.capabilities
-        feats = [f for f, on in [("instruction", caps.instruction_edit), ("mask-inpaint", caps.mask_inpaint),
-                                 ("transparency", caps.transparency), ("streaming", caps.streaming),
-                                 ("generative", caps.generative)] if on]
+        feats = [
+            f
+            for f, on in [
+                ("instruction", caps.instruction_edit),
+                ("mask-inpaint", caps.mask_inpaint),
+                ("transparency", caps.transparency),
+                ("streaming", caps.streaming),
+                ("generative", caps.generative),
+            ]
+            if on
+        ]
         print(f"{name:<10} {'ready' if ok else 'not ready':<10} {', '.join(feats)}  ({why})")
     return 0
 
@@ -245,7 +309,7 @@ COMMANDS = {"edit": cmd_edit, "batch": cmd_batch, "explain": cmd_explain, "engin
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a subcommand; turn every user-facing failure into one `error:` line."""
-    os.environ.setdefault("GLOG_minloglevel", "2")          # keep mediapipe's C++ logging quiet
+    os.environ.setdefault("GLOG_minloglevel", "2")  # keep mediapipe's C++ logging quiet
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         parser = build_parser()
@@ -275,8 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # a bug: still one line, the traceback only on request
         if os.environ.get("RETOUCH_DEBUG"):
             raise
-        print(f"error: internal error ({type(e).__name__}: {e}); set RETOUCH_DEBUG=1 for a traceback",
-              file=sys.stderr)
+        print(
+            f"error: internal error ({type(e).__name__}: {e}); set RETOUCH_DEBUG=1 for a traceback",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
 
 

@@ -34,7 +34,7 @@ def image_bytes(image: ImageLike) -> bytes:
         if arr.dtype != np.uint8:
             raise OptionError("NumPy images must be uint8 (HxW, HxWx3 or HxWx4)", param="image")
         return encode_image(arr, "png", quality="low")
-    if hasattr(image, "save"):                    # a PIL image: stored losslessly
+    if hasattr(image, "save"):  # a PIL image: stored losslessly
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
         return buf.getvalue()
@@ -47,12 +47,17 @@ def format_for_path(path: str | os.PathLike, output_format: str | None) -> str:
     implied = EXTENSION_FORMATS.get(ext)
     if output_format is None:
         if ext and implied is None:
-            raise OptionError(f"cannot tell the output format from '{ext}': use .png, .jpg or .webp, "
-                              "or give the output format", param="output_format")
+            raise OptionError(
+                f"cannot tell the output format from '{ext}': use .png, .jpg or .webp, "
+                "or give the output format",
+                param="output_format",
+            )
         return implied or "png"
     if implied is not None and implied != output_format:
-        raise OptionError(f"output file extension '{ext}' does not match output format '{output_format}'",
-                          param="output_format")
+        raise OptionError(
+            f"output file extension '{ext}' does not match output format '{output_format}'",
+            param="output_format",
+        )
     return output_format
 
 
@@ -80,15 +85,25 @@ def edit(
 
     from .engines import get_engine
 
-    items = [images] if isinstance(images, str | os.PathLike | bytes | np.ndarray) or hasattr(images, "save") \
+    items = (
+        [images]
+        if isinstance(images, str | os.PathLike | bytes | np.ndarray) or hasattr(images, "save")
         else list(images)
+    )
     fmt = format_for_path(output, output_format) if output is not None else (output_format or "png")
     try:
         request = EditRequest(
-            images=[image_bytes(i) for i in items], prompt=prompt,
-            mask=image_bytes(mask) if mask is not None else None, size=size, quality=quality,
-            output_format=fmt, output_compression=output_compression, background=background, n=n,
-            engine=engine, model=model,
+            images=[image_bytes(i) for i in items],
+            prompt=prompt,
+            mask=image_bytes(mask) if mask is not None else None,
+            size=size,
+            quality=quality,
+            output_format=fmt,
+            output_compression=output_compression,
+            background=background,
+            n=n,
+            engine=engine,
+            model=model,
         )
     except ValidationError as e:
         raise OptionError(validation_message(e)) from None

@@ -58,7 +58,9 @@ class EditRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    images: list[bytes] = Field(min_length=1, max_length=16, description="First is edited, rest are references")
+    images: list[bytes] = Field(
+        min_length=1, max_length=16, description="First is edited, rest are references"
+    )
     prompt: str
     mask: bytes | None = None
     size: str = "auto"

@@ -1,35 +1,111 @@
-"""Engines behind one interface; `get_engine(name)` picks one ("builtin" is the default)."""
+"""Engines behind one interface; `get_engine(name)` picks one ("builtin" is the default).
+
+The registry (see `registry.py`) maps engine names, aliases and model names to engines:
+`builtin` (exact, offline), `openai` (GPT Image), `diffusers` (local open-weight models) and
+`auto` (routing: builtin-doable parts run there, the rest on a generative engine).
+"""
 
 from __future__ import annotations
 
-from ..errors import OptionError
-from .base import Capabilities, Engine, ProgressFn
+from typing import Any
 
-__all__ = ["Capabilities", "Engine", "ProgressFn", "available_engines", "get_engine"]
+from .base import (
+    Capabilities,
+    EditCancelled,
+    EditOptions,
+    Engine,
+    EngineUnavailable,
+    ProgressFn,
+    UpstreamError,
+)
+from .registry import (
+    EngineSpec,
+    available_engines,
+    configure_engine,
+    engine_settings,
+    get_engine,
+    register_engine,
+    reset_engines,
+    resolve,
+)
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "Capabilities",
+    "EditCancelled",
+    "EditOptions",
+    "Engine",
+    "EngineSpec",
+    "EngineUnavailable",
+    "ProgressFn",
+    "UpstreamError",
+    "available_engines",
+    "configure_engine",
+    "engine_settings",
+    "get_engine",
+    "register_engine",
+    "reset_engines",
+    "resolve",
+]
 
 #: Accepted names for the builtin engine (the API's `model` field uses the long ones).
-BUILTIN_NAMES = ("builtin", "retouch-builtin", "retouch", "auto")
-
-_instances: dict[str, Engine] = {}
-
-
-def available_engines() -> list[str]:
-    """Engine names that can be asked for."""
-    return ["builtin"]
+#: ("auto" now means routing, which runs on the builtin engine alone when it can.)
+BUILTIN_NAMES = ("builtin", "retouch-builtin", "retouch")
 
 
-def get_engine(name: str | None = None) -> Engine:
-    """The engine called `name` (default builtin); OptionError for unknown names."""
-    key = (name or "builtin").strip().lower()
-    if key in BUILTIN_NAMES:
-        key = "builtin"
-    if key not in _instances:
-        if key == "builtin":
-            from .builtin import BuiltinEngine
+def _builtin(model: str | None = None, **_: Any) -> Engine:
+    from .builtin import BuiltinEngine
 
-            _instances[key] = BuiltinEngine()
-        else:
-            raise OptionError(
-                f"unknown engine {name!r}; available: {', '.join(available_engines())}", param="model"
-            )
-    return _instances[key]
+    return BuiltinEngine()
+
+
+def _openai(model: str | None = None, **settings: Any) -> Engine:
+    from .openai_engine import OpenAIEngine
+
+    return OpenAIEngine(model=model, **settings)
+
+
+def _diffusers(model: str | None = None, **settings: Any) -> Engine:
+    from .diffusers_engine import DiffusersEngine
+
+    return DiffusersEngine(model=model, **settings)
+
+
+def _auto(model: str | None = None, **settings: Any) -> Engine:
+    from .routing import RoutingEngine
+
+    return RoutingEngine(**settings)
+
+
+def _claims_openai(name: str) -> bool:
+    from .openai_engine import is_openai_model
+
+    return is_openai_model(name)
+
+
+def _claims_diffusers(name: str) -> bool:
+    from .diffusion import is_diffusers_model
+
+    return is_diffusers_model(name)
+
+
+register_engine(EngineSpec("builtin", _builtin, "exact edits on the CPU, offline", aliases=BUILTIN_NAMES[1:]))
+register_engine(
+    EngineSpec("openai", _openai, "GPT Image models through the OpenAI API", claims_model=_claims_openai)
+)
+register_engine(
+    EngineSpec(
+        "diffusers",
+        _diffusers,
+        "open-weight models on a local GPU (or slowly on the CPU)",
+        claims_model=_claims_diffusers,
+    )
+)
+register_engine(
+    EngineSpec(
+        "auto",
+        _auto,
+        "routing: builtin where exact, a generative engine for the rest",
+        aliases=("route", "routing"),
+    )
+)

@@ -16,8 +16,8 @@ class Frame:
     """Where an array (possibly a horizontal strip) sits in the full image."""
 
     y0: int
-    height: int      # full image height
-    width: int       # full image width
+    height: int  # full image height
+    width: int  # full image width
 
 
 @dataclass
@@ -25,12 +25,14 @@ class OpContext:
     """What an op may need besides the pixels. Plain data; ops stay pure functions."""
 
     frame: Frame
-    refs: list[np.ndarray] = field(default_factory=list)  # all inputs, float32 HxWx3|4 in [0,1]; refs[0] is the original
-    quality: str = "medium"                                # low | medium | high
-    mask: np.ndarray | None = None                         # float32 HxW, 1 = edit (full image), or None
+    refs: list[np.ndarray] = field(
+        default_factory=list
+    )  # all inputs, float32 HxWx3|4 in [0,1]; refs[0] is the original
+    quality: str = "medium"  # low | medium | high
+    mask: np.ndarray | None = None  # float32 HxW, 1 = edit (full image), or None
 
 
-OpFn = Callable[..., np.ndarray]           # fn(img, ctx, **params) -> img (float32 HxWx3|4 in [0,1])
+OpFn = Callable[..., np.ndarray]  # fn(img, ctx, **params) -> img (float32 HxWx3|4 in [0,1])
 PrepareFn = Callable[..., dict[str, Any]]  # prepare(img, ctx, **params) -> params (resolve global statistics)
 
 

@@ -1,0 +1,1 @@
+"""HTTP surface of `retouch serve`: an OpenAI-compatible images API, jobs, files, keys, usage."""

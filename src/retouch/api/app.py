@@ -1,0 +1,65 @@
+"""The FastAPI application: `create_app(settings)` builds services and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from .. import __version__
+from ..service.container import Services, build_services
+from ..service.settings import ServiceSettings, load_settings
+from . import errors
+from .middleware import RequestContext
+from .routes import admin, billing, files, images, jobs, system
+
+log = logging.getLogger("retouch.api")
+
+DESCRIPTION = """Self-hosted natural-language image editing.
+
+`POST /v1/images/edits` is OpenAI-compatible: point the official SDKs at this server
+(`OpenAI(base_url="http://HOST:PORT/v1", api_key="rt_live_...")`). Async jobs with
+webhooks, files, pricing, usage and statements are retouch extensions. Errors always
+have OpenAI's shape `{"error": {"message", "type", "param", "code"}}`.
+"""
+
+
+def create_app(
+    settings: ServiceSettings | None = None, *, services: Services | None = None, banner: bool = False
+) -> FastAPI:
+    settings = settings or (services.settings if services else load_settings())
+    svc = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(svc.start)
+        svc.inline_slots = anyio.CapacityLimiter(settings.workers)
+        if banner:
+            from ..service.bootstrap import startup_banner
+
+            print(await anyio.to_thread.run_sync(startup_banner, svc), flush=True)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(svc.stop)
+
+    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = svc
+    errors.install(app)
+    for r in (images.router, jobs.router, files.router, billing.router, admin.router, system.router):
+        app.include_router(r)
+    app.add_middleware(RequestContext, metrics=svc.metrics, access_log=settings.access_log)
+    mount_web_ui(app)
+    return app
+
+
+def mount_web_ui(app: FastAPI) -> None:
+    """Serve the web UI (retouch.web, issue 4) at / when it is installed."""
+    try:
+        from ..web import mount  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    mount(app)

@@ -1,0 +1,73 @@
+"""Every error leaves the server in OpenAI's shape: {"error": {message, type, param, code}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import RetouchError
+from ..service.edits import error_body, error_headers, error_status
+
+log = logging.getLogger("retouch.api")
+
+
+def error_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def response_for(e: Exception) -> JSONResponse:
+    return error_response(error_status(e), error_body(e), error_headers(e) or None)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RetouchError)
+    async def _retouch(request: Request, e: RetouchError) -> JSONResponse:
+        return response_for(e)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, e: RequestValidationError) -> JSONResponse:
+        err = e.errors()[0] if e.errors() else {}
+        loc = [
+            str(x)
+            for x in err.get("loc", ())
+            if x not in ("body", "query", "path", "header") and not isinstance(x, int)
+        ]
+        param = loc[0] if loc else None
+        if err.get("type") == "json_invalid":
+            msg, code, param = "We could not parse the JSON body of your request.", "invalid_json", None
+        elif err.get("type") == "missing":
+            msg, code = f"Missing required parameter: '{'.'.join(loc)}'.", "missing_required_parameter"
+        else:
+            msg, code = (
+                f"Invalid value for '{'.'.join(loc) or 'body'}': {err.get('msg', 'invalid')}.",
+                "invalid_value",
+            )
+        return error_response(
+            400, {"message": msg, "type": "invalid_request_error", "param": param, "code": code}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, e: StarletteHTTPException) -> JSONResponse:
+        if e.status_code == 404:
+            msg = f"Invalid URL ({request.method} {request.url.path})."
+            code = "unknown_url"
+        elif e.status_code == 405:
+            msg, code = f"Method {request.method} is not allowed on {request.url.path}.", "method_not_allowed"
+        else:
+            msg, code = str(e.detail), None
+        t = "invalid_request_error" if e.status_code < 500 else "server_error"
+        return error_response(
+            e.status_code,
+            {"message": msg, "type": t, "param": None, "code": code},
+            dict(e.headers) if e.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, e: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return response_for(e)

@@ -1,0 +1,77 @@
+"""Health, readiness, metrics, the login link, and the landing page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from ...service.errors import ApiError
+from ..deps import SESSION_COOKIE, Svc
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(svc: Svc) -> Response:
+    """Ready to serve: database reachable, workers alive, default engine ready."""
+    from ...service.routing import resolve_model
+
+    checks: dict[str, str] = {}
+    checks["database"] = "ok" if svc.db.ping() else "unreachable"
+    alive = sum(t.is_alive() for t in svc.workers._threads)
+    checks["workers"] = "ok" if alive == len(svc.workers._threads) and alive else f"{alive} alive"
+    try:
+        ok, why = resolve_model(None)[0].ready()
+        checks["engine"] = "ok" if ok else why
+    except Exception as e:  # readiness reports, it does not crash
+        checks["engine"] = f"error: {type(e).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(svc: Svc) -> Response:
+    return Response(svc.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/login", include_in_schema=False)
+def login(token: Annotated[str, Query(max_length=200)], svc: Svc) -> Response:
+    """Exchange a one-time login token (printed by `retouch serve`) for a session cookie."""
+    key_id = svc.keys.redeem_login_token(token)
+    if key_id is None:
+        raise ApiError(
+            401,
+            "This login link is invalid, expired or already used; restart `retouch serve` "
+            "for a new one, or use an API key.",
+            code="invalid_login_token",
+        )
+    resp = RedirectResponse("/", status_code=303)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        svc.keys.session_cookie(key_id),
+        httponly=True,
+        samesite="strict",
+        max_age=30 * 24 * 3600,
+        secure=svc.settings.base_url.startswith("https"),
+    )
+    return resp
+
+
+@router.get("/", include_in_schema=False)
+def landing() -> HTMLResponse:
+    # Replaced by the web UI when it is mounted (see create_app).
+    return HTMLResponse(
+        "<!doctype html><title>retouch</title><h1>retouch</h1>"
+        "<p>The API is running. See <a href='/docs'>/docs</a>.</p>"
+    )

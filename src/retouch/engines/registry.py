@@ -1,0 +1,120 @@
+"""The engine registry: engine names, aliases and model names → engine instances.
+
+Names the API's `model` field and the CLI's `--engine/--model` accept:
+
+- an engine name or alias: `builtin` (`retouch-builtin`, `retouch`), `openai`, `diffusers`, `auto`;
+- a model an engine claims: `gpt-image-2`, `gpt-image-1.5`, ... (openai); `qwen-image-edit`,
+  `flux-kontext`, `instruct-pix2pix`, a Hugging Face repo id `owner/name` ... (diffusers);
+- `engine:model`, explicit: `openai:gpt-image-1-mini`, `diffusers:/models/flux-kontext`.
+
+Registering an engine imports nothing heavy: factories import their SDKs when called,
+and engines import torch or openai only when they run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import OptionError
+from .base import Engine
+
+#: factory(model, **settings) -> Engine; `model` is None for the engine's default model.
+EngineFactory = Callable[..., Engine]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to build an engine, and which names lead to it."""
+
+    name: str
+    factory: EngineFactory
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    claims_model: Callable[[str], bool] | None = None  # does this engine serve a model of this name?
+
+
+_specs: dict[str, EngineSpec] = {}
+_settings: dict[str, dict[str, Any]] = {}
+_instances: dict[tuple[str, str | None], Engine] = {}
+_lock = threading.RLock()
+
+
+def register_engine(spec: EngineSpec) -> None:
+    """Add (or replace) an engine; its cached instances are dropped."""
+    with _lock:
+        _specs[spec.name] = spec
+        _drop(spec.name)
+
+
+def available_engines() -> list[str]:
+    """Engine names, in registration order (builtin first); each may or may not be ready."""
+    return list(_specs)
+
+
+def engine_spec(name: str) -> EngineSpec:
+    return _specs[resolve(name)[0]]
+
+
+def resolve(name: str | None) -> tuple[str, str | None]:
+    """(engine name, model or None) for a name the API or CLI was given; OptionError if unknown."""
+    raw = (name or "builtin").strip()
+    low = raw.lower()
+    engine, sep, model = raw.partition(":")
+    if sep and engine.lower() in _specs:
+        return engine.lower(), model.strip() or None
+    for spec in _specs.values():
+        if low == spec.name or low in spec.aliases:
+            return spec.name, None
+    for spec in _specs.values():
+        if spec.claims_model is not None and spec.claims_model(raw):
+            return spec.name, raw
+    raise OptionError(
+        f"unknown engine or model {raw!r}; engines: {', '.join(available_engines())} (see `retouch engines`)",
+        param="model",
+    )
+
+
+def get_engine(name: str | None = None) -> Engine:
+    """The engine for `name` (default builtin), built once per (engine, model) and cached."""
+    engine, model = resolve(name)
+    with _lock:
+        key = (engine, model)
+        if key not in _instances:
+            spec = _specs[engine]
+            _instances[key] = spec.factory(model, **_settings.get(engine, {}))
+        return _instances[key]
+
+
+def configure_engine(name: str, **settings: Any) -> None:
+    """Settings for an engine's future instances (e.g. `openai`: api_key, base_url, timeout_s).
+
+    The service calls this at start-up from its own settings; None values are left out
+    so that the engine's environment defaults apply.
+    """
+    engine = resolve(name)[0]
+    with _lock:
+        _settings[engine] = {
+            **_settings.get(engine, {}),
+            **{k: v for k, v in settings.items() if v is not None},
+        }
+        _drop(engine)
+
+
+def engine_settings(name: str) -> dict[str, Any]:
+    """The settings configured for an engine (empty: environment defaults)."""
+    return dict(_settings.get(resolve(name)[0], {}))
+
+
+def reset_engines() -> None:
+    """Forget settings and instances (tests; a configuration reload)."""
+    with _lock:
+        _settings.clear()
+        _instances.clear()
+
+
+def _drop(engine: str) -> None:
+    for key in [k for k in _instances if k[0] == engine]:
+        del _instances[key]

@@ -1,0 +1,304 @@
+"""How words and numbers become amounts: per-op defaults, intensity words, and catalog ranges.
+
+The rule, documented for users (`retouch explain`, docs):
+
+* No amount given → the op's moderate default (DEFAULT_AMOUNTS), with the sign of the request.
+* An intensity word scales that default (LEVELS): "slightly" ×0.5, "a lot" ×1.7, ...
+* A percentage is taken literally as the op's fraction: "brighten by 25%" → brightness +0.25,
+  "20% darker" → -0.20, "reduce saturation by 30%" → -0.30. "to 80%" means a target: -0.20.
+* Fractions and multiples: "by half" → 0.5, "by a fifth" → 0.2, "double"/"twice as" → +1.0,
+  "half as" / "halve" → -0.5.
+* Results are clamped to the catalog's range for the op.
+"""
+
+from __future__ import annotations
+
+#: Moderate amount per op when the instruction gives none (catalog units).
+DEFAULT_AMOUNTS: dict[str, float] = {
+    "brightness": 0.15,
+    "exposure": 0.5,  # stops
+    "contrast": 0.2,
+    "gamma": 0.25,  # deviation from 1: brighten midtones → gamma 1.25, darken → 0.8
+    "highlights": 0.3,
+    "shadows": 0.3,
+    "saturation": 0.25,
+    "vibrance": 0.3,
+    "hue_shift": 30.0,  # degrees
+    "temperature": 0.25,
+    "tint": 0.2,
+    "grayscale": 1.0,
+    "sepia": 1.0,
+    "colorize": 0.6,
+    "look": 1.0,
+    "match_color": 1.0,
+    "sharpen": 0.6,
+    "blur": 1.0,
+    "denoise": 1.0,
+    "vignette": 0.35,
+    "grain": 0.3,
+    "pixelate": 0.5,
+    "background_blur": 1.0,
+    "relight": 0.35,
+    "auto_levels": 0.5,  # percent clipped at each end
+    "border": 0.02,  # fraction of the shorter side
+}
+
+#: Intensity words → multiplier of the default. Multi-word entries are matched as phrases.
+LEVELS: dict[str, float] = {}
+_LEVEL_GROUPS: list[tuple[float, str, tuple[str, ...]]] = [
+    (
+        0.25,
+        "tiny",
+        (
+            "a tiny bit",
+            "a tiny amount",
+            "very slightly",
+            "barely",
+            "a hint",
+            "a hint of",
+            "a smidge",
+            "a tad",
+            "ever so slightly",
+            "very subtle",
+            "very subtly",
+            "very gentle",
+            "very light",
+            "very lightly",
+            "very mild",
+            "very soft",
+            "tiny",
+            "minimal",
+            "faint",
+            "a wee bit",
+        ),
+    ),
+    (
+        0.5,
+        "slight",
+        (
+            "slightly",
+            "slight",
+            "a little",
+            "a little bit",
+            "a bit",
+            "a touch",
+            "a touch of",
+            "subtle",
+            "subtly",
+            "gentle",
+            "gently",
+            "mild",
+            "mildly",
+            "soft",
+            "softly",
+            "light",
+            "lightly",
+            "somewhat",
+            "just a bit",
+            "small",
+            "a small amount",
+            "delicate",
+            "minor",
+            "marginally",
+            "a few",
+        ),
+    ),
+    (
+        1.0,
+        "moderate",
+        (
+            "moderately",
+            "moderate",
+            "some",
+            "medium",
+            "noticeably",
+            "noticeable",
+            "normal",
+            "a fair bit",
+            "reasonably",
+            "fairly",
+            "quite",
+            "pretty",
+        ),
+    ),
+    (
+        1.7,
+        "strong",
+        (
+            "a lot",
+            "lots",
+            "much",
+            "strongly",
+            "strong",
+            "significantly",
+            "significant",
+            "dramatically",
+            "dramatic",
+            "very",
+            "heavily",
+            "heavy",
+            "intense",
+            "intensely",
+            "really",
+            "considerably",
+            "way",
+            "way more",
+            "a lot more",
+            "much more",
+            "far more",
+            "hard",
+            "bold",
+            "big",
+            "large",
+            "deep",
+            "high",
+            "substantially",
+            "greatly",
+            "seriously",
+            "loads",
+            "tons",
+            "bunch",
+        ),
+    ),
+    (
+        2.5,
+        "extreme",
+        (
+            "extremely",
+            "extreme",
+            "massively",
+            "hugely",
+            "huge",
+            "very strong",
+            "very strongly",
+            "super",
+            "maximum",
+            "max",
+            "as much as possible",
+            "insanely",
+            "crazy",
+            "drastically",
+            "very heavy",
+            "very heavily",
+            "very much",
+            "very dramatic",
+            "enormously",
+            "totally",
+        ),
+    ),
+]
+for _mult, _name, _words in _LEVEL_GROUPS:
+    for _w in _words:
+        LEVELS[_w] = _mult
+
+#: (words, meaning) rows for docs and `retouch explain`.
+AMOUNTS_TABLE: list[tuple[str, str]] = [
+    (
+        "(no amount)",
+        "the op's moderate default: "
+        + ", ".join(
+            f"{op} {v:g}"
+            for op, v in DEFAULT_AMOUNTS.items()
+            if op
+            in (
+                "brightness",
+                "contrast",
+                "saturation",
+                "vibrance",
+                "temperature",
+                "vignette",
+                "sharpen",
+                "blur",
+                "grain",
+                "exposure",
+                "hue_shift",
+            )
+        ),
+    ),
+    *[
+        (", ".join(f'"{w}"' for w in words[:8]), f"×{mult:g} of the default ({name})")
+        for mult, name, words in _LEVEL_GROUPS
+    ],
+    (
+        '"by 20%", "20 percent", "+20%", "20 %"',
+        "literal: amount 0.20 (sign from the wording: 20% darker → -0.20)",
+    ),
+    ('"to 80%"', "a target: amount -0.20 (80% of the original)"),
+    ('"0.2" (a bare fraction)', "literal amount 0.2"),
+    ('"by half", "by a third", "by a quarter", "by a fifth"', "0.5, 0.33, 0.25, 0.2"),
+    (
+        '"double", "twice as", "triple"',
+        "brightness/contrast/saturation/vibrance +1.0, +1.0, +2.0; others ×2, ×3 the default",
+    ),
+    ('"half as", "halve"', "-0.5 (brightness/contrast/saturation/vibrance)"),
+    ('"+1 stop", "1 EV", "half a stop"', "exposure stops 1, 1, 0.5"),
+    ('"30 degrees", "30°"', "hue shift or rotation in degrees"),
+    ('"too dark", "it is too X"', "the opposite of X at the default amount"),
+]
+
+#: Catalog ranges (min, max) for the main amount parameter, used to clamp.
+RANGES: dict[str, tuple[float, float]] = {
+    "brightness": (-1.0, 3.0),
+    "exposure": (-5.0, 5.0),
+    "contrast": (-1.0, 3.0),
+    "gamma": (0.1, 10.0),
+    "highlights": (-1.0, 1.0),
+    "shadows": (-1.0, 1.0),
+    "saturation": (-1.0, 3.0),
+    "vibrance": (-1.0, 2.0),
+    "hue_shift": (-180.0, 180.0),
+    "temperature": (-1.0, 1.0),
+    "tint": (-1.0, 1.0),
+    "grayscale": (0.0, 1.0),
+    "sepia": (0.0, 1.0),
+    "colorize": (0.0, 1.0),
+    "look": (0.0, 1.0),
+    "match_color": (0.0, 1.0),
+    "sharpen": (0.0, 3.0),
+    "blur": (0.0, 3.0),
+    "denoise": (0.0, 2.0),
+    "vignette": (-1.0, 1.0),
+    "grain": (0.0, 1.0),
+    "pixelate": (0.0, 1.0),
+    "background_blur": (0.0, 3.0),
+    "relight": (0.0, 1.0),
+}
+#: Ops whose amount is a strength on a 0..N scale rather than a fraction of change: a bare
+#: number up to N is read as that strength ("blur 2"), larger as a percent.
+STRENGTH_OPS = frozenset({"sharpen", "blur", "denoise", "background_blur"})
+
+#: Word fractions and multiples.
+FRACTIONS: dict[str, float] = {
+    "half": 0.5,
+    "third": 1 / 3,
+    "quarter": 0.25,
+    "fourth": 0.25,
+    "fifth": 0.2,
+    "sixth": 1 / 6,
+    "tenth": 0.1,
+    "eighth": 0.125,
+}
+MULTIPLES: dict[str, float] = {
+    "double": 2.0,
+    "twice": 2.0,
+    "triple": 3.0,
+    "thrice": 3.0,
+    "quadruple": 4.0,
+    "halve": 0.5,
+}
+
+
+def default_amount(op: str) -> float:
+    """The moderate default amount of `op` (catalog units); 1.0 for ops without one."""
+    return DEFAULT_AMOUNTS.get(op, 1.0)
+
+
+def clamp(op: str, value: float) -> float:
+    """Clamp `value` into the catalog range of `op` (unchanged for ops without a range)."""
+    lo, hi = RANGES.get(op, (float("-inf"), float("inf")))
+    return max(lo, min(hi, value))
+
+
+def level_amount(op: str, sign: int, mult: float) -> float:
+    """Default amount of `op` scaled by an intensity multiplier, with a sign, clamped."""
+    return clamp(op, sign * default_amount(op) * mult)

@@ -1,0 +1,179 @@
+"""Where an edit applies (regions, positions, directions) and which input image a phrase refers to."""
+
+from __future__ import annotations
+
+from retouch.errors import UnsupportedInstruction
+
+from .clause import Clause
+
+#: Regions a regional step may name (mirrors retouch.ops.catalog.REGIONS).
+REGION_WORDS_DOC = {
+    "background": "the background, backdrop, bg, behind her",
+    "subject": "the subject, product, person, model, him, her, the foreground",
+    "face": "her face, his face, the face, faces, skin",
+    "sky": "the sky, the clouds",
+    "mask": "the masked/selected area, this area, here, the selection (needs --mask)",
+    "left/right/top/bottom": "the left side, the right half, the top, the bottom part",
+    "top-left/...": "the top right corner, upper left, lower right",
+    "center": "the centre, the middle",
+    "edges": "the edges, the corners, the periphery",
+}
+_CORNER_OF = {
+    ("top", "left"): "top-left",
+    ("top", "right"): "top-right",
+    ("bottom", "left"): "bottom-left",
+    ("bottom", "right"): "bottom-right",
+}
+
+
+def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list[str]:
+    """Regions the clause names for tone/colour/detail ops, in order, without duplicates."""
+    found: list[str] = []
+    for it in cl.items:
+        for s in it.senses:
+            if s.kind == "region":
+                found.append(str(s.value))
+            elif s.kind == "bg" and it.text not in ("setting",):
+                found.append("background")
+    found += _side_regions(cl, exclude_from)
+    if "face" in found and "subject" in found:
+        found = [r for r in found if r != "subject"]  # "the model's face": the face, not the whole model
+    if "mask" in found and not has_mask:
+        raise UnsupportedInstruction(
+            f'"{cl.text}" refers to a masked or selected area, but no mask was given: '
+            "pass a mask (--mask) whose transparent or white pixels mark the area",
+            fragment=cl.text,
+        )
+    out: list[str] = []
+    for r in found:
+        if r not in out:
+            out.append(r)
+    return out
+
+
+def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
+    """Side words read as regions: "the left side" → left, "top right corner" → top-right, "edges" → edges."""
+    out: list[str] = []
+    sides = cl.sides()
+    parts = cl.parts()
+    for i, side in sides:
+        if side == "front":
+            continue
+        prev = cl.prev_content(i)
+        if exclude_from and prev is not None and cl.items[prev].has("from"):
+            continue  # "from the left" is a direction (light), not a region
+        out.append(side)
+    # "the top and left" → keep; "top" + "left" adjacent is already one phrase
+    if not out:
+        for _i, part in parts:
+            if part in ("edge", "corner"):
+                out.append("edges")
+    elif any(p in ("corner",) for _, p in parts) and len(out) == 2 and tuple(out) in _CORNER_OF:
+        out = [_CORNER_OF[(out[0], out[1])]]
+    return out
+
+
+def position_in(cl: Clause) -> str | None:
+    """A placement for text or a logo: top, bottom-left, center, ... (None when not given)."""
+    sides = [s for _, s in cl.sides() if s != "front"]
+    if len(sides) > 1 and "center" in sides:
+        sides = [s for s in sides if s != "center"]  # "centred at the top": the top, centred across
+    if not sides:
+        return None
+    if len(sides) >= 2:
+        pair = (sides[0], sides[1]) if sides[0] in ("top", "bottom") else (sides[1], sides[0])
+        if pair in _CORNER_OF:
+            return _CORNER_OF[pair]
+    pos = sides[0]
+    if cl.has_word("corner", "corners") and pos in ("top", "bottom"):
+        return f"{pos}-right"
+    if cl.has_word("corner", "corners") and pos in ("left", "right"):
+        return f"bottom-{pos}"
+    return pos
+
+
+def light_direction(cl: Clause) -> str | None:
+    """Where light comes from: "from the left" → left, "from above" → top, "from the front" → front."""
+    for _i, side in cl.sides():
+        if side in ("left", "right", "top", "bottom", "front"):
+            return side
+        if "-" in side:
+            # "from the top left" → the dominant side for a single-direction light
+            return side.split("-")[1]
+    return None
+
+
+# ---------------------------------------------------------------- references to other images
+
+_ORDINAL_WORDS = {
+    "first": 0,
+    "second": 1,
+    "third": 2,
+    "fourth": 3,
+    "fifth": 4,
+    "sixth": 5,
+    "seventh": 6,
+    "eighth": 7,
+    "ninth": 8,
+    "tenth": 9,
+    "1st": 0,
+    "2nd": 1,
+    "3rd": 2,
+    "4th": 3,
+    "5th": 4,
+}
+
+
+def refs_in(cl: Clause) -> list[int | str]:
+    """Image references in the clause: 0-based indices, or "other"/"last"/"logo" to resolve later."""
+    out: list[int | str] = []
+    items = cl.items
+    for i, it in enumerate(items):
+        if it.kind == "ref":
+            out.append(int(it.value))
+            continue
+        nxt = cl.next_content(i)
+        if it.has("ordinal"):
+            idx = int(it.sense("ordinal").value) - 1  # type: ignore[union-attr]
+            if len(it.lemmas) > 1 or (nxt is not None and items[nxt].has("imgnoun")):
+                out.append(idx)
+            continue
+        word = it.text.split()[0] if it.text else ""
+        if word in _ORDINAL_WORDS and nxt is not None and items[nxt].has("imgnoun"):
+            out.append(_ORDINAL_WORDS[word])
+            continue
+        if it.has("imgnoun") and nxt is not None and items[nxt].kind == "num" and nxt == i + 1:
+            value = float(items[nxt].value)
+            if value.is_integer() and 1 <= value <= 16:
+                out.append(int(value) - 1)
+            continue
+        ref = it.sense("ref")
+        if ref is not None:
+            out.append(str(ref.value))
+        elif it.has("op", "place") and it.lemmas and it.lemmas[0] == "logo":
+            out.append("logo")
+    return out
+
+
+def resolve_ref(spec: int | str, n_images: int, fragment: str) -> int:
+    """A reference → a valid 0-based input index, or a clear error naming what is missing."""
+    if isinstance(spec, int):
+        if spec >= n_images:
+            given = f"only {n_images} images were given" if n_images != 1 else "only 1 image was given"
+            raise UnsupportedInstruction(
+                f'"{fragment}" refers to image {spec + 1}, but {given}', fragment=fragment
+            )
+        return spec
+    if n_images < 2:
+        what = {"logo": "a logo image", "last": "the last image"}.get(spec, "another image (a reference)")
+        raise UnsupportedInstruction(
+            f'"{fragment}" refers to {what}, but only 1 image was given: add it as a second input image',
+            fragment=fragment,
+        )
+    if spec == "last" or n_images == 2:
+        return n_images - 1
+    raise UnsupportedInstruction(
+        f'"{fragment}" refers to {"the logo" if spec == "logo" else "the other image"}, '
+        f'but {n_images} images were given: say which one, e.g. "image 2" or "the third image"',
+        fragment=fragment,
+    )

@@ -1,0 +1,455 @@
+"""Running edits with the money right: open a job and hold its estimate together, run the
+engine, then capture the actual cost (or release the hold) together with the job's end.
+
+Both surfaces use this: inline edits (/v1/images/edits run in the request) and queued
+jobs (run by workers). Every edit is a job row, so a crash between hold and capture is
+always visible and reconciled at start-up (see `recovery.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..engines import EditCancelled, Engine, ProgressFn
+from ..engines import EditOptions as EngineOptions
+from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction
+from ..schema import EditRequest, EditResult, Usage
+from .db import Database, now
+from .errors import ApiError, invalid
+from .inputs import ImageInput
+from .keys import Principal
+from .ledger import AlreadySettled, InsufficientCredits, Ledger
+from .models import Job, UsageRecord, new_id
+from .params import EditOptions
+from .pricing import Pricing, Quote
+from .queue import ACTIVE
+from .routing import resolve_model, takes_options
+from .settings import ServiceSettings
+
+log = logging.getLogger("retouch.service.edits")
+
+#: Called inside the settlement transaction of a job with a webhook_url that reached a
+#: terminal state (the webhook outbox hooks in here: an event is recorded iff the job ended).
+TerminalHook = Callable[[Session, Job], None]
+
+
+class JobCanceled(Exception):
+    """Raised from a progress callback when the job was canceled."""
+
+
+@dataclass
+class EditSpec:
+    """Everything needed to run and price an edit, independent of where its bytes came from."""
+
+    options: EditOptions
+    images: list[ImageInput]
+    mask: ImageInput | None
+    mode: str
+    engine: Engine
+    model: str
+    quote: Quote
+    output_sizes: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def output_count(self) -> int:
+        return self.options.n * (len(self.images) if self.mode == "batch" else 1)
+
+    def requests(self) -> list[EditRequest]:
+        o = self.options
+        common = dict(
+            prompt=o.prompt,
+            mask=self.mask.data if self.mask else None,
+            size=o.size,
+            quality=o.quality,
+            output_format=o.output_format,
+            output_compression=o.output_compression,
+            background=o.background,
+            n=o.n,
+            engine=self.engine.name,
+            model=self.model,
+        )
+        if self.mode == "batch":
+            return [EditRequest(images=[im.data], **common) for im in self.images]
+        return [EditRequest(images=[im.data for im in self.images], **common)]
+
+
+def error_status(e: Exception) -> int:
+    """The HTTP status for an error raised while preparing or running an edit."""
+    status = getattr(e, "status", None)  # ApiError, and engine errors that know theirs
+    if isinstance(e, RetouchError) and isinstance(status, int) and 400 <= status < 600:
+        return status
+    if isinstance(e, EngineError):
+        return 500
+    if isinstance(e, ImageTooLargeError | RetouchError):
+        return 400
+    return 500
+
+
+def error_headers(e: Exception) -> dict[str, str]:
+    headers = dict(getattr(e, "headers", None) or {})
+    retry_after = getattr(e, "retry_after", None)
+    if isinstance(retry_after, int | float) and retry_after > 0:
+        headers["retry-after"] = str(max(1, round(retry_after)))
+    return headers
+
+
+def error_body(e: Exception) -> dict[str, Any]:
+    """OpenAI's error object for `e` (internal errors say nothing of their insides)."""
+    status = error_status(e)
+    if isinstance(e, RetouchError) and status < 500:
+        message = e.message
+        if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
+            message = f"{message} (could not do: “{e.fragment}”)"
+        body: dict[str, Any] = {
+            "message": message,
+            "type": getattr(e, "type", "invalid_request_error"),
+            "param": e.param,
+            "code": e.code,
+        }
+        if isinstance(e, UnsupportedInstruction):
+            body["fragment"] = e.fragment
+            body["engine_hint"] = e.engine_hint
+        return body
+    if isinstance(e, EngineError):
+        return {"message": e.message, "type": "server_error", "param": e.param, "code": e.code}
+    return {
+        "message": "The server had an error while processing the request.",
+        "type": "server_error",
+        "param": None,
+        "code": "internal_error",
+    }
+
+
+def sum_usage(results: list[EditResult]) -> Usage:
+    u = Usage()
+    for r in results:
+        u.input_tokens += r.usage.input_tokens
+        u.input_image_tokens += r.usage.input_image_tokens
+        u.input_text_tokens += r.usage.input_text_tokens
+        u.output_tokens += r.usage.output_tokens
+    return u
+
+
+def usage_dict(u: Usage) -> dict[str, Any]:
+    """OpenAI's usage object."""
+    return {
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "total_tokens": u.total_tokens,
+        "input_tokens_details": {"image_tokens": u.input_image_tokens, "text_tokens": u.input_text_tokens},
+    }
+
+
+class EditService:
+    def __init__(self, settings: ServiceSettings, db: Database, ledger: Ledger, pricing: Pricing) -> None:
+        self.settings = settings
+        self.db = db
+        self.ledger = ledger
+        self.pricing = pricing
+        self.terminal_hooks: list[TerminalHook] = []
+
+    # ---- before anything is held
+
+    def prepare(
+        self, options: EditOptions, images: list[ImageInput], mask: ImageInput | None, mode: str = "edit"
+    ) -> EditSpec:
+        """Check the request as a whole and price it."""
+        if not images:
+            raise ApiError(
+                400, "Missing required parameter: 'image'.", code="missing_required_parameter", param="image"
+            )
+        if len(images) > self.settings.max_images:
+            raise invalid(f"Too many images: {len(images)}; at most {self.settings.max_images}.", "image")
+        prompt = options.prompt
+        if not prompt.strip():
+            raise invalid("The prompt is empty.", "prompt")
+        if len(prompt) > self.settings.max_prompt_chars:
+            raise invalid(
+                f"The prompt is {len(prompt)} characters; at most {self.settings.max_prompt_chars}.",
+                "prompt",
+                code="string_above_max_length",
+            )
+        if options.background == "transparent" and options.output_format == "jpeg":
+            raise invalid(
+                "background=transparent needs output_format png or webp (jpeg has no alpha).", "background"
+            )
+        if options.output_compression is not None and options.output_format == "png":
+            # OpenAI accepts and ignores it for png; so do we (PNG is lossless).
+            pass
+        if mode == "batch" and mask is not None and len({im.size for im in images}) > 1:
+            raise invalid(
+                "In batch mode a mask applies to every image, so all images must have its size.", "mask"
+            )
+        engine, model = resolve_model(options.model)
+        firsts = images if mode == "batch" else images[:1]
+        sizes = [self._output_size(options.size, im) for im in firsts]
+        quotes = []
+        for im, out in zip(firsts, sizes, strict=True):
+            inputs = [im.size] if mode == "batch" else [x.size for x in images]
+            quotes.append(self.pricing.quote(model, inputs, prompt, out, options.quality, options.n))
+        usage = sum_usage_quotes(quotes)
+        quote = Quote(model=model, usage=usage, credits=sum(q.credits for q in quotes))
+        return EditSpec(
+            options=options,
+            images=images,
+            mask=mask,
+            mode=mode,
+            engine=engine,
+            model=model,
+            quote=quote,
+            output_sizes=sizes,
+        )
+
+    @staticmethod
+    def _output_size(size: str, first: ImageInput) -> tuple[int, int]:
+        from ..imaging import parse_size
+
+        try:
+            target = parse_size(size)
+        except RetouchError as e:
+            raise invalid(f"Invalid value for 'size': {size!r}. {e.message}", "size") from None
+        return target or first.size
+
+    @staticmethod
+    def check_plan(spec: EditSpec) -> None:
+        """Refuse an instruction the engine cannot do before anything is held or streamed."""
+        spec.engine.plan(
+            spec.options.prompt,
+            n_images=1 if spec.mode == "batch" else len(spec.images),
+            has_mask=spec.mask is not None,
+        )
+
+    # ---- hold
+
+    def open_job(
+        self,
+        principal: Principal,
+        spec: EditSpec,
+        *,
+        origin: str,
+        worker_id: str | None = None,
+        inputs: list[str] | None = None,
+        mask: str | None = None,
+        webhook_url: str | None = None,
+        meta: dict[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> Job:
+        """Insert the job and hold its estimate in one transaction (429 over the concurrency
+        limit, 402 without enough credits)."""
+        tier = self.settings.tier(principal.tier)
+        t = now()
+        job = Job(
+            id=job_id or new_id("job_"),
+            account_id=principal.account_id,
+            key_id=principal.key_id,
+            origin=origin,
+            mode=spec.mode,
+            model=spec.model,
+            params=spec.options.model_dump(mode="json"),
+            inputs=inputs or [],
+            mask=mask,
+            webhook_url=webhook_url,
+            meta=meta or {},
+            estimate_credits=spec.quote.credits,
+            usage=usage_dict(spec.quote.usage),
+            created_at=t,
+            status="running" if origin == "inline" else "queued",
+            worker_id=worker_id if origin == "inline" else None,
+            started_at=t if origin == "inline" else None,
+            heartbeat_at=t if origin == "inline" else None,
+            attempts=1 if origin == "inline" else 0,
+        )
+        with self.db.write() as s:
+            if tier.concurrent_jobs > 0:
+                active = (
+                    s.scalar(
+                        select(func.count())
+                        .select_from(Job)
+                        .where(Job.key_id == principal.key_id, Job.status.in_(ACTIVE))
+                    )
+                    or 0
+                )
+                if active >= tier.concurrent_jobs:
+                    raise ApiError(
+                        429,
+                        f"Too many concurrent jobs for this key: limit {tier.concurrent_jobs}.",
+                        code="concurrency_limit_exceeded",
+                        headers={"retry-after": "1"},
+                    )
+            # Core inserts: this is on every request's path and the ORM's unit of work costs more
+            # than the statements themselves.
+            values = {c.key: getattr(job, c.key) for c in Job.__table__.columns}
+            s.execute(insert(Job).values({k: v for k, v in values.items() if v is not None}))
+            try:
+                self.ledger.hold(
+                    s, principal.account_id, spec.quote.credits, job_id=job.id, key_id=principal.key_id
+                )
+            except InsufficientCredits as e:
+                raise ApiError(
+                    402,
+                    f"Insufficient credits: this request needs {e.needed} credits and "
+                    f"{e.available} are available.",
+                    code="insufficient_credits",
+                ) from None
+        return job
+
+    # ---- run
+
+    @staticmethod
+    def execute(
+        spec: EditSpec, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> list[EditResult]:
+        """Run the engine on each request of the spec (one; or one per image in batch mode)."""
+        o = spec.options
+        kwargs: dict[str, Any] = {}
+        if takes_options(type(spec.engine)):
+            kwargs["options"] = EngineOptions(
+                input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
+            )
+        results = []
+        reqs = spec.requests()
+        for i, req in enumerate(reqs):
+            sub = progress
+            if progress is not None and len(reqs) > 1:
+
+                def sub(f: float, stage: str, partial: bytes | None, _i: int = i) -> None:
+                    progress((_i + f) / len(reqs), f"image {_i + 1}/{len(reqs)}: {stage}", partial)
+
+            if cancel is not None and cancel.is_set():
+                raise JobCanceled(spec.model)
+            try:
+                results.append(spec.engine.edit(req, progress=sub, **kwargs))
+            except EditCancelled:
+                raise JobCanceled(spec.model) from None
+        return results
+
+    # ---- settle
+
+    def succeed(
+        self,
+        job_id: str,
+        results: list[EditResult],
+        result_doc: dict[str, Any],
+        *,
+        worker_id: str | None = None,
+    ) -> int:
+        """Capture and finish a job; returns the credits charged. Raises AlreadySettled when
+        the job is no longer this run's (canceled, recovered elsewhere)."""
+        usage = sum_usage(results)
+        t = now()
+        with self.db.write() as s:
+            # Claim the right to settle with a conditional UPDATE: exactly one settlement wins.
+            cond = [Job.id == job_id, Job.status == "running"]
+            if worker_id is not None:
+                cond.append(Job.worker_id == worker_id)
+            row = s.execute(
+                update(Job)
+                .where(*cond)
+                .values(
+                    status="succeeded",
+                    finished_at=t,
+                    progress=1.0,
+                    stage="done",
+                    usage=usage_dict(usage),
+                    result=result_doc,
+                )
+                .returning(
+                    Job.account_id,
+                    Job.key_id,
+                    Job.model,
+                    Job.estimate_credits,
+                    Job.cancel_requested,
+                    Job.webhook_url,
+                )
+            ).first()
+            if row is None:
+                raise AlreadySettled(f"job {job_id} is no longer running here")
+            account_id, key_id, model, held, cancel_requested, webhook_url = row
+            if cancel_requested:
+                raise JobCanceled(job_id)  # rolls back; the caller ends it as canceled
+            charged = self.ledger.capture(
+                s, account_id, job_id=job_id, key_id=key_id, held=held, actual=self.pricing.cost(model, usage)
+            )
+            s.execute(update(Job).where(Job.id == job_id).values(charged_credits=charged))
+            s.execute(
+                insert(UsageRecord).values(
+                    account_id=account_id,
+                    key_id=key_id,
+                    job_id=job_id,
+                    model=model,
+                    images=sum(len(r.images) for r in results),
+                    input_text_tokens=usage.input_text_tokens,
+                    input_image_tokens=usage.input_image_tokens,
+                    output_tokens=usage.output_tokens,
+                    credits=charged,
+                    day=day_of(t),
+                    created_at=t,
+                )
+            )
+            if webhook_url:
+                self._terminal(s, job_id)
+        return charged
+
+    def finish_unsuccessfully(
+        self,
+        job_id: str,
+        status: str,
+        error: dict[str, Any] | None,
+        *,
+        worker_id: str | None = None,
+        only_if_running: bool = True,
+    ) -> bool:
+        """Fail or cancel a job and release its hold; False if it had already ended."""
+        with self.db.write() as s:
+            job = s.get(Job, job_id)
+            if job is None or job.status not in ACTIVE:
+                return False
+            if only_if_running and worker_id is not None and job.worker_id != worker_id:
+                return False
+            try:
+                with s.begin_nested():  # a savepoint: a duplicate release must not poison the transaction
+                    self.ledger.release(
+                        s,
+                        job.account_id,
+                        job_id=job.id,
+                        key_id=job.key_id,
+                        held=job.estimate_credits,
+                        memo=f"hold released: job {status}",
+                    )
+            except AlreadySettled:
+                log.warning("job %s was already settled", job_id)
+            job.status = status
+            job.error = error
+            job.finished_at = now()
+            if job.webhook_url:
+                s.flush()
+                self._terminal(s, job.id)
+        return True
+
+    def _terminal(self, s: Session, job_id: str) -> None:
+        job = s.get(Job, job_id, populate_existing=True)
+        assert job is not None
+        for hook in self.terminal_hooks:
+            hook(s, job)
+
+
+def sum_usage_quotes(quotes: list[Quote]) -> Usage:
+    u = Usage()
+    for q in quotes:
+        u.input_tokens += q.usage.input_tokens
+        u.input_image_tokens += q.usage.input_image_tokens
+        u.input_text_tokens += q.usage.input_text_tokens
+        u.output_tokens += q.usage.output_tokens
+    return u
+
+
+def day_of(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,412 @@
+"""Subject/background separation: studio backdrops, people, and general photos.
+
+`subject_matte(rgb)` picks a method per image:
+
+* **alpha**: the input already has transparency → that is the matte.
+* **studio**: a plain (possibly graded) backdrop fills the border → model the backdrop
+  colour as a smooth polynomial of position, call "background" every pixel reachable from
+  the border through backdrop-coloured or soft-shadow pixels (so floor shadows stay
+  background and enclosed highlights stay foreground).
+* **person**: a face is found → mediapipe's selfie segmentation (optional dependency).
+* **general**: otherwise → a saliency map (contrast to the border, focus, centre prior)
+  seeds GrabCut.
+
+The rough mask is computed at a reduced resolution and refined on the full image by
+`matte.refine_matte`, so the cost is a few ms plus one pass over the full image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import people
+from .matte import downscale, guided_filter, refine_matte, resize_to
+
+#: Working resolution (longer side) of the rough segmentation per quality tier.
+WORK_SIDE = {"low": 320, "medium": 512, "high": 768}
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """A matte with the method that produced it (for logs, tests and `explain`)."""
+
+    matte: np.ndarray  # float32 HxW in [0, 1], 1 = subject
+    method: str  # alpha | studio | person | general | none
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    """A smooth backdrop colour model fitted to the image border (0..255 units)."""
+
+    coef: np.ndarray  # 6x3 polynomial coefficients over (1, x, y, x², xy, y²)
+    sigma: float  # robust spread of border pixels around the model
+    inliers: float  # fraction of border pixels the model explains
+    sides: float  # smallest per-side inlier fraction (a plain backdrop reaches 3+ sides)
+
+    def render(self, h: int, w: int) -> np.ndarray:
+        """The modelled backdrop colour at every pixel, float32 HxWx3."""
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        x /= max(w - 1, 1)
+        y /= max(h - 1, 1)
+        c = self.coef.astype(np.float32)
+        out = np.empty((h, w, 3), np.float32)
+        for k in range(3):
+            out[..., k] = (
+                c[0, k] + c[1, k] * x + c[2, k] * y + c[3, k] * x * x + c[4, k] * x * y + c[5, k] * y * y
+            )
+        return out
+
+    @property
+    def plain(self) -> bool:
+        """Whether the border looks like a studio/seamless backdrop."""
+        return self.sigma <= 7.0 and self.inliers >= 0.55 and self.sides >= 0.2
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def subject_matte(rgb: np.ndarray, *, quality: str = "medium") -> np.ndarray:
+    """Soft subject matte, float32 HxW in [0, 1] (1 = subject), for uint8 RGB(A) input."""
+    return segment(rgb, quality=quality).matte
+
+
+def subject_center(rgb: np.ndarray) -> tuple[float, float] | None:
+    """Centre of mass of the subject as (x, y) fractions of width/height, or None if no subject."""
+    m = subject_matte(rgb, quality="low")
+    total = float(m.sum())
+    if total < 0.005 * m.size or total > 0.97 * m.size:
+        return None
+    h, w = m.shape
+    ys = m.sum(1) @ np.arange(h, dtype=np.float64)
+    xs = m.sum(0) @ np.arange(w, dtype=np.float64)
+    return (float(xs / total + 0.5) / w, float(ys / total + 0.5) / h)
+
+
+def subject_box(rgb: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Bounding box (x0, y0, x1, y1) of the subject in fractions of width/height, or None."""
+    m = subject_matte(rgb, quality="low") > 0.5
+    if m.sum() < 0.005 * m.size:
+        return None
+    h, w = m.shape
+    ys, xs = np.where(m.any(1))[0], np.where(m.any(0))[0]
+    return (xs[0] / w, ys[0] / h, (xs[-1] + 1) / w, (ys[-1] + 1) / h)
+
+
+def segment(rgb: np.ndarray, *, quality: str = "medium") -> Segmentation:
+    """The subject matte and how it was found (cached for the last few images)."""
+    q = quality if quality in WORK_SIDE else "medium"
+    key = _cache_key(rgb, q)
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    seg = _segment(rgb, q)
+    with _lock:
+        _cache[key] = seg
+        while len(_cache) > 4:
+            _cache.popitem(last=False)
+    return seg
+
+
+# --------------------------------------------------------------------------- dispatch
+
+_cache: OrderedDict[tuple, Segmentation] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cache_key(rgb: np.ndarray, quality: str) -> tuple:
+    """Content hash: the same pixels asked twice (matte, centre, box) are segmented once."""
+    h = hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).hexdigest()
+    return (rgb.shape, str(rgb.dtype), quality, h)
+
+
+def _segment(rgb: np.ndarray, quality: str) -> Segmentation:
+    """Choose the method for this image and run it."""
+    h, w = rgb.shape[:2]
+    if rgb.ndim == 3 and rgb.shape[2] == 4:
+        a = rgb[..., 3]
+        if (a < 128).mean() > 0.01 and (a >= 128).mean() > 0.005:
+            # already cut out: the existing alpha is the best matte there is
+            return Segmentation(a.astype(np.float32) / 255, "alpha")
+    rgb = np.ascontiguousarray(rgb[..., :3])
+    small = downscale(rgb, WORK_SIDE[quality])
+    rough, method = _rough_mask(rgb, small, quality)
+    if rough is None:
+        return Segmentation(np.zeros((h, w), np.float32), "none")
+    matte = refine_matte(rgb, rough, quality)
+    return Segmentation(matte, method)
+
+
+def _rough_mask(rgb: np.ndarray, small: np.ndarray, quality: str) -> tuple[np.ndarray | None, str]:
+    """A float mask at working resolution (soft for people) and the method's name."""
+    f = small.astype(np.float32)
+    bd = fit_backdrop(f)
+    if bd.plain:
+        fg = studio_mask(f, bd)
+        frac = fg.mean()
+        if 0.003 <= frac <= 0.9:
+            if people.has_face(small, cheap=True):
+                pm = people.person_mask(small)
+                if pm is not None and (pm > 0.5).mean() > 0.01:
+                    # people on a plain backdrop: union keeps white shirts the colour test misses
+                    return np.maximum(fg.astype(np.float32), pm), "person"
+            return fg.astype(np.float32), "studio"
+    if people.has_face(small):
+        pm = people.person_mask(small)
+        if pm is not None and (pm > 0.5).mean() > 0.01:
+            return _clean_person(pm), "person"
+    gm = general_mask(small)
+    if gm is None:
+        return None, "none"
+    return gm.astype(np.float32), "general"
+
+
+# --------------------------------------------------------------------------- studio backdrops
+
+
+def _design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Quadratic polynomial basis in normalised coordinates, Nx6."""
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
+
+
+def fit_backdrop(img: np.ndarray) -> Backdrop:
+    """Robustly fit a smooth colour model to a strip along the image border (img float32 0..255)."""
+    h, w = img.shape[:2]
+    b = max(2, round(0.03 * min(h, w)))
+    yy, xx = np.mgrid[0:h, 0:w]
+    strip = np.zeros((h, w), bool)
+    strip[:b] = strip[-b:] = True
+    strip[:, :b] = strip[:, -b:] = True
+    side = np.full((h, w), -1, np.int8)  # which side each strip pixel belongs to
+    side[:, :b], side[:, -b:] = 0, 1
+    side[:b], side[-b:] = 2, 3
+    # every k-th strip pixel is plenty for six coefficients and keeps the fit ~1 ms
+    step = max(1, int(strip.sum()) // 6000)
+    x = xx[strip][::step].astype(np.float32) / max(w - 1, 1)
+    y = yy[strip][::step].astype(np.float32) / max(h - 1, 1)
+    c = img[strip][::step].astype(np.float32)
+    s_id = side[strip][::step]
+    a = _design(x, y)
+    keep = np.ones(len(c), bool)
+    coef = np.zeros((6, 3), np.float32)
+    sigma = 255.0
+    for _ in range(5):
+        if keep.sum() < 12:
+            break
+        ak = a[keep]
+        # normal equations: a 6x6 solve, cheaper than lstsq's SVD and well conditioned here
+        coef = np.linalg.solve(ak.T @ ak + 1e-6 * np.eye(6, dtype=np.float32), ak.T @ c[keep])
+        res = np.linalg.norm(c - a @ coef, axis=1)
+        sigma = float(1.4826 * np.median(res[keep])) + 0.5
+        keep = res < max(3.0 * sigma, 6.0)
+    fracs = [float(keep[s_id == k].mean()) for k in range(4) if (s_id == k).any()]
+    # a plain backdrop shows on at least three sides; the object may cover one
+    sides = sorted(fracs)[1] if len(fracs) >= 2 else 0.0
+    return Backdrop(coef.astype(np.float32), sigma, float(keep.mean()), sides)
+
+
+def studio_mask(img: np.ndarray, bd: Backdrop) -> np.ndarray:
+    """Foreground (bool) on a plain backdrop: what the border cannot reach through backdrop or soft shadow."""
+    h, w = img.shape[:2]
+    bgc = bd.render(h, w)
+    diff = img - bgc
+    dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    t = max(3.5 * bd.sigma, 12.0)
+    like = dist < t
+    # shadows: the backdrop darkened (ratio k < 1) with its colour kept
+    bb = np.maximum(np.einsum("ijk,ijk->ij", bgc, bgc), 1.0)
+    k = np.einsum("ijk,ijk->ij", img, bgc) / bb
+    # |img - k·bgc|² = |img|² - k²|bgc|² (k is the projection)
+    chroma = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", img, img) - k * k * bb, 0))
+    neutral = chroma < t + 0.08 * k * np.sqrt(bb)
+    shadow = (k > 0.3) & (k < 1.0) & neutral
+    # ...and soft: a shadow's ratio changes slowly, an object's outline is a sharp step
+    ks = cv2.GaussianBlur(k.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(ks, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(ks, cv2.CV_32F, 0, 1, ksize=3) / 8
+    grad = np.sqrt(gx * gx + gy * gy)
+    soft_thr = 0.03 + 3.0 * bd.sigma / max(float(np.sqrt(bb.mean())), 1.0)
+    edge = grad >= soft_thr
+    passable = like | _soft_shadows(shadow & ~like & ~edge, like, edge & neutral & ~like)
+    bg = _reach_border(passable)
+    return _clean(~bg, min_frac=0.002)
+
+
+def _soft_shadows(cand: np.ndarray, like: np.ndarray, sharp: np.ndarray) -> np.ndarray:
+    """The candidate regions that are shadows: mostly bordered by backdrop, not by sharp neutral edges.
+
+    A gray or silver object is as neutral as a shadow and as smooth inside, but its outline
+    is a sharp step; a shadow fades into the backdrop. A region with a real stretch of sharp
+    neutral outline keeps what that outline encloses as object. Regions too small to judge
+    count as shadow.
+    """
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    out = cand.copy()
+    h, w = cand.shape
+    min_area = max(16, int(0.0005 * h * w))
+    k3 = np.ones((3, 3), np.uint8)
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area < min_area:
+            continue
+        y0, y1, x0, x1 = max(0, y - 2), min(h, y + bh + 2), max(0, x - 2), min(w, x + bw + 2)
+        comp = lab[y0:y1, x0:x1] == i
+        ring = (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
+        soft = int((ring & like[y0:y1, x0:x1]).sum())
+        hard = int((ring & sharp[y0:y1, x0:x1]).sum())
+        if hard >= max(20, 0.67 * soft):
+            # an object, perhaps merged with its own shadow: the object is what its sharp
+            # outline encloses (convex hull), the rest of the region is still shadow
+            pts = np.argwhere(ring & sharp[y0:y1, x0:x1])[:, ::-1].astype(np.int32)
+            hull = np.zeros(comp.shape, np.uint8)
+            cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+            out[y0:y1, x0:x1][comp & (hull > 0)] = False
+    return out
+
+
+def _reach_border(passable: np.ndarray) -> np.ndarray:
+    """Pixels of `passable` connected (8-way) to the image border."""
+    n, lab = cv2.connectedComponents(passable.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return passable.copy()
+    edge = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
+    hit = np.zeros(n, bool)
+    hit[np.unique(edge)] = True
+    hit[0] = False
+    return hit[lab]
+
+
+def _clean(fg: np.ndarray, *, min_frac: float) -> np.ndarray:
+    """Open away specks, keep sizeable components (relative to the largest), fill holes."""
+    m = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    if n <= 1:
+        return m > 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, bool)
+    keep[1:] = (areas >= min_frac * m.size) & (areas >= 0.05 * areas.max())
+    return fill_holes(keep[lab])
+
+
+def fill_holes(m: np.ndarray) -> np.ndarray:
+    """Fill background regions not connected to the border."""
+    return ~_reach_border(~m)
+
+
+def _clean_person(pm: np.ndarray) -> np.ndarray:
+    """Keep the person mask's sizeable components; holes inside a body are filled, soft values kept."""
+    hard = _clean(pm > 0.5, min_frac=0.003)
+    return np.where(hard, np.maximum(pm, 0.5), np.minimum(pm, 0.49)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- general photos
+
+
+GENERAL_SIDE = 200  # saliency and colour models are coarse by nature; the edge is refined at full size
+
+
+def general_mask(small: np.ndarray) -> np.ndarray | None:
+    """Salient-object mask (bool, at `small`'s size) for a photo without a plain backdrop.
+
+    Saliency (contrast to the border colours, focus, centre prior) seeds colour models of
+    subject and background; their posterior, averaged with the saliency and smoothed by an
+    edge-aware (guided) filter, is thresholded (Otsu). Small components are dropped and
+    holes filled.
+    """
+    img = np.ascontiguousarray(downscale(small, GENERAL_SIDE))
+    h, w = img.shape[:2]
+    sal = saliency(img)
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    radius = max(2, round(0.03 * max(h, w)))
+    fg_seed, bg_seed = sal >= np.quantile(sal, 0.7), sal <= np.quantile(sal, 0.35)
+    p = colour_posterior(img, fg_seed, bg_seed)
+    # (a second round with models learnt from this result grew into clutter on busy photos)
+    score = guided_filter(g, (0.5 * p + 0.5 * sal).astype(np.float32), radius, 1e-2)
+    fg = _clean(score > max(0.35, _otsu(np.clip(score, 0, 1))), min_frac=0.01)
+    if not 0.01 <= fg.mean() <= 0.95:
+        return None
+    return resize_to(fg.astype(np.uint8), small.shape[0], small.shape[1]) > 0
+
+
+def colour_posterior(img: np.ndarray, fg: np.ndarray, bg: np.ndarray, bins: int = 12) -> np.ndarray:
+    """P(subject | colour) from 3-D colour histograms of two seed sets (float32 HxW)."""
+    q = img.astype(np.int32) * bins // 256
+    idx = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
+    hf = np.bincount(idx[fg], minlength=bins**3).astype(np.float32)
+    hb = np.bincount(idx[bg], minlength=bins**3).astype(np.float32)
+    hf /= max(hf.sum(), 1)
+    hb /= max(hb.sum(), 1)
+    post = (hf + 1e-4) / (hf + hb + 2e-4)
+    return post[idx].astype(np.float32)
+
+
+def _otsu(x: np.ndarray) -> float:
+    """Otsu threshold of values in [0, 1]."""
+    t, _ = cv2.threshold((x * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(t) / 255
+
+
+def saliency(img: np.ndarray) -> np.ndarray:
+    """Object saliency in [0, 1] (float32 HxW): colour contrast to the border, focus and a centre prior."""
+    h, w = img.shape[:2]
+    # contrast of regions, not of texture: smooth within edges first
+    flat = cv2.bilateralFilter(np.ascontiguousarray(img), 9, 40, 5)
+    lab = cv2.cvtColor(flat.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    contrast = cv2.GaussianBlur(_border_contrast(lab), (0, 0), max(1.0, 0.01 * max(h, w)))
+    focus, informative = _focus(img)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    center = np.exp(-(((xx / w - 0.5) / 0.45) ** 2 + ((yy / h - 0.5) / 0.45) ** 2))
+    # a shallow depth of field is the strongest cue there is when present
+    wf = 0.5 if informative else 0.2
+    s = ((1 - wf) * contrast + wf * focus) * (0.5 + 0.5 * center)
+    lo, hi = np.quantile(s, [0.02, 0.98])
+    return np.clip((s - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)
+
+
+def _border_contrast(lab: np.ndarray) -> np.ndarray:
+    """How unlike the border's colours each pixel is, in [0, 1]; colours seen on few sides count less."""
+    h, w = lab.shape[:2]
+    b = max(2, round(0.04 * min(h, w)))
+    sides = [
+        lab[:b].reshape(-1, 3),
+        lab[-b:].reshape(-1, 3),
+        lab[:, :b].reshape(-1, 3),
+        lab[:, -b:].reshape(-1, 3),
+    ]
+    samples = np.concatenate(sides).astype(np.float32)
+    k = 8
+    crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    _, labels, centers = cv2.kmeans(samples, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
+    labels = labels.ravel()
+    # a cluster on all four sides is surely background; one only on a single side may be the subject
+    counts = np.zeros((k, 4))
+    start = 0
+    for i, s in enumerate(sides):
+        counts[:, i] = np.bincount(labels[start : start + len(s)], minlength=k) / len(s)
+        start += len(s)
+    spread = (counts > 0.05).sum(1) / 4.0
+    weight = np.clip(spread, 0.25, 1.0) * np.clip(counts.sum(1) * 4, 0, 1)
+    flat = lab.reshape(-1, 3)
+    d = np.stack([np.linalg.norm(flat - c, axis=1) for c in centers], 1)  # N x k
+    # distance to the nearest border colour, a weak cluster pulls less
+    eff = d / np.maximum(weight[None, :], 1e-3)
+    near = eff.min(1).reshape(h, w)
+    return np.clip(near / max(float(np.quantile(near, 0.95)), 1e-6), 0, 1).astype(np.float32)
+
+
+def _focus(img: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Local sharpness in [0, 1], and whether it varies enough (a blurred background) to be a cue."""
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    lap = np.abs(cv2.Laplacian(g, cv2.CV_32F, ksize=3))
+    e = cv2.GaussianBlur(lap, (0, 0), max(2.0, 0.03 * max(img.shape[:2])))
+    lo, mid, hi = np.quantile(e, [0.05, 0.5, 0.95])
+    if hi - lo < 1.0:
+        return np.zeros(g.shape, np.float32), False
+    informative = bool(hi > 4 * max(lo, 0.25) and hi > 2 * mid)
+    return np.clip((e - lo) / (hi - lo), 0, 1).astype(np.float32), informative
