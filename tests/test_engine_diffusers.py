@@ -447,3 +447,144 @@ def test_preview_steps():
     assert preview_steps(2, 1) == {1}
     assert preview_steps(30, 3) == {8, 15, 22}
     assert preview_steps(4, 0) == set() and preview_steps(1, 3) == set()
+
+
+# ---- Qwen-Image-Edit (-Plus): a tiny Qwen2.5-VL text encoder, transformer and 3D VAE
+
+
+class TinyQwenProcessor:
+    """Qwen2VLProcessor's job (image features + one <|image_pad|> per merged patch), minus its video
+    processor, which needs torchvision."""
+
+    def __init__(self, image_processor, tokenizer):
+        self.image_processor, self.tokenizer = image_processor, tokenizer
+
+    def __call__(self, text, images=None, padding=True, return_tensors="pt"):
+        from transformers import BatchFeature
+
+        feats = self.image_processor(images=images, return_tensors="pt") if images is not None else {}
+        if images is not None:
+            merge = self.image_processor.merge_size**2
+            counts = [int(g.prod()) // merge for g in feats["image_grid_thw"]]
+            out = []
+            for t in text:
+                for c in counts:
+                    t = t.replace("<|image_pad|>", "<|placeholder|> " * c, 1)
+                out.append(t.replace("<|placeholder|>", "<|image_pad|>"))
+            text = out
+        return BatchFeature({**self.tokenizer(text, padding=padding, return_tensors=return_tensors), **feats})
+
+
+def qwen_parts():
+    from diffusers import AutoencoderKLQwenImage, FlowMatchEulerDiscreteScheduler, QwenImageTransformer2DModel
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+    specials = [
+        "<|endoftext|>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "<|vision_start|>",
+        "<|vision_end|>",
+        "<|image_pad|>",
+        "<|video_pad|>",
+    ]
+    vocab = {t: i for i, t in enumerate([*specials, "<unk>", *WORDS])}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<|endoftext|>", unk_token="<unk>", additional_special_tokens=specials[1:]
+    )
+    torch.manual_seed(0)
+    config = Qwen2_5_VLConfig(
+        text_config={
+            "hidden_size": 16,
+            "intermediate_size": 16,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 2,
+            "vocab_size": 64,
+            "rope_theta": 1000000.0,
+            "rope_scaling": {"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"},
+        },
+        vision_config={"depth": 2, "hidden_size": 16, "intermediate_size": 16, "num_heads": 2, "out_hidden_size": 16},
+        hidden_size=16,
+        vocab_size=64,
+        image_token_id=vocab["<|image_pad|>"],
+        video_token_id=vocab["<|video_pad|>"],
+        vision_start_token_id=vocab["<|vision_start|>"],
+        vision_end_token_id=vocab["<|vision_end|>"],
+        bos_token_id=None,
+        eos_token_id=None,
+    )
+    z = 4
+    return dict(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=AutoencoderKLQwenImage(
+            base_dim=z * 6,
+            z_dim=z,
+            dim_mult=[1, 2, 4],
+            num_res_blocks=1,
+            temperal_downsample=[False, True],
+            latents_mean=[0.0] * z,
+            latents_std=[1.0] * z,
+        ),
+        text_encoder=Qwen2_5_VLForConditionalGeneration(config),
+        tokenizer=tokenizer,
+        processor=TinyQwenProcessor(
+            Qwen2VLImageProcessorPil(min_pixels=28 * 28 * 4, max_pixels=28 * 28 * 16), tokenizer
+        ),
+        transformer=QwenImageTransformer2DModel(
+            patch_size=2,
+            in_channels=16,
+            out_channels=4,
+            num_layers=2,
+            attention_head_dim=16,
+            num_attention_heads=3,
+            joint_attention_dim=16,
+            guidance_embeds=False,
+            axes_dims_rope=(8, 4, 4),
+        ),
+    )
+
+
+@pytest.fixture
+def small_qwen_conditioning(monkeypatch):
+    """The Qwen pipelines encode their input images at a fixed 1 MP; 32² keeps the tiny test fast."""
+    import diffusers.pipelines.qwenimage.pipeline_qwenimage_edit as edit
+    import diffusers.pipelines.qwenimage.pipeline_qwenimage_edit_plus as plus
+
+    orig = edit.calculate_dimensions
+    monkeypatch.setattr(edit, "calculate_dimensions", lambda area, ratio: orig(32 * 32, ratio))
+    monkeypatch.setattr(plus, "VAE_IMAGE_SIZE", 32 * 32)
+    monkeypatch.setattr(plus, "CONDITION_IMAGE_SIZE", 32 * 32)
+
+
+def test_qwen_image_edit(small_qwen_conditioning):
+    from diffusers import QwenImageEditPipeline
+
+    pipe = QwenImageEditPipeline(**qwen_parts())
+    eng = engine("qwen-image-edit", qwen_image_edit=pipe)
+    img = photo_array(48, 32)
+    events = []
+    res = eng.edit(
+        request(img, prompt="make it winter"),
+        progress=lambda f, s, p: events.append(p),
+        options=EditOptions(seed=0, steps=2, partial_images=1),
+    )
+    assert decode(res.images[0]).shape == img.shape
+    assert [decode(p).shape for p in events if p is not None] == [img.shape]  # 5-D latents decoded
+
+
+def test_qwen_image_edit_plus_takes_several_images(small_qwen_conditioning):
+    from diffusers import QwenImageEditPlusPipeline
+
+    pipe = QwenImageEditPlusPipeline(**qwen_parts())
+    eng = engine("qwen-image-edit-plus", qwen_image_edit_plus=pipe)
+    imgs = [photo_array(48, 32, seed=s) for s in range(3)]
+    req = EditRequest(images=[png(i) for i in imgs], prompt="put the cat of image 2 on the sofa", quality="low")
+    res = eng.edit(req, options=EditOptions(seed=0, steps=2))
+    assert decode(res.images[0]).shape == imgs[0].shape
+    with pytest.raises(OptionError, match="3 image"):
+        eng.edit(EditRequest(images=[png(imgs[0])] * 4, prompt="combine them"))

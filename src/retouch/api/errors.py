@@ -24,9 +24,15 @@ def response_for(e: Exception) -> JSONResponse:
     return error_response(error_status(e), error_body(e), error_headers(e) or None)
 
 
+def note_code(request: Request, code: str | None) -> None:
+    """Tell the middleware the error code, for the retouch_errors_total metric."""
+    request.scope.setdefault("state", {})["error_code"] = code or ""
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RetouchError)
     async def _retouch(request: Request, e: RetouchError) -> JSONResponse:
+        note_code(request, e.code)
         return response_for(e)
 
     @app.exception_handler(RequestValidationError)
@@ -47,6 +53,7 @@ def install(app: FastAPI) -> None:
                 f"Invalid value for '{'.'.join(loc) or 'body'}': {err.get('msg', 'invalid')}.",
                 "invalid_value",
             )
+        note_code(request, code)
         return error_response(
             400, {"message": msg, "type": "invalid_request_error", "param": param, "code": code}
         )
@@ -61,13 +68,9 @@ def install(app: FastAPI) -> None:
         else:
             msg, code = str(e.detail), None
         t = "invalid_request_error" if e.status_code < 500 else "server_error"
+        note_code(request, code)
         return error_response(
             e.status_code,
             {"message": msg, "type": t, "param": None, "code": code},
             dict(e.headers) if e.headers else None,
         )
-
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, e: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return response_for(e)

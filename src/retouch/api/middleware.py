@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -48,14 +49,50 @@ class RequestContext:
                 message["headers"] = headers
             await send(message)
 
+        started = [False]
+
+        async def tracking_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # A bug: log it with the request id and answer in OpenAI's shape, here rather than in
+            # Starlette's outermost handler, which re-raises into the server after answering.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not started[0]:
+                body = json.dumps(
+                    {
+                        "error": {
+                            "message": "The server had an error while processing the request.",
+                            "type": "server_error",
+                            "param": None,
+                            "code": "internal_error",
+                        }
+                    }
+                ).encode()
+                await tracking_send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await tracking_send({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - t0
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
             self.metrics.requests.labels(method=method, route=route, status=str(status[0])).inc()
             self.metrics.latency.labels(method=method, route=route).observe(elapsed)
+            if status[0] >= 400:
+                code = state.get("error_code") or ("internal_error" if status[0] >= 500 else "")
+                self.metrics.errors.labels(status=str(status[0]), code=code).inc()
             if self.access_log and route not in ("/healthz", "/metrics"):
                 log.info(
                     "%s %s %d",

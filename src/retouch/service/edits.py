@@ -266,6 +266,15 @@ class EditService:
             started_at=t if origin == "inline" else None,
             heartbeat_at=t if origin == "inline" else None,
             attempts=1 if origin == "inline" else 0,
+            # every column given: the row is inserted with Core, and callers read this object
+            priority=0,
+            progress=0.0,
+            stage="",
+            charged_credits=0,
+            result={},
+            error=None,
+            cancel_requested=False,
+            finished_at=None,
         )
         with self.db.write() as s:
             if tier.concurrent_jobs > 0:
