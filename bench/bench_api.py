@@ -129,23 +129,31 @@ def sdk_edit(client, data: bytes) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def overhead(server: ServerProcess, data: bytes, repeat: int) -> dict[str, float]:
-    """Median seconds of the in-process call and of the SDK round trip, interleaved."""
+    """Median seconds of the in-process call and of the SDK round trip, interleaved; and where
+    the difference goes, from the server's `server-timing` and `openai-processing-ms` headers."""
+    import base64
+
     import retouch
 
     client = sdk_client(server, server.new_key("overhead")["key"])
     local_out = retouch.edit(data, PROMPT).images[0]          # warm both paths (lazy imports, pools)
     remote_out = sdk_edit(client, data)
     assert local_out == remote_out, "the server must return exactly the in-process result"
-    local, remote = [], []
+    local, remote, server_extra, engine = [], [], [], []
     for _ in range(repeat):
         t = time.perf_counter()
         retouch.edit(data, PROMPT)
         local.append(time.perf_counter() - t)
         t = time.perf_counter()
-        sdk_edit(client, data)
+        raw = client.images.with_raw_response.edit(image=("photo.png", data, "image/png"), prompt=PROMPT)
+        base64.b64decode(raw.parse().data[0].b64_json)
         remote.append(time.perf_counter() - t)
+        timing = dict(x.split(";dur=") for x in raw.headers["server-timing"].split(", "))
+        engine.append(float(timing["engine"]) / 1000)
+        server_extra.append(float(raw.headers["openai-processing-ms"]) / 1000 - engine[-1])
     return {"local": statistics.median(local), "remote": statistics.median(remote),
-            "local_min": min(local), "remote_min": min(remote)}
+            "local_min": min(local), "remote_min": min(remote), "engine": statistics.median(engine),
+            "server_extra": statistics.median(server_extra)}
 
 
 def load(server: ServerProcess, data: bytes, clients: int, requests: int) -> tuple[dict, list[dict]]:
@@ -231,6 +239,9 @@ def main() -> int:
         ("SDK round trip (openai.images.edit), median", f"{ov['remote'] * 1000:.0f} ms"),
         ("ratio SDK / in-process (target <= 1.25)", f"{ratio:.2f}x"),
         ("ratio of the fastest runs", f"{ov['remote_min'] / ov['local_min']:.2f}x"),
+        ("  engine inside the server, median", f"{ov['engine'] * 1000:.0f} ms"),
+        ("  server overhead (processing - engine)", f"{ov['server_extra'] * 1000:.0f} ms"),
+        ("  client + transfer (the rest)", f"{(ov['remote'] - ov['engine'] - ov['server_extra']) * 1000:.0f} ms"),
         (f"load: {args.clients} clients x {args.requests} requests", f"{res['ok']} ok, {len(res['errors'])} failed"),
         ("throughput", f"{res['ok'] / res['wall']:.2f} req/s"),
         ("latency p50", f"{pct(lat, 50) * 1000:.0f} ms" if lat else "-"),

@@ -134,18 +134,12 @@ class FakeOpenAI:
         """A few of the API's own checks, with its wording and codes."""
         images = files.get("image", []) + files.get("image[]", [])
         if not images:
-            return error(
-                "Missing required parameter: 'image'.", param="image", code="missing_required_parameter"
-            )
+            return error("Missing required parameter: 'image'.", param="image", code="missing_required_parameter")
         if "prompt" not in fields:
-            return error(
-                "Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter"
-            )
+            return error("Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
         model = fields.get("model", "gpt-image-1.5")
         if model.startswith(FREE_SIZE_MODELS) and "input_fidelity" in fields:
-            return error(
-                "Unknown parameter: 'input_fidelity'.", param="input_fidelity", code="unknown_parameter"
-            )
+            return error("Unknown parameter: 'input_fidelity'.", param="input_fidelity", code="unknown_parameter")
         size = fields.get("size", "auto")
         if size != "auto":
             w, h = (int(v) for v in size.split("x"))
@@ -177,9 +171,7 @@ class FakeOpenAI:
     # ---- responses
 
     @staticmethod
-    def send_json(
-        h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None
-    ) -> None:
+    def send_json(h: BaseHTTPRequestHandler, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
         h.send_response(status)
         h.send_header("content-type", "application/json")
@@ -191,9 +183,7 @@ class FakeOpenAI:
         h.wfile.write(data)
 
     @staticmethod
-    def send_stream(
-        h: BaseHTTPRequestHandler, b64: str, partials: int, n: int, common: dict[str, Any]
-    ) -> None:
+    def send_stream(h: BaseHTTPRequestHandler, b64: str, partials: int, n: int, common: dict[str, Any]) -> None:
         h.send_response(200)
         h.send_header("content-type", "text/event-stream")
         h.send_header("x-request-id", "req_fake123")

@@ -588,3 +588,85 @@ def test_qwen_image_edit_plus_takes_several_images(small_qwen_conditioning):
     assert decode(res.images[0]).shape == imgs[0].shape
     with pytest.raises(OptionError, match="3 image"):
         eng.edit(EditRequest(images=[png(imgs[0])] * 4, prompt="combine them"))
+
+
+def test_loads_local_weights_and_keeps_one_pipeline_resident(pix2pix, sdxl_inpaint, tmp_path):
+    from retouch.engines.diffusers_engine import device_slot
+
+    pix2pix.save_pretrained(tmp_path / "p2p")
+    sdxl_inpaint.save_pretrained(tmp_path / "inpaint")
+    eng = DiffusersEngine(
+        model="instruct-pix2pix",
+        device="cpu",
+        resolution=32,
+        weights={"instruct-pix2pix": str(tmp_path / "p2p"), "sdxl-inpaint": str(tmp_path / "inpaint")},
+    )
+    assert eng.ready()[0]
+    img = photo_array(40, 32)
+    eng.edit(request(img), options=EditOptions(seed=0, steps=2))  # loads from the folder, offline
+    slot = device_slot("cpu")
+    assert slot.key[0] == "instruct-pix2pix"
+    first = slot.pipe
+    eng.edit(request(img), options=EditOptions(seed=0, steps=2))
+    assert slot.pipe is first  # stays resident
+    mask = edge_mask(32, 40)
+    res = eng.edit(request(img, mask=png(mask)), options=EditOptions(seed=0, steps=2))
+    assert slot.key[0] == "sdxl-inpaint" and slot.pipe is not first  # switched: one at a time
+    assert np.array_equal(decode(res.images[0])[mask == 0], img[mask == 0])
+    by_folder = DiffusersEngine(model=str(tmp_path / "p2p"), device="cpu", resolution=32)
+    assert by_folder.family.name == "instruct-pix2pix"
+    by_folder.edit(request(img), options=EditOptions(seed=0, steps=2))
+
+
+def test_requests_for_one_device_never_overlap(pix2pix):
+    class Watched:
+        """The pipeline, counting how many calls run at once."""
+
+        def __init__(self, pipe):
+            self.pipe, self.active, self.most = pipe, 0, 0
+            self.lock = threading.Lock()
+
+        def __getattr__(self, name):
+            return getattr(self.pipe, name)
+
+        def __call__(self, **kw):
+            with self.lock:
+                self.active += 1
+                self.most = max(self.most, self.active)
+            try:
+                return self.pipe(**kw)
+            finally:
+                with self.lock:
+                    self.active -= 1
+
+    watched = Watched(pix2pix)
+    engines = [engine("instruct-pix2pix", instruct_pix2pix=watched) for _ in range(2)]
+    errors = []
+
+    def run(eng):
+        try:
+            eng.edit(request(photo_array(32, 32)), options=EditOptions(seed=0, steps=2))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(engines[i % 2],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and watched.most == 1
+
+
+def test_offload_and_dtype_choice(monkeypatch):
+    class Props:
+        def __init__(self, gb):
+            self.total_memory = gb * 2**30
+
+    eng = DiffusersEngine(model="flux-kontext")
+    fam = eng.family
+    for gb, want in ((80, "none"), (32, "model"), (16, "sequential")):
+        monkeypatch.setattr(torch.cuda, "get_device_properties", lambda d, gb=gb: Props(gb))
+        assert eng._offload(fam, "cuda") == want
+    assert eng._offload(fam, "cpu") == "none"
+    assert eng.resolved_dtype("cpu") == torch.float32
+    assert DiffusersEngine(model="flux-kontext", dtype="bfloat16").resolved_dtype("cpu") == torch.bfloat16

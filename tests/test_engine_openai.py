@@ -93,9 +93,7 @@ def test_parameters_reach_the_api_and_usage_comes_back(fake):
 
 
 def test_several_images_go_as_image_array(fake):
-    req = EditRequest(
-        images=[png(photo_array(64, 64, seed=s)) for s in range(3)], prompt="put the logo on the cup"
-    )
+    req = EditRequest(images=[png(photo_array(64, 64, seed=s)) for s in range(3)], prompt="put the logo on the cup")
     engine().edit(req)
     (r,) = fake.requests
     assert len(r.files["image[]"]) == 3 and "image" not in r.files
@@ -219,9 +217,7 @@ def test_5xx_is_retried_then_reported(fake):
     from retouch.engines import UpstreamError
 
     for _ in range(2):
-        fake.script.append(
-            Scripted(500, error("The server had an error.", "server_error"), {"retry-after-ms": "10"})
-        )
+        fake.script.append(Scripted(500, error("The server had an error.", "server_error"), {"retry-after-ms": "10"}))
     with pytest.raises(UpstreamError) as e:
         engine(max_retries=1).edit(request())
     assert len(fake.requests) == 2 and e.value.status == 502 and e.value.upstream_status == 500

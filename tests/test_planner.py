@@ -541,7 +541,7 @@ def test_case_count() -> None:
 
 # (prompt, kwargs, words the error message must contain)
 REFUSALS: list[tuple[str, dict[str, Any], list[str]]] = [
-    ("give the cat a red hat", {}, ['"give the cat a red hat"', "generative", "--engine openai"]),
+    ("give the cat a red hat", {}, ['"give the cat a red hat"', "generative", "openai or diffusers engine"]),
     ("add sunglasses", {}, ["generative"]),
     ("change her hairstyle", {}, ["generative"]),
     ("make him smile", {}, ["generative"]),

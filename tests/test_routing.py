@@ -16,6 +16,7 @@ from retouch.engines import (
     get_engine,
     register_engine,
     reset_engines,
+    unregister_engine,
 )
 from retouch.engines.generative import generative_plan
 from retouch.engines.routing import route, split_units
@@ -78,6 +79,7 @@ def fakegen(monkeypatch):
     reset_engines()
     configure_engine("auto", generative="fakegen")
     yield get_engine("fakegen")
+    unregister_engine("fakegen")
     reset_engines()
 
 
@@ -143,11 +145,7 @@ def test_routes():
 def test_without_generative_engine_refuses_naming_the_parts(no_generative, photo_path):
     eng = get_engine("auto")
     with pytest.raises(UnsupportedInstruction) as e:
-        eng.edit(
-            EditRequest(
-                images=[photo_path.read_bytes()], prompt="add sunglasses and increase contrast by 30%"
-            )
-        )
+        eng.edit(EditRequest(images=[photo_path.read_bytes()], prompt="add sunglasses and increase contrast by 30%"))
     err = e.value
     assert err.fragment == "add sunglasses" and err.engine_hint == "generative"
     assert "“add sunglasses” needs a generative engine" in err.message
@@ -168,9 +166,7 @@ def test_generative_then_builtin(fakegen):
         engine="auto",
     )
     events = []
-    res = get_engine("auto").edit(
-        req, progress=lambda f, s, p: events.append((f, s)), options=EditOptions(seed=5)
-    )
+    res = get_engine("auto").edit(req, progress=lambda f, s, p: events.append((f, s)), options=EditOptions(seed=5))
     ((gen_req, opts),) = fakegen.calls
     assert gen_req.prompt == "add sunglasses" and gen_req.output_format == "png" and gen_req.n == 2
     assert opts is not None and opts.seed == 5

@@ -121,6 +121,7 @@ def build_parser() -> Parser:
     p.add_argument("--mask", action="store_true", help="plan as if a mask were given")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--amounts", action="store_true", help="also print the table of amount words")
+    p.add_argument("--engine", default="builtin", help="plan as this engine would (e.g. auto shows the routing)")
 
     sub.add_parser("engines", help="list the engines and whether each is ready")
 
@@ -267,7 +268,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     if not args.prompt.strip():
         raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
-    plan = explain(args.prompt, n_images=args.images, has_mask=args.mask)
+    plan = explain(args.prompt, n_images=args.images, has_mask=args.mask, engine=args.engine)
     if args.json:
         print(plan.model_dump_json(indent=2))
     else:

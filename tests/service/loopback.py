@@ -45,7 +45,13 @@ class Loopback:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), H)
+        class Quiet(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # clients that hang up on purpose (size and time limits) are expected
+
+        self.httpd = Quiet((host, 0), H)
         self.port = self.httpd.server_address[1]
         self.base = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

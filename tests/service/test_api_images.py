@@ -338,3 +338,19 @@ def test_missing_prompt_is_400(server: Server, key: str) -> None:
         r = c.post("/v1/images/edits", files={"image": ("p.png", png(), "image/png")})
     assert r.status_code == 400 and r.json()["error"]["code"] == "missing_required_parameter"
     assert r.json()["error"]["param"] == "prompt"
+
+
+def test_failure_after_the_stream_started_is_an_error_event(server: Server, key: str) -> None:
+    # the planner accepts a crop; the engine refuses to confine it to a mask, mid-stream
+    stream = server.openai(key).images.edit(
+        image=("p.png", png(64, 48), "image/png"),
+        mask=("m.png", rgba_mask(64, 48, (0, 0, 8, 8)), "image/png"),
+        prompt="crop it to a square",
+        stream=True,
+        partial_images=1,
+    )
+    with pytest.raises(openai.APIError) as e:
+        list(stream)
+    assert "mask" in str(e.value.message)
+    with server.client(key) as c:
+        assert c.get("/v1/balance").json()["held"] == 0

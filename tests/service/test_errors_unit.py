@@ -59,3 +59,16 @@ def test_api_error_keeps_status_headers_and_code() -> None:
     assert r.status_code == 429 and r.headers["retry-after"] == "3"
     assert r.json()["error"]["type"] == "rate_limit_error"
     assert 'retouch_errors_total{code="rate_limit_exceeded",status="429"} 1.0' in metrics.render().decode()
+
+
+def test_cli_does_not_import_the_server_stack() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, retouch.cli; retouch.cli.build_parser(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'fastapi', 'sqlalchemy', 'uvicorn', 'alembic', 'starlette', 'httpx', 'prometheus_client'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -14,7 +14,7 @@ import pytest
 
 from retouch.service.webhooks import sign, verify
 
-from .helpers import Server, data_url, png
+from .helpers import Server, data_url, png, rgba_mask
 from .loopback import Loopback, statuses
 
 
@@ -114,20 +114,20 @@ def test_delivery_gives_up_after_the_schedule(open_server: Server, receiver: Loo
 def test_failed_job_sends_failed_event(open_server: Server, receiver: Loopback) -> None:
     receiver.routes["/hook"] = statuses([204])
     k = open_server.new_key()
-    mask = png(10, 10)  # wrong size for the image: the job fails in the worker
+    # a geometry step cannot be confined to a mask: the planner accepts it, the engine refuses it
+    job = {
+        "images": [data_url(png(64, 48))],
+        "mask": data_url(rgba_mask(64, 48, (0, 0, 16, 16))),
+        "prompt": "crop it to a square",
+        "webhook_url": f"{receiver.base}/hook",
+    }
     with open_server.client(k["key"]) as c:
-        job = c.post(
-            "/v1/jobs",
-            json={
-                "images": [data_url(png(64, 48))],
-                "mask": data_url(mask),
-                "prompt": "brighten slightly",
-                "webhook_url": f"{receiver.base}/hook",
-            },
-        )
-        assert job.status_code == 202, job.text
+        r = c.post("/v1/jobs", json=job)
+        assert r.status_code == 202, r.text
         _wait(lambda: receiver.requests)
-        final = c.get(f"/v1/jobs/{job.json()['id']}").json()
+        final = c.get(f"/v1/jobs/{r.json()['id']}").json()
+        balance = c.get("/v1/balance").json()
     event = json.loads(receiver.requests[0]["body"])
     assert event["type"] == "job.failed" and final["status"] == "failed"
     assert final["error"]["param"] == "mask" and final["charged_credits"] == 0
+    assert balance["held"] == 0 and balance["available"] == 1_000_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,20 +47,26 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(svc.stop)
 
-    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    extra: dict = {}
+    if "max_body_size" in inspect.signature(FastAPI).parameters:  # FastAPI >= 0.120
+        # 16 images of 50 MB, as base64 in JSON (x4/3), plus room for the other fields
+        extra["max_body_size"] = settings.max_images * settings.max_image_bytes * 4 // 3 + (8 << 20)
+    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan, **extra)
     app.state.services = svc
     errors.install(app)
     for r in (images.router, jobs.router, files.router, billing.router, admin.router, system.router):
         app.include_router(r)
     app.add_middleware(RequestContext, metrics=svc.metrics, access_log=settings.access_log)
-    mount_web_ui(app)
+    if not mount_web_ui(app):
+        app.add_api_route("/", system.landing, include_in_schema=False)
     return app
 
 
-def mount_web_ui(app: FastAPI) -> None:
-    """Serve the web UI (retouch.web, issue 4) at / when it is installed."""
+def mount_web_ui(app: FastAPI) -> bool:
+    """Serve the web UI at / when it is installed: `retouch.web.mount(app)` (see issue 4)."""
     try:
         from ..web import mount  # type: ignore[attr-defined]
     except ImportError:
-        return
+        return False
     mount(app)
+    return True

@@ -27,6 +27,7 @@ from .registry import (
     register_engine,
     reset_engines,
     resolve,
+    unregister_engine,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "register_engine",
     "reset_engines",
     "resolve",
+    "unregister_engine",
 ]
 
 #: Accepted names for the builtin engine (the API's `model` field uses the long ones).
@@ -90,9 +92,7 @@ def _claims_diffusers(name: str) -> bool:
 
 
 register_engine(EngineSpec("builtin", _builtin, "exact edits on the CPU, offline", aliases=BUILTIN_NAMES[1:]))
-register_engine(
-    EngineSpec("openai", _openai, "GPT Image models through the OpenAI API", claims_model=_claims_openai)
-)
+register_engine(EngineSpec("openai", _openai, "GPT Image models through the OpenAI API", claims_model=_claims_openai))
 register_engine(
     EngineSpec(
         "diffusers",

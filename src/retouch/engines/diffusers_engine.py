@@ -166,8 +166,7 @@ class DiffusersEngine:
         if fam is not None:
             return fam, model
         raise OptionError(
-            f"unknown diffusers model {model!r}; known: {', '.join(FAMILIES)} "
-            "(or a local folder of diffusers weights)",
+            f"unknown diffusers model {model!r}; known: {', '.join(FAMILIES)} (or a local folder of diffusers weights)",
             param="model",
         )
 
@@ -232,7 +231,10 @@ class DiffusersEngine:
         import torch
 
         total_gb = torch.cuda.get_device_properties(torch.device(device)).total_memory / 2**30
-        return "none" if total_gb >= fam.vram_gb * 1.15 else "model"
+        if total_gb >= fam.vram_gb * 1.15:
+            return "none"
+        # model offload keeps one component on the GPU at a time; below that, layer by layer (slow)
+        return "model" if total_gb >= fam.offload_vram_gb * 1.15 else "sequential"
 
     def _load(self, fam: PipelineFamily, source: str, dtype: Any, device: str, offload: str) -> Any:
         import diffusers
@@ -250,7 +252,7 @@ class DiffusersEngine:
                 "(RETOUCH_DIFFUSERS_ALLOW_DOWNLOAD=1)"
             )
         try:
-            pipe = cls.from_pretrained(source, torch_dtype=dtype, local_files_only=local_only)
+            pipe = cls.from_pretrained(source, dtype=dtype, local_files_only=local_only)  # diffusers>=0.42
         except (OSError, ValueError) as e:
             raise EngineUnavailable(f"cannot load {fam.name} from {source}: {e}") from None
         if offload == "model":
@@ -291,12 +293,8 @@ class DiffusersEngine:
         t = time.perf_counter()
         inputs = decode_inputs(request)
         side = self.resolution
-        width, height = snap_size(
-            *inputs.size, pixels=side * side if side else fam.pixels, multiple=fam.multiple
-        )
-        call_images = [
-            to_pil(resize(im[..., :3] if im.shape[2] == 4 else im, (width, height))) for im in inputs.images
-        ]
+        width, height = snap_size(*inputs.size, pixels=side * side if side else fam.pixels, multiple=fam.multiple)
+        call_images = [to_pil(resize(im[..., :3] if im.shape[2] == 4 else im, (width, height))) for im in inputs.images]
         mask = None
         if fam.task == "inpaint":
             assert inputs.mask is not None
@@ -359,9 +357,7 @@ class DiffusersEngine:
             quality=quality,
             background="transparent" if finals[0].shape[2] == 4 else "opaque",
             plan=generative_plan(request.prompt, self.name, fam.name, **params),
-            usage=estimate_usage(
-                [i.shape[1::-1] for i in inputs.images], request.prompt, (w, h), quality, request.n
-            ),
+            usage=estimate_usage([i.shape[1::-1] for i in inputs.images], request.prompt, (w, h), quality, request.n),
             timings_ms=timings,
             engine=self.name,
         )
@@ -373,8 +369,7 @@ class DiffusersEngine:
         if request.mask is None:
             if fam.task == "inpaint":
                 raise OptionError(
-                    f"{fam.name} edits under a mask: give a mask, or use an instruction model "
-                    f"such as {DEFAULT_MODEL}",
+                    f"{fam.name} edits under a mask: give a mask, or use an instruction model such as {DEFAULT_MODEL}",
                     param="mask",
                 )
             return fam, source, False

@@ -174,9 +174,7 @@ def png_bytes(arr: np.ndarray, level: int = 1) -> bytes:
 
 def jpeg_bytes(arr: np.ndarray, quality: int = 95) -> bytes:
     """JPEG for opaque reference uploads (a photo's PNG is 5-10× larger)."""
-    ok, buf = cv2.imencode(
-        ".jpg", cv2.cvtColor(arr[..., :3], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
-    )
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(arr[..., :3], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover
         raise ValueError("JPEG encoding failed")
     return buf.tobytes()

@@ -111,10 +111,7 @@ def model_rules(model: str) -> ModelRules:
         if m.startswith(name + "-"):
             return ModelRules(
                 model,
-                **{
-                    k: getattr(MODELS[name], k)
-                    for k in ("input_fidelity", "free_sizes", "transparency", "note")
-                },
+                **{k: getattr(MODELS[name], k) for k in ("input_fidelity", "free_sizes", "transparency", "note")},
             )
     if m.startswith("dall-e"):
         raise OptionError(
@@ -125,9 +122,7 @@ def model_rules(model: str) -> ModelRules:
     return ModelRules(model, ("low", "high"), free_sizes=False)
 
 
-def upstream_size(
-    rules: ModelRules, width: int, height: int, *, max_pixels: int = FREE_SIZE_DEFAULT_PIXELS
-) -> str:
+def upstream_size(rules: ModelRules, width: int, height: int, *, max_pixels: int = FREE_SIZE_DEFAULT_PIXELS) -> str:
     """The size to ask for: the exact size if the model can make it, else the closest it can."""
     aspect = width / height
     if not rules.free_sizes:
@@ -305,9 +300,7 @@ class OpenAIEngine:
             if opts.input_fidelity not in ("low", "high"):
                 raise OptionError("input_fidelity must be low or high", param="input_fidelity")
             if not rules.input_fidelity:
-                raise OptionError(
-                    f"{rules.name} does not take input_fidelity; leave it out", param="input_fidelity"
-                )
+                raise OptionError(f"{rules.name} does not take input_fidelity; leave it out", param="input_fidelity")
             if opts.input_fidelity not in rules.input_fidelity:
                 raise OptionError(
                     f"{rules.name} takes input_fidelity {' or '.join(rules.input_fidelity)} only",
@@ -328,9 +321,7 @@ class OpenAIEngine:
         try:
             import openai
         except ImportError:
-            raise EngineUnavailable(
-                "the openai engine needs the openai SDK: pip install 'retouch[openai]'"
-            ) from None
+            raise EngineUnavailable("the openai engine needs the openai SDK: pip install 'retouch[openai]'") from None
         common = dict(
             base_url=self.base_url,
             organization=self.organization,

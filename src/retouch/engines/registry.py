@@ -49,6 +49,14 @@ def register_engine(spec: EngineSpec) -> None:
         _drop(spec.name)
 
 
+def unregister_engine(name: str) -> None:
+    """Remove an engine added with `register_engine` (plugins, tests)."""
+    with _lock:
+        _specs.pop(name, None)
+        _settings.pop(name, None)
+        _drop(name)
+
+
 def available_engines() -> list[str]:
     """Engine names, in registration order (builtin first); each may or may not be ready."""
     return list(_specs)

@@ -294,9 +294,7 @@ class RoutingEngine:
         if progress is not None:
             progress(1.0, "done", None)
         return last.model_copy(
-            update=dict(
-                images=variants, plan=combined_plan(r, gen), usage=usage, timings_ms=timings, engine=self.name
-            )
+            update=dict(images=variants, plan=combined_plan(r, gen), usage=usage, timings_ms=timings, engine=self.name)
         )
 
 
@@ -309,9 +307,7 @@ def combined_plan(r: Route, gen: Engine | None) -> EditPlan:
         else:
             model = getattr(gen, "model", None) or getattr(getattr(gen, "family", None), "name", None) or ""
             steps.append(
-                PlanStep(
-                    op=GENERATE_OP, params={"engine": gen.name if gen else "", "model": model}, text=p.text
-                )
+                PlanStep(op=GENERATE_OP, params={"engine": gen.name if gen else "", "model": model}, text=p.text)
             )
     return EditPlan(prompt=r.prompt, steps=steps)
 
@@ -325,14 +321,10 @@ def refusal(r: Route) -> UnsupportedInstruction:
     )
     if r.builtin:
         msg += "; the builtin engine can do the rest: " + "; ".join(f"“{p.text}”" for p in r.builtin)
-    return UnsupportedInstruction(
-        msg, fragment="; ".join(p.text for p in r.generative), engine_hint="generative"
-    )
+    return UnsupportedInstruction(msg, fragment="; ".join(p.text for p in r.generative), engine_hint="generative")
 
 
-def _scaled(
-    progress: ProgressFn | None, start: float, span: float, parts: int, stage: str
-) -> ProgressFn | None:
+def _scaled(progress: ProgressFn | None, start: float, span: float, parts: int, stage: str) -> ProgressFn | None:
     """Progress of one sub-edit mapped into [start, start + 1/span) of `parts` parts."""
     if progress is None:
         return None

@@ -35,7 +35,7 @@ from .lexicon import GENERATIVE_PHRASES
 from .regions import light_direction, position_in, refs_in, regions_in, resolve_ref
 from .text import extract_quotes, normalise, tokenize
 
-GENERATIVE_HINT = "try --engine openai or --engine diffusers"
+GENERATIVE_HINT = "try the openai or diffusers engine, or model=auto to route"
 EXAMPLES = (
     '"make it brighter", "crop to 16:9", "blur the background", "add the caption \'Hello\' at the bottom"'
 )

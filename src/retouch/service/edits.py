@@ -184,6 +184,14 @@ class EditService:
         if options.output_compression is not None and options.output_format == "png":
             # OpenAI accepts and ignores it for png; so do we (PNG is lossless).
             pass
+        if mode == "edit" and mask is not None and mask.size not in (images[0].size, images[0].size[::-1]):
+            # (either orientation: only the engine, which applies EXIF, knows which one is right)
+            raise invalid(
+                f"The mask is {mask.width}x{mask.height} but the image is {images[0].width}x{images[0].height}; "
+                "they must be the same size.",
+                "mask",
+                code="invalid_mask",
+            )
         if mode == "batch" and mask is not None and len({im.size for im in images}) > 1:
             raise invalid(
                 "In batch mode a mask applies to every image, so all images must have its size.", "mask"

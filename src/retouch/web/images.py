@@ -13,7 +13,16 @@ from ..service.errors import invalid
 
 THUMB_SIDE = 192  # 2x the 96 CSS pixels of a tree node, sharp on high-density screens
 PREVIEW_SIDE = 1600
-CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+CONTENT_TYPES = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "BMP": "image/bmp",
+    "TIFF": "image/tiff",
+}
+#: What every browser shows; anything else (TIFF) always gets a preview.
+BROWSER_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,13 @@ def _webp(im: Image.Image, side: int, quality: int) -> bytes:
 def renditions(data: bytes) -> Renditions:
     """Thumbnail, preview and facts of an encoded image (EXIF orientation applied)."""
     im = _open(data)
-    content_type = CONTENT_TYPES.get(im.format or "", "image/png")
-    im = ImageOps.exif_transpose(im) or im
-    w, h = im.size
-    preview = _webp(im, PREVIEW_SIDE, 88) if max(w, h) > PREVIEW_SIDE else None
-    return Renditions(w, h, content_type, _webp(im, THUMB_SIDE, 75), preview)
+    fmt = im.format or ""
+    content_type = CONTENT_TYPES.get(fmt, "application/octet-stream")
+    rotated = im.getexif().get(0x0112, 1) not in (0, 1)
+    oriented = ImageOps.exif_transpose(im) if rotated else im
+    w, h = oriented.size
+    # EXIF-rotated originals get a preview too: the server's edits apply the orientation, and the
+    # preview must show what they see.
+    needs = max(w, h) > PREVIEW_SIDE or fmt not in BROWSER_FORMATS or rotated
+    preview = _webp(oriented, PREVIEW_SIDE, 88) if needs else None
+    return Renditions(w, h, content_type, _webp(oriented, THUMB_SIDE, 75), preview)

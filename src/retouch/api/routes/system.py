@@ -68,9 +68,8 @@ def login(token: Annotated[str, Query(max_length=200)], svc: Svc) -> Response:
     return resp
 
 
-@router.get("/", include_in_schema=False)
 def landing() -> HTMLResponse:
-    # Replaced by the web UI when it is mounted (see create_app).
+    """`/` when the web UI is not installed (see create_app)."""
     return HTMLResponse(
         "<!doctype html><title>retouch</title><h1>retouch</h1>"
         "<p>The API is running. See <a href='/docs'>/docs</a>.</p>"

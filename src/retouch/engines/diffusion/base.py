@@ -48,6 +48,7 @@ class PipelineFamily:
     guidance_scale: ClassVar[float] = 3.5
     interrupt: ClassVar[bool] = True  # the pipeline honours `pipe._interrupt`
     inpaint_partner: ClassVar[str | None] = None  # the family used for masked edits
+    offload_vram_gb: ClassVar[float] = 16.0  # peak with model CPU offload (its largest component)
     vram_gb: ClassVar[float] = 24.0  # bf16 weights resident (for offload=auto and the docs)
     summary: ClassVar[str] = ""
 

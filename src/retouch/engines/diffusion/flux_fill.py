@@ -19,8 +19,9 @@ class FluxFill(PipelineFamily):
     pixels = 1024 * 1024
     steps: ClassVar[dict[str, int]] = {"low": 20, "medium": 30, "high": 50}
     guidance_scale = 30.0
-    vram_gb = 24.0
-    summary = "masked edits (inpainting), 12B; ~24 GB VRAM bf16 (about 12 GB with model offload)"
+    vram_gb = 34.0
+    offload_vram_gb = 24.0
+    summary = "masked edits (inpainting), 12B; ~34 GB VRAM bf16 resident, ~24 GB with model offload"
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         return dict(

@@ -20,8 +20,9 @@ class FluxKontext(PipelineFamily):
     steps: ClassVar[dict[str, int]] = {"low": 14, "medium": 28, "high": 40}
     guidance_scale = 2.5
     inpaint_partner = "flux-fill"
-    vram_gb = 24.0
-    summary = "instruction edits, 12B; ~24 GB VRAM bf16 (about 12 GB with model offload)"
+    vram_gb = 34.0
+    offload_vram_gb = 24.0
+    summary = "instruction edits, 12B; ~34 GB VRAM bf16 resident, ~24 GB with model offload"
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         # `_auto_resize=False` and `max_area` = the working area: retouch already chose a size

@@ -24,6 +24,7 @@ class InstructPix2Pix(PipelineFamily):
     interrupt = False
     inpaint_partner = "sdxl-inpaint"
     vram_gb = 4.0
+    offload_vram_gb = 3.0
     summary = "instruction edits, SD 1.5 based; ~4 GB VRAM fp16; weak on large changes"
 
     def kwargs(self, call: Call) -> dict[str, Any]:

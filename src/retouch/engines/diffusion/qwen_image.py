@@ -26,7 +26,8 @@ class QwenImageEdit(PipelineFamily):
     guidance_scale = 4.0
     inpaint_partner = "qwen-image-edit-inpaint"
     vram_gb = 58.0
-    summary = "instruction edits incl. text in images, 20B; ~58 GB VRAM bf16, ~24 GB with model offload"
+    offload_vram_gb = 42.0
+    summary = "instruction edits incl. text in images, 20B; ~58 GB VRAM bf16 resident, ~42 GB with model offload"
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         return dict(

@@ -21,8 +21,9 @@ class SDXLInpaint(PipelineFamily):
     guidance_scale = 7.5
     # strength < 1 keeps some of the original under the mask; 0.99 is the model card's advice.
     strength = 0.99
-    vram_gb = 10.0
-    summary = "masked edits (inpainting), SDXL based; ~10 GB VRAM fp16"
+    vram_gb = 8.0
+    offload_vram_gb = 6.0
+    summary = "masked edits (inpainting), SDXL based; ~8 GB VRAM fp16"
 
     def kwargs(self, call: Call) -> dict[str, Any]:
         return dict(

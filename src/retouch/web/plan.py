@@ -1,0 +1,82 @@
+"""What an engine understood of an instruction, in words a person reads before paying."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..engines import available_engines, get_engine
+from ..engines.registry import engine_spec
+from ..schema import EditPlan, PlanStep
+from ..service.routing import resolve_model
+
+#: How a step's region reads in a sentence.
+REGIONS = {
+    "all": "whole image",
+    "mask": "painted area",
+    "subject": "subject",
+    "background": "background",
+    "sky": "sky",
+    "face": "faces",
+    "edges": "edges",
+    "center": "centre",
+}
+
+
+def _amount(name: str, v: Any) -> str:
+    if isinstance(v, float) and name == "amount" and -10 < v < 10:
+        return f"{v * 100:+.0f}%"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list) and v and all(isinstance(x, list) and len(x) == 3 for x in v):
+        return " → ".join("#" + "".join(f"{int(c):02x}" for c in x) for x in v)
+    if isinstance(v, list) and len(v) == 3 and all(isinstance(c, int) for c in v):
+        return "#" + "".join(f"{int(c):02x}" for c in v)
+    return str(v)
+
+
+def step_view(step: PlanStep) -> dict[str, Any]:
+    details = ", ".join(f"{k.replace('_', ' ')} {_amount(k, v)}" for k, v in step.params.items())
+    return {
+        "op": step.op,
+        "label": step.op.replace("_", " ").capitalize(),
+        "details": details,
+        "region": step.region,
+        "where": REGIONS.get(step.region, step.region.replace("-", " ")),
+        "text": step.text,
+        "describe": step.describe(),
+        "params": step.params,
+    }
+
+
+def explain(prompt: str, *, model: str | None, n_images: int, has_mask: bool) -> dict[str, Any]:
+    """The plan as the UI shows it; raises UnsupportedInstruction (a 400) when refused."""
+    engine, canonical = resolve_model(model)
+    plan: EditPlan = engine.plan(prompt, n_images=n_images, has_mask=has_mask)
+    return {
+        "object": "plan",
+        "model": canonical,
+        "engine": engine.name,
+        "steps": [step_view(s) for s in plan.steps],
+        "summary": plan.describe(),
+    }
+
+
+_engines_cache: tuple[float, list[dict[str, Any]]] = (0.0, [])
+
+
+def engines(ttl_s: float = 30.0) -> list[dict[str, Any]]:
+    """Every engine with whether it can run here (cached briefly: `ready` may look at disks)."""
+    global _engines_cache
+    at, cached = _engines_cache
+    if cached and time.monotonic() - at < ttl_s:
+        return cached
+    out = []
+    for name in available_engines():
+        try:
+            ok, why = get_engine(name).ready()
+        except Exception as e:  # an engine that cannot even be built is just not ready
+            ok, why = False, f"{type(e).__name__}: {e}"
+        out.append({"name": name, "summary": engine_spec(name).summary, "ready": ok, "detail": why})
+    _engines_cache = (time.monotonic(), out)
+    return out

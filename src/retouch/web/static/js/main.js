@@ -1,0 +1,563 @@
+// The editor: wires the images, options, instruction, mask, compare view, history, batch and
+// activity panels together. State that matters lives on the server (files, jobs, version
+// trees) or in localStorage (options, draft, tray), so a reload loses nothing.
+
+import { api, ApiError, followJob, dataURL } from "./api.js";
+import { $, $$, announce, fmtInt } from "./dom.js";
+import { plainWords, slotFor, imageIndex, showError, clearAll, clearError } from "./errors.js";
+import { Tray, isSlotDrag } from "./tray.js";
+import { MaskPainter } from "./mask.js";
+import { Compare } from "./compare.js";
+import { renderTree, renderTrees } from "./history.js";
+import { Options } from "./options.js";
+import { Instruction } from "./instruct.js";
+import { BatchView, editedName } from "./batch.js";
+import { refreshStats, refreshJobs } from "./account.js";
+import { load, save } from "./settings.js";
+
+const state = {
+  me: null,
+  config: null,
+  tree: null, // the version tree of the first image, once it has one
+  base: null, // the version the next edit starts from (null: the first image as uploaded)
+  shown: null, // the version in the Compare view
+  firstKey: null, // which tray slot the tree belongs to
+  job: null, // {id, abort} while something runs
+  cooldown: false, // after a 429, until Retry-After has passed
+};
+
+let tray, mask, compare, options, instruction, batch;
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  $("#signin-form").addEventListener("submit", signIn);
+  $("#sign-out").addEventListener("click", signOut);
+  state.config = await api("/ui/api/config").catch(() => ({ engines: [{ name: "builtin", ready: true, summary: "" }], max_images: 16, max_image_bytes: 50 * 2 ** 20 }));
+  try {
+    state.me = await api("/v1/me");
+  } catch (e) {
+    showSignIn(e.status === 401 ? "" : plainWords(e));
+    return;
+  }
+  $("#signin").hidden = true;
+  $("#app").hidden = false;
+  $("#sign-out").hidden = false;
+  setup();
+}
+
+function showSignIn(message) {
+  $("#app").hidden = true;
+  $("#signin").hidden = false;
+  $("#sign-out").hidden = true;
+  $("#signin-error").textContent = message || "";
+  $("#signin-key").focus();
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  $("#signin-error").textContent = "";
+  try {
+    await api("/ui/api/session", { method: "POST", json: { key: $("#signin-key").value } });
+    location.reload();
+  } catch (e) {
+    $("#signin-error").textContent = plainWords(e);
+  }
+}
+
+async function signOut() {
+  await api("/ui/api/session", { method: "DELETE" }).catch(() => {});
+  location.reload();
+}
+
+function setup() {
+  tray = new Tray($("#tray"), {
+    maxImages: state.config.max_images,
+    maxBytes: state.config.max_image_bytes,
+    onChange: onTrayChange,
+  });
+  mask = new MaskPainter($("#mask-canvas"), $("#base-img"), { onChange: onMaskChange });
+  compare = new Compare({
+    box: $("#compare"), before: $("#before-img"), after: $("#after-img"), afterLayer: $("#after-layer"),
+    handle: $("#compare-handle"), split: $("#compare-split"), zoomIn: $("#zoom-in"), zoomOut: $("#zoom-out"),
+    zoomFit: $("#zoom-fit"), zoomValue: $("#zoom-value"),
+  });
+  options = new Options({ engines: state.config.engines, onChange: () => instruction.refresh() });
+  instruction = new Instruction({ context: runContext, onRun: () => runEdit() });
+  batch = new BatchView();
+  bindInputs();
+  bindMaskTools();
+  bindTabs();
+  $("#run").addEventListener("click", () => runEdit());
+  $("#run-batch").addEventListener("click", () => runBatch());
+  $("#cancel").addEventListener("click", cancelJob);
+  $("#edit-result").addEventListener("click", editResult);
+  $("#jobs-refresh").addEventListener("click", refreshActivity);
+  renderTree($("#tree"), null, {});
+  restoreTray();
+  refreshActivity();
+  refreshTrees();
+  instruction.refresh();
+  updateButtons();
+}
+
+// ---------------------------------------------------------------- images
+
+function bindInputs() {
+  const input = $("#file-input");
+  input.addEventListener("change", () => {
+    tray.addFiles(input.files, { errorEl: $("#tray-error") });
+    input.value = "";
+  });
+  const zone = $("#dropzone");
+  // Files may be dropped anywhere on the page; the drop zone lights up to say so.
+  document.addEventListener("dragover", (ev) => {
+    if (isSlotDrag(ev) || !ev.dataTransfer?.types.includes("Files")) return;
+    ev.preventDefault();
+    zone.classList.add("over");
+  });
+  document.addEventListener("dragleave", (ev) => { if (!ev.relatedTarget) zone.classList.remove("over"); });
+  document.addEventListener("drop", (ev) => {
+    zone.classList.remove("over");
+    if (isSlotDrag(ev) || !ev.dataTransfer?.files.length) return;
+    ev.preventDefault();
+    tray.addFiles(ev.dataTransfer.files, { errorEl: $("#tray-error") });
+  });
+  document.addEventListener("paste", (ev) => {
+    const files = [...(ev.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"));
+    if (!files.length) return; // plain text pastes into the instruction as usual
+    ev.preventDefault();
+    tray.addFiles(files, { errorEl: $("#tray-error") });
+  });
+}
+
+function restoreTray() {
+  for (const s of load("tray", [])) tray.addStored(s);
+  if (!tray.slots.length) onTrayChange("init");
+}
+
+function onTrayChange(reason, slot) {
+  save("tray", tray.serialize());
+  if (reason === "expired") {
+    $("#tray-error").textContent = `${slot.name} is no longer on the server (uploads expire); add it again to edit it.`;
+  }
+  const first = tray.first();
+  const firstKey = first ? first.key : null;
+  if (firstKey !== state.firstKey) {
+    state.firstKey = firstKey;
+    state.tree = null;
+    state.base = null;
+    state.shown = null;
+    if (first?.tree_id) openTreeOf(first, first.tree_id);
+    else {
+      renderTree($("#tree"), null, {});
+      showBase();
+    }
+  }
+  instruction.refresh();
+  updateButtons();
+}
+
+// ---------------------------------------------------------------- the base image and mask
+
+/** What the next edit starts from: a version of the tree, or the first image as uploaded. */
+function baseImage() {
+  if (state.base) {
+    return { url: state.base.preview_url, width: state.base.width, height: state.base.height, version: state.base };
+  }
+  const first = tray.first();
+  return first ? { url: first.preview, width: first.width, height: first.height, version: null } : null;
+}
+
+async function showBase() {
+  const b = baseImage();
+  $("#stage-empty").hidden = !!b;
+  if (!b || !b.width) {
+    mask.hide();
+    $("#base-line").textContent = b ? `${tray.first().name} (no preview in this browser)` : "";
+    onMaskChange();
+    return;
+  }
+  const name = state.tree?.name || tray.first()?.name || "";
+  $("#base-line").textContent = b.version && b.version.number
+    ? `Editing ${name}, version ${b.version.number}`
+    : `Editing ${name}, original`;
+  await mask.setImage(b.url, b.width, b.height);
+  onMaskChange();
+}
+
+function bindMaskTools() {
+  for (const r of $$("input[name=mask-tool]")) r.addEventListener("change", () => { mask.tool = r.value; });
+  const size = $("#mask-size");
+  const feather = $("#mask-feather");
+  const show = () => {
+    mask.size = Number(size.value);
+    mask.setFeather(Number(feather.value));
+    $("#mask-size-value").textContent = `${size.value}px`;
+    $("#mask-feather-value").textContent = `${feather.value}px`;
+  };
+  size.addEventListener("input", show);
+  feather.addEventListener("input", show);
+  show();
+  $("#mask-undo").addEventListener("click", () => mask.undo());
+  $("#mask-invert").addEventListener("click", () => mask.invert());
+  $("#mask-clear").addEventListener("click", () => mask.clear());
+}
+
+let lastHasMask = false;
+function onMaskChange() {
+  if (!mask) return;
+  const has = mask.hasMask();
+  $("#mask-undo").disabled = !mask.canUndo();
+  $("#mask-clear").disabled = !has;
+  $("#mask-invert").disabled = $("#mask-canvas").hidden;
+  $("#mask-status").textContent = has
+    ? "Only the painted area will be edited; everything else stays exactly as it is."
+    : "Paint over the area to change; without a mask the whole image is edited.";
+  clearError("mask-error");
+  if (has !== lastHasMask) {
+    lastHasMask = has;
+    instruction?.refreshSoon(); // "remove the painted object" needs a mask: the plan changes
+  }
+}
+
+// ---------------------------------------------------------------- tabs
+
+function bindTabs() {
+  const tabs = [$("#tab-edit"), $("#tab-compare")];
+  for (const t of tabs) {
+    t.addEventListener("click", () => selectTab(t.id === "tab-edit" ? "edit" : "compare"));
+    t.addEventListener("keydown", (ev) => {
+      if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+      const other = tabs.find((x) => x !== t);
+      selectTab(other.id === "tab-edit" ? "edit" : "compare");
+      other.focus();
+    });
+  }
+}
+
+function selectTab(which) {
+  const edit = which === "edit";
+  $("#tab-edit").setAttribute("aria-selected", String(edit));
+  $("#tab-compare").setAttribute("aria-selected", String(!edit));
+  $("#tab-edit").tabIndex = edit ? 0 : -1;
+  $("#tab-compare").tabIndex = edit ? -1 : 0;
+  $("#panel-edit").hidden = !edit;
+  $("#panel-compare").hidden = edit;
+  if (!edit) compare.fit();
+}
+
+// ---------------------------------------------------------------- history
+
+async function openTreeOf(slot, treeId, { versionId = null } = {}) {
+  try {
+    state.tree = await api(`/ui/api/trees/${treeId}`);
+  } catch (e) {
+    if (e.status === 404) { slot.tree_id = null; save("tray", tray.serialize()); }
+    state.tree = null;
+    renderTree($("#tree"), null, {});
+    showBase();
+    return;
+  }
+  const v = state.tree.versions;
+  const want = versionId || state.tree.selected_id;
+  state.base = v.find((x) => x.id === want) || v[0];
+  state.shown = state.base.parent_id ? state.base : null;
+  drawHistory();
+  await showBase();
+  if (state.shown) await showCompare(state.shown);
+  instruction.refresh();
+}
+
+function drawHistory() {
+  renderTree($("#tree"), state.tree, { baseId: state.base?.id, shownId: state.shown?.id, onSelect: selectVersion });
+}
+
+async function refreshTrees() {
+  try {
+    const list = await api("/ui/api/trees?limit=24");
+    renderTrees($("#trees"), list.data, { currentId: state.tree?.id, onOpen: (t) => openTree(t.id) });
+  } catch { /* the list is a convenience; the editor works without it */ }
+}
+
+/** Open a tree from "Your images" or a recent job: its image becomes the first in the tray. */
+async function openTree(treeId, versionId = null) {
+  clearAll();
+  const existing = tray.slots.findIndex((s) => s.tree_id === treeId && s.status === "ready");
+  if (existing > 0) tray.move(existing, 0);
+  if (existing === -1) {
+    if (tray.slots.length >= state.config.max_images) {
+      showError("tray-error", `Remove an image first: at most ${state.config.max_images}.`);
+      return;
+    }
+    try {
+      const tree = await api(`/ui/api/trees/${treeId}`);
+      const root = tree.versions[0];
+      const { file_id } = await api(`/ui/api/versions/${root.id}/file`, { method: "POST" });
+      const slot = tray.addStored(
+        { file_id, name: tree.name, width: root.width, height: root.height, bytes: root.bytes, tree_id: treeId, previewUrl: root.preview_url, thumbUrl: root.thumb_url },
+        { atStart: true },
+      );
+      state.firstKey = slot.key;
+      save("tray", tray.serialize());
+      await openTreeOf(slot, treeId, { versionId });
+      updateButtons();
+      return;
+    } catch (e) {
+      showError("tray-error", plainWords(e));
+      return;
+    }
+  }
+  await openTreeOf(tray.first(), treeId, { versionId });
+  updateButtons();
+}
+
+async function selectVersion(v) {
+  state.base = v;
+  state.shown = v.parent_id ? v : null;
+  drawHistory();
+  api(`/ui/api/trees/${state.tree.id}`, { method: "PATCH", json: { selected_id: v.id } }).catch(() => {});
+  await showBase();
+  if (state.shown) {
+    await showCompare(v);
+    selectTab("compare");
+  } else {
+    selectTab("edit");
+  }
+  announce(`${v.number ? `Version ${v.number}` : "The original"} selected: the next edit starts from it.`);
+  instruction.refresh();
+}
+
+async function showCompare(v) {
+  const parent = state.tree.versions.find((x) => x.id === v.parent_id);
+  await compare.show(parent.preview_url, v.preview_url);
+  $("#compare-caption").textContent = `Version ${v.number} — “${v.prompt}” · ${v.width}×${v.height}` +
+    `${v.params.model ? ` · ${v.params.model}` : ""}${v.params.mask ? " · masked" : ""}`;
+  const dl = $("#download");
+  dl.href = v.download_url;
+  dl.download = v.filename;
+  dl.setAttribute("aria-disabled", "false");
+  dl.textContent = `Download ${v.filename.split(".").pop().toUpperCase()}`;
+}
+
+/** "Edit this result": the shown version becomes the base of the next edit. */
+async function editResult() {
+  if (!state.shown) return;
+  state.base = state.shown;
+  drawHistory();
+  api(`/ui/api/trees/${state.tree.id}`, { method: "PATCH", json: { selected_id: state.base.id } }).catch(() => {});
+  await showBase();
+  selectTab("edit");
+  instruction.input.focus();
+  instruction.input.select();
+  announce(`Now editing version ${state.base.number}.`);
+  instruction.refresh();
+}
+
+// ---------------------------------------------------------------- running
+
+function runContext() {
+  const b = baseImage();
+  const refs = tray.ready().slice(1);
+  return {
+    images: b ? [{ width: b.width, height: b.height }, ...refs] : [],
+    hasMask: !!mask?.hasMask(),
+    mode: "edit",
+    fields: options.fields(),
+  };
+}
+
+function updateButtons() {
+  const busy = !!state.job || !!state.cooldown;
+  const ready = tray.ready();
+  const uploading = tray.slots.some((s) => s.status === "reading" || s.status === "uploading");
+  $("#run").disabled = busy || !ready.length || uploading || !tray.first();
+  $("#run-batch").disabled = busy || ready.length < 2 || uploading;
+  $("#run-batch").textContent = ready.length >= 2 ? `Batch all ${ready.length}` : "Batch all";
+  $("#edit-result").disabled = busy || !state.shown || state.shown.id === state.base?.id;
+}
+
+function showRunError(e) {
+  if (e.status === 401) { showSignIn("Your session ended: sign in again. Your images and instruction are kept."); return; }
+  const text = plainWords(e);
+  const idx = imageIndex(e);
+  if (idx !== null && tray.setError(idx, text)) return;
+  showError(slotFor(e), text, e.fragment);
+  if (e.retryAfter) countdown(e.retryAfter);
+}
+
+/** After a 429, keep Run disabled for the time the server asked for. */
+function countdown(seconds) {
+  const run = $("#run");
+  let left = Math.ceil(seconds);
+  state.cooldown = true;
+  const tick = () => {
+    if (left <= 0) { state.cooldown = false; run.textContent = "Edit"; updateButtons(); return; }
+    run.textContent = `Wait ${left} s`;
+    left -= 1;
+    setTimeout(tick, 1000);
+  };
+  updateButtons();
+  tick();
+}
+
+function progressStart(text) {
+  $("#progress-box").hidden = false;
+  $("#progress").value = 0;
+  $("#progress-text").textContent = text;
+  $("#cancel").disabled = false;
+}
+
+function progressUpdate(ev) {
+  if (typeof ev.progress === "number") $("#progress").value = ev.progress;
+  const where = ev.status === "queued" && ev.queue_position ? `Queued (position ${ev.queue_position})` : null;
+  $("#progress-text").textContent = where || `${ev.status === "queued" ? "Queued" : "Working"}${ev.stage ? `: ${ev.stage}` : ""} — ${Math.round((ev.progress || 0) * 100)}%`;
+}
+
+function progressEnd() {
+  $("#progress-box").hidden = true;
+}
+
+async function submit(body) {
+  const abort = new AbortController();
+  const job = await api("/v1/jobs", { method: "POST", json: body, signal: abort.signal });
+  state.job = { id: job.id, abort };
+  updateButtons();
+  return followJob(job.id, progressUpdate, { signal: abort.signal });
+}
+
+async function runEdit() {
+  if (state.job || state.cooldown || $("#run").disabled) return;
+  clearAll();
+  tray.clearErrors();
+  const prompt = instruction.value;
+  if (!prompt) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
+  const first = tray.first();
+  if (!first) { showError("tray-error", "Add an image first."); return; }
+  state.job = { id: null, abort: null };
+  updateButtons();
+  progressStart("Preparing…");
+  try {
+    // The first edit of an image starts its history; the original is its root version.
+    if (!state.tree) {
+      state.tree = await api("/ui/api/trees", { method: "POST", json: { file_id: first.file_id, name: first.name } });
+      first.tree_id = state.tree.id;
+      save("tray", tray.serialize());
+      state.base = state.tree.versions[0];
+      drawHistory();
+    }
+    const base = state.base;
+    const { file_id } = await api(`/ui/api/versions/${base.id}/file`, { method: "POST" });
+    const body = {
+      images: [file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
+      prompt,
+      mode: "edit",
+      ...options.fields(),
+      metadata: { ui_tree: state.tree.id, ui_parent: base.id },
+    };
+    if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
+    progressStart("Submitting…");
+    const job = await submit(body);
+    if (job.status === "succeeded") {
+      progressUpdate({ status: "running", progress: 1, stage: "saving the version" });
+      const { data } = await api(`/ui/api/trees/${state.tree.id}/versions`, { method: "POST", json: { job_id: job.id, parent_id: base.id } });
+      state.tree = await api(`/ui/api/trees/${state.tree.id}`);
+      state.shown = state.tree.versions.find((x) => x.id === data[0].id);
+      drawHistory();
+      await showCompare(state.shown);
+      selectTab("compare");
+      announce(`Done: version ${state.shown.number}. Compare it with the version before, download it, or edit it further.`);
+    } else if (job.status === "failed") {
+      showRunError(new ApiError(400, job.error || {}));
+    } else {
+      showError("run-error", "Canceled. Nothing was charged; your image, mask and instruction are as they were.");
+    }
+  } catch (e) {
+    if (e.name !== "AbortError") showRunError(e);
+  } finally {
+    progressEnd();
+    state.job = null;
+    updateButtons();
+    refreshActivity();
+    refreshTrees();
+  }
+}
+
+async function runBatch() {
+  if (state.job || state.cooldown) return;
+  clearAll();
+  tray.clearErrors();
+  const prompt = instruction.value;
+  if (!prompt) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
+  const slots = tray.ready();
+  const names = slots.map((s) => s.name);
+  state.job = { id: null, abort: null };
+  updateButtons();
+  batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb })), prompt);
+  $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
+  try {
+    const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" } };
+    const job = await submit({ ...body });
+    if (job.status === "succeeded") {
+      batch.finish(job, names);
+      announce(`Batch done: ${job.result.images.length} images.`);
+    } else {
+      const e = new ApiError(400, job.error || { message: "Canceled." });
+      batch.fail(job.status === "canceled" ? "Canceled. Nothing was charged." : plainWords(e));
+      if (job.status === "failed") showRunError(e);
+    }
+  } catch (e) {
+    if (e.name !== "AbortError") {
+      batch.fail(plainWords(e));
+      showRunError(e);
+    }
+  } finally {
+    state.job = null;
+    updateButtons();
+    refreshActivity();
+  }
+}
+
+async function cancelJob() {
+  if (!state.job?.id) return;
+  $("#cancel").disabled = true;
+  $("#progress-text").textContent = "Canceling…";
+  await api(`/v1/jobs/${state.job.id}/cancel`, { method: "POST" }).catch(() => {});
+}
+
+// ---------------------------------------------------------------- activity
+
+async function refreshActivity() {
+  try {
+    await refreshStats(state.me);
+    await refreshJobs({ onOpen: openJob });
+  } catch (e) {
+    if (e.status === 401) showSignIn("Your session ended: sign in again.");
+  }
+}
+
+async function openJob(job) {
+  if (job.mode === "batch") {
+    batch.reopen(job);
+    $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
+    return;
+  }
+  const treeId = job.metadata?.ui_tree;
+  if (treeId) {
+    // The tree records the job's result (now, if the page was closed while it ran).
+    try {
+      const tree = await api(`/ui/api/trees/${treeId}`);
+      const v = tree.versions.find((x) => x.job_id === job.id);
+      await openTree(treeId, v?.id);
+      if (state.shown) selectTab("compare");
+      return;
+    } catch { /* deleted history: fall back to the plain output */ }
+  }
+  const im = job.result.images[0];
+  window.open(`/v1/files/${im.file_id}/content`, "_blank", "noopener");
+}
+
+// Expose a little for debugging in the console, nothing more.
+window.retouch = { state, fmtInt, editedName };
+
+start();

@@ -1,0 +1,298 @@
+"""The editor end to end in headless Chromium against a real `retouch serve`:
+
+upload → paint a mask → edit → compare → download (pixels checked against the mask that was
+sent) → edit the result → go back a version and branch → reload (history kept) → batch of
+three → zip (pixels checked); and the error paths (refused instruction, bad file, no credits)
+where nothing the user did is lost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ..service.helpers import Server
+from .conftest import browser_missing, shot, sign_in
+from .pixels import grayness, mask_alpha, rgb, write_photo
+
+pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
+
+
+def paint(page: Any, strokes: list[tuple[float, float, float, float]]) -> None:
+    """Drag the pointer over the mask canvas; coordinates are fractions of its box."""
+    box = page.locator("#mask-canvas").bounding_box()
+    assert box and box["width"] > 50
+    for x0, y0, x1, y1 in strokes:
+        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=8)
+        page.mouse.up()
+
+
+def wait_ready(page: Any, count: int) -> None:
+    page.wait_for_function(
+        "n => document.querySelectorAll('#tray li').length === n && "
+        "![...document.querySelectorAll('#tray .role')].some(e => /Reading|Uploading/.test(e.textContent))",
+        arg=count,
+    )
+
+
+def too_wide(page: Any) -> list[str]:
+    """Elements that stick out of the viewport sideways (the page must not scroll sideways)."""
+    return page.evaluate(
+        """() => document.documentElement.scrollWidth <= innerWidth ? [] :
+             [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
+               .map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+               .concat([`scrollWidth ${document.documentElement.scrollWidth}`])"""
+    )
+
+
+def run_and_capture(page: Any, button: str = "#run") -> dict[str, Any]:
+    """Click Run and return the JSON body of the job the page submitted."""
+    with page.expect_request(lambda r: r.url.endswith("/v1/jobs") and r.method == "POST") as req:
+        page.click(button)
+    return json.loads(req.value.post_data or "{}")
+
+
+def download(page: Any, selector: str) -> tuple[bytes, str]:
+    with page.expect_download() as d:
+        page.click(selector)
+    path = d.value.path()
+    return Path(path).read_bytes(), d.value.suggested_filename
+
+
+def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp_path: Path) -> None:
+    photo = write_photo(tmp_path / "photo.png", 320, 240, seed=3)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    # The one-time login link printed by `retouch serve` lands on the editor.
+    assert web_server.login_url
+    page.goto(web_server.login_url)
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.url.rstrip("/") == web_server.base_url
+    shot(page, "01-start", doc=True)
+
+    # ---- upload, mask, instruction, plan and estimate
+    page.set_input_files("#file-input", str(tmp_path / "photo.png"))
+    wait_ready(page, 1)
+    page.wait_for_selector("#tray li.first .role:has-text('Edited · 320×240')")
+    paint(page, [(0.08, y, 0.42, y) for y in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)])
+    page.wait_for_selector("#mask-clear:enabled")
+    assert "Only the painted area" in page.inner_text("#mask-status")
+    page.fill("#prompt", "make it black and white")
+    page.wait_for_selector("#plan-steps li:has-text('Grayscale')")
+    assert "painted area" in page.inner_text("#plan-steps")
+    page.wait_for_selector("#estimate:has-text('credits')")
+    assert "320×240" in page.inner_text("#estimate")
+    shot(page, "02-mask-and-plan", doc=True)
+
+    # ---- edit → compare
+    job = run_and_capture(page)
+    assert job["mode"] == "edit" and job["prompt"] == "make it black and white"
+    assert job["images"][0].startswith("file-") and job["metadata"]["ui_tree"].startswith("tree_")
+    alpha = mask_alpha(job["mask"])
+    assert alpha.shape == (240, 320)
+    page.wait_for_selector("#panel-compare:not([hidden])")
+    page.wait_for_selector("#compare-caption:has-text('Version 1')")
+    # The split and zoom work from the keyboard.
+    page.focus("#compare-split")
+    page.keyboard.press("ArrowLeft")
+    assert int(page.input_value("#compare-split")) < 50
+    page.click("#zoom-in")
+    assert page.inner_text("#zoom-value") == "150%"
+    page.click("#zoom-fit")
+    shot(page, "03-compare", doc=True)
+
+    # ---- download: outside the mask unchanged bit for bit, inside black and white
+    v1_bytes, v1_name = download(page, "#download")
+    assert v1_name == "photo-v1.png"
+    v1 = rgb(v1_bytes)
+    assert v1.shape == photo.shape
+    keep, edit = alpha == 255, alpha == 0
+    assert keep.sum() > 30_000 and edit.sum() > 5_000
+    assert np.array_equal(v1[keep], photo[keep])
+    assert grayness(v1)[edit].max() <= 2
+    assert grayness(photo.astype(np.int16))[edit].mean() > 20  # it was colourful there
+
+    # ---- edit this result
+    page.click("#edit-result")
+    page.wait_for_selector("#panel-edit:not([hidden])")
+    assert "version 1" in page.inner_text("#base-line")
+    assert page.is_disabled("#mask-clear")  # a new base starts without a mask
+    page.fill("#prompt", "increase brightness by 20%")
+    page.wait_for_selector("#plan-steps li:has-text('Brightness')")
+    job2 = run_and_capture(page)
+    assert "mask" not in job2 and job2["metadata"]["ui_parent"] != job["metadata"]["ui_parent"]
+    page.wait_for_selector("#compare-caption:has-text('Version 2')")
+    v2 = rgb(download(page, "#download")[0])
+    assert v2.mean() > v1.mean() + 8
+
+    # ---- go back to version 1 and branch from it
+    page.click("button.node[data-number='1']")
+    page.wait_for_selector("#base-line:has-text('version 1')")
+    assert page.get_attribute("button.node[data-number='1']", "aria-current") == "true"
+    v1_again, _ = download(page, "#download")
+    assert v1_again == v1_bytes
+    page.fill("#prompt", "invert the colors")
+    page.wait_for_selector("#plan-steps li:has-text('Invert')")
+    run_and_capture(page)
+    page.wait_for_selector("#compare-caption:has-text('Version 3')")
+    v3 = rgb(download(page, "#download")[0])
+    assert np.abs(v3 - (255 - v1)).max() <= 1
+    # Version 3 is a sibling of version 2: both hang under version 1.
+    under_v1 = "li:has(> button[data-number='1']) > ul > li > button"
+    assert sorted(page.locator(under_v1).evaluate_all("bs => bs.map(b => b.dataset.number)")) == ["2", "3"]
+
+    # ---- reload: history, tray, instruction and options are all still there
+    page.select_option("#opt-quality", "high")
+    page.reload()
+    page.wait_for_selector("#tree button.node[data-number='3']")
+    assert page.locator("#tree button.node").count() == 4
+    assert page.get_attribute("button.node[data-number='3']", "aria-current") == "true"
+    assert page.input_value("#prompt") == "invert the colors"
+    assert page.input_value("#opt-quality") == "high"
+    wait_ready(page, 1)
+    shot(page, "04-history", doc=True, full_page=True)
+
+    # ---- batch of three → grid → zip
+    write_photo(tmp_path / "second.png", 200, 160, seed=5)
+    write_photo(tmp_path / "third.png", 240, 240, seed=7)
+    page.set_input_files("#file-input", [str(tmp_path / "second.png"), str(tmp_path / "third.png")])
+    wait_ready(page, 3)
+    page.fill("#prompt", "convert to grayscale")
+    page.wait_for_selector("#run-batch:has-text('Batch all 3')")
+    batch_job = run_and_capture(page, "#run-batch")
+    assert batch_job["mode"] == "batch" and len(batch_job["images"]) == 3 and "mask" not in batch_job
+    page.wait_for_selector("#batch-zip:not([hidden])")
+    assert page.locator("#batch-grid li.done").count() == 3
+    page.locator("#batch").scroll_into_view_if_needed()
+    shot(page, "05-batch", doc=True)
+    data, zip_name = download(page, "#batch-zip")
+    assert zip_name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = sorted(z.namelist())
+        assert names == ["photo-edited.png", "second-edited.png", "third-edited.png"]
+        sizes = {"photo-edited.png": (240, 320), "second-edited.png": (160, 200), "third-edited.png": (240, 240)}
+        for name in names:
+            out = rgb(z.read(name))
+            assert out.shape[:2] == sizes[name]
+            assert grayness(out).max() <= 2, name
+
+    # ---- recent jobs and credits reflect all of it
+    page.click("#jobs-refresh")
+    page.wait_for_selector("#jobs tbody tr:has-text('batch of 3')")
+    assert page.locator("#jobs tbody tr .status-succeeded").count() >= 4
+    assert int(page.inner_text("#stat-images").replace(",", "")) >= 6
+    assert not errors, errors
+
+
+def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
+    context: Any, web_server: Server, tmp_path: Path
+) -> None:
+    write_photo(tmp_path / "photo.png", 160, 120, seed=11)
+    page = context.new_page()
+    page.goto(web_server.base_url + "/")
+
+    # Without a session the page asks for a key; a wrong one is refused next to the field.
+    page.wait_for_selector("#signin:not([hidden])")
+    page.fill("#signin-key", "rt_live_not-a-key")
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#signin-error:has-text('not valid')")
+    page.fill("#signin-key", web_server.admin_key or "")
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+    # A file that is not an image: refused next to it; the good one is unaffected.
+    (tmp_path / "notes.png").write_bytes(b"not an image")
+    page.set_input_files("#file-input", [str(tmp_path / "photo.png"), str(tmp_path / "notes.png")])
+    page.wait_for_selector("#tray li:nth-child(2) .error:has-text('Not an image')")
+    wait_ready(page, 2)
+
+    # A refused instruction: the plan says so under the prompt, naming the part it cannot do.
+    paint(page, [(0.2, 0.5, 0.8, 0.5)])
+    prompt = "add a dragon flying in the sky"
+    page.fill("#prompt", prompt)
+    page.wait_for_selector("#prompt-error:has-text('can’t do')")
+    assert page.inner_text("#prompt-error mark") == prompt
+    assert page.get_attribute("#prompt", "aria-invalid") == "true"
+    # Running anyway: the server refuses with the same words, in the same place.
+    with page.expect_response(lambda r: r.url.endswith("/v1/jobs") and r.request.method == "POST") as resp:
+        page.click("#run")
+    assert resp.value.status == 400
+    page.wait_for_selector("#run:enabled")
+    assert "generative" in page.inner_text("#prompt-error")
+    assert page.inner_text("#run-error") == ""
+    shot(page, "06-error", doc=True)
+    # Nothing lost: instruction, images and mask are as they were.
+    assert page.input_value("#prompt") == prompt
+    assert page.locator("#tray li").count() == 2
+    assert page.is_enabled("#mask-clear")
+    assert page.is_enabled("#run")
+
+    # Not enough credits: said next to the Run button, and in the estimate before running.
+    poor = web_server.new_key(credits=0, tier="standard")["key"]
+    ctx2 = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        sign_in(ctx2, web_server, poor)
+        p2 = ctx2.new_page()
+        p2.goto(web_server.base_url + "/")
+        logs: list[str] = []
+        p2.on("console", lambda m: logs.append(m.text))
+        p2.on("response", lambda r: logs.append(f"{r.status} {r.url}"))
+        p2.set_input_files("#file-input", str(tmp_path / "photo.png"))
+        try:
+            wait_ready(p2, 1)
+        except Exception:
+            print(p2.inner_html("body")[:3000], logs)
+            shot(p2, "debug")
+            raise
+        p2.fill("#prompt", "make it sepia")
+        p2.wait_for_selector("#estimate.short:has-text('not enough credits')")
+        p2.click("#run")
+        p2.wait_for_selector("#run-error:has-text('Insufficient credits')")
+        assert p2.input_value("#prompt") == "make it sepia"
+    finally:
+        ctx2.close()
+
+
+def test_narrow_screen_keyboard_and_labels(browser: Any, web_server: Server, tmp_path: Path) -> None:
+    write_photo(tmp_path / "phone.png", 120, 160, seed=2)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True)
+    try:
+        sign_in(ctx, web_server)
+        page = ctx.new_page()
+        page.goto(web_server.base_url + "/")
+        page.wait_for_selector("#app:not([hidden])")
+        # One column, nothing wider than the screen.
+        assert too_wide(page) == []
+        # Every visible control has an accessible name.
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input, select, textarea, button')]
+                 .filter(el => el.offsetParent !== null || el.type === 'file')
+                 .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                               && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
+                 .map(el => el.id || el.outerHTML.slice(0, 60))"""
+        )
+        assert unlabelled == []
+        page.set_input_files("#file-input", str(tmp_path / "phone.png"))
+        wait_ready(page, 1)
+        # Keyboard only: type the instruction and run it with Ctrl+Enter.
+        page.focus("#prompt")
+        page.keyboard.type("make it sepia")
+        page.wait_for_selector("#plan-steps li:has-text('Sepia')")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_selector("#compare-caption:has-text('Version 1')")
+        assert too_wide(page) == []
+        page.locator("#panel-compare").scroll_into_view_if_needed()
+        shot(page, "07-narrow", doc=True)
+    finally:
+        ctx.close()
