@@ -225,3 +225,9 @@ def test_subprocess_has_no_traceback_and_no_output(tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_cutout_to_jpeg_is_refused(photo_path, tmp_path, capsys):
+    out = tmp_path / "o.jpg"
+    rc, err = run(["edit", str(photo_path), "-p", "remove the background", "-o", str(out)], capsys)
+    assert_refused(rc, err, out, "jpeg", "png")

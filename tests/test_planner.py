@@ -458,6 +458,7 @@ CASES: list[tuple[str, dict[str, Any], list[Spec]]] = [
         "darken and blur the background",
         {},
         [
+            {"op": "brightness", "amount": NEG, "region": "background"},
             {"op": "background_blur"},
         ],
     ),

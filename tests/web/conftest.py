@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from ..service.helpers import ROOT, Server
+from ..service.helpers import ROOT, PgDatabases, Server
 
 CHROMIUM = Path(os.environ.get("RETOUCH_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -45,13 +45,22 @@ def browser_missing() -> str | None:
     return None
 
 
+PG_URL = os.environ.get("RETOUCH_TEST_PG_URL")
+
+
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server of the web tests (on a fresh PostgreSQL database with RETOUCH_TEST_PG_URL)."""
+    pg = PgDatabases(PG_URL) if PG_URL else None
     server = Server(
-        Path(tmp_path_factory.mktemp("web")), {"tiers": TIERS, "default_tier": "standard", "workers": 2}
+        Path(tmp_path_factory.mktemp("web")),
+        {"tiers": TIERS, "default_tier": "standard", "workers": 2},
+        database_url=pg.create() if pg else None,
     ).start()
     yield server
     server.stop()
+    if pg:
+        pg.drop_all()
 
 
 @pytest.fixture(scope="session")

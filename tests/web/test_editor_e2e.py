@@ -77,7 +77,7 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     # The one-time login link printed by `retouch serve` lands on the editor.
     assert web_server.login_url
     page.goto(web_server.login_url)
-    page.wait_for_selector("#app:not([hidden])")
+    page.wait_for_selector("body[data-ready]")
     assert page.url.rstrip("/") == web_server.base_url
     shot(page, "01-start", doc=True)
 
@@ -85,8 +85,15 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     page.set_input_files("#file-input", str(tmp_path / "photo.png"))
     wait_ready(page, 1)
     page.wait_for_selector("#tray li.first .role:has-text('Edited · 320×240')")
+    # Mask tools: a stroke, undo it, paint the real mask, invert twice (back to the same).
+    paint(page, [(0.6, 0.2, 0.9, 0.8)])
+    page.wait_for_selector("#mask-clear:enabled")
+    page.click("#mask-undo")
+    page.wait_for_selector("#mask-clear:disabled")
     paint(page, [(0.08, y, 0.42, y) for y in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)])
     page.wait_for_selector("#mask-clear:enabled")
+    page.click("#mask-invert")
+    page.click("#mask-invert")
     assert "Only the painted area" in page.inner_text("#mask-status")
     page.fill("#prompt", "make it black and white")
     page.wait_for_selector("#plan-steps li:has-text('Grayscale')")
@@ -95,7 +102,9 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     assert "320×240" in page.inner_text("#estimate")
     shot(page, "02-mask-and-plan", doc=True)
 
-    # ---- edit → compare
+    # ---- edit → compare (progress over the job's SSE stream)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     job = run_and_capture(page)
     assert job["mode"] == "edit" and job["prompt"] == "make it black and white"
     assert job["images"][0].startswith("file-") and job["metadata"]["ui_tree"].startswith("tree_")
@@ -103,6 +112,7 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     assert alpha.shape == (240, 320)
     page.wait_for_selector("#panel-compare:not([hidden])")
     page.wait_for_selector("#compare-caption:has-text('Version 1')")
+    assert any(u.endswith("/events") and "/v1/jobs/job_" in u for u in requested)
     # The split and zoom work from the keyboard.
     page.focus("#compare-split")
     page.keyboard.press("ArrowLeft")
@@ -209,19 +219,39 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
     page.wait_for_selector("#signin-error:has-text('not valid')")
     page.fill("#signin-key", web_server.admin_key or "")
     page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
+    page.wait_for_selector("body[data-ready]")
 
     # A file that is not an image: refused next to it; the good one is unaffected.
     (tmp_path / "notes.png").write_bytes(b"not an image")
     page.set_input_files("#file-input", [str(tmp_path / "photo.png"), str(tmp_path / "notes.png")])
     page.wait_for_selector("#tray li:nth-child(2) .error:has-text('Not an image')")
     wait_ready(page, 2)
+    # Reorder by dragging, and back with the keyboard-reachable buttons.
+    page.drag_and_drop("#tray li:nth-child(2)", "#tray li:nth-child(1)")
+    page.wait_for_selector("#tray li.first .name:has-text('notes.png')")
+    assert page.is_disabled("#run")  # the image to edit is the broken one
+    page.click("#tray li.first button[data-action='down']")
+    page.wait_for_selector("#tray li.first .name:has-text('photo.png')")
+    # Paste an image from the clipboard, then remove it again.
+    page.evaluate(
+        """async () => {
+             const c = new OffscreenCanvas(40, 30);
+             c.getContext('2d').fillRect(0, 0, 40, 30);
+             const dt = new DataTransfer();
+             dt.items.add(new File([await c.convertToBlob()], 'pasted.png', {type: 'image/png'}));
+             document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true}));
+           }"""
+    )
+    page.wait_for_selector("#tray li:nth-child(3) .role:has-text('Reference 2 · 40×30')")
+    wait_ready(page, 3)
+    page.click("#tray li:nth-child(3) button[data-action='remove']")
+    wait_ready(page, 2)
 
     # A refused instruction: the plan says so under the prompt, naming the part it cannot do.
     paint(page, [(0.2, 0.5, 0.8, 0.5)])
     prompt = "add a dragon flying in the sky"
     page.fill("#prompt", prompt)
-    page.wait_for_selector("#prompt-error:has-text('can’t do')")
+    page.wait_for_selector("#prompt-error:has-text('Cannot do')")
     assert page.inner_text("#prompt-error mark") == prompt
     assert page.get_attribute("#prompt", "aria-invalid") == "true"
     # Running anyway: the server refuses with the same words, in the same place.
@@ -245,16 +275,9 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
         sign_in(ctx2, web_server, poor)
         p2 = ctx2.new_page()
         p2.goto(web_server.base_url + "/")
-        logs: list[str] = []
-        p2.on("console", lambda m: logs.append(m.text))
-        p2.on("response", lambda r: logs.append(f"{r.status} {r.url}"))
+        p2.wait_for_selector("body[data-ready]")
         p2.set_input_files("#file-input", str(tmp_path / "photo.png"))
-        try:
-            wait_ready(p2, 1)
-        except Exception:
-            print(p2.inner_html("body")[:3000], logs)
-            shot(p2, "debug")
-            raise
+        wait_ready(p2, 1)
         p2.fill("#prompt", "make it sepia")
         p2.wait_for_selector("#estimate.short:has-text('not enough credits')")
         p2.click("#run")
@@ -271,7 +294,7 @@ def test_narrow_screen_keyboard_and_labels(browser: Any, web_server: Server, tmp
         sign_in(ctx, web_server)
         page = ctx.new_page()
         page.goto(web_server.base_url + "/")
-        page.wait_for_selector("#app:not([hidden])")
+        page.wait_for_selector("body[data-ready]")
         # One column, nothing wider than the screen.
         assert too_wide(page) == []
         # Every visible control has an accessible name.
@@ -292,7 +315,7 @@ def test_narrow_screen_keyboard_and_labels(browser: Any, web_server: Server, tmp
         page.keyboard.press("Control+Enter")
         page.wait_for_selector("#compare-caption:has-text('Version 1')")
         assert too_wide(page) == []
-        page.locator("#panel-compare").scroll_into_view_if_needed()
+        page.evaluate("document.querySelector('.stage').scrollIntoView()")
         shot(page, "07-narrow", doc=True)
     finally:
         ctx.close()

@@ -65,6 +65,7 @@ class BuiltinEngine:
         check_options(request)
         target = parse_size(request.size)
         plan = self.plan(request.prompt, n_images=len(request.images), has_mask=request.mask is not None)
+        check_plan_format(plan, request.output_format)
         timings["plan"] = _ms(t0)
 
         t = time.perf_counter()
@@ -120,6 +121,16 @@ def check_options(request: EditRequest) -> None:
         )
 
 
+def check_plan_format(plan: EditPlan, output_format: str) -> None:
+    """A transparent result cannot be stored as JPEG: refuse rather than silently flatten it."""
+    if output_format == "jpeg":
+        for step in plan.steps:
+            if step.op == "remove_background":
+                raise OptionError(
+                    f"“{step.text}” makes a transparent image, which jpeg cannot store: "
+                    "write png or webp, or ask for a background colour instead", param="output_format")
+
+
 def run_plan(
     first: np.ndarray,
     plan: EditPlan,
@@ -168,7 +179,7 @@ def step_weight(step: PlanStep, rgb: np.ndarray, mask: np.ndarray | None, qualit
             raise RetouchError(f"'{step.op}' cannot be limited to the {region}", param="prompt")
         from ..vision.regions import region_weight
 
-        weight = region_weight(region, rgb[..., :3], quality=quality)
+        weight = region_weight(region, rgb[..., :3], quality=quality, fragment=step.text)
     elif region == "mask" and mask is None:
         raise RetouchError(f"“{step.text}” refers to a masked area, but no mask was given", param="mask")
     if mask is not None:

@@ -293,7 +293,7 @@ def _encode_jpeg(arr: np.ndarray, quality: int, tier: str) -> bytes:
 
 
 def _encode_webp(arr: np.ndarray, compression: int | None, tier: str) -> bytes:
-    """WebP via Pillow: lossless at compression 0, else lossy; alpha kept."""
+    """WebP via Pillow: lossless at compression 100, else lossy; alpha kept."""
     _check_side(arr, WEBP_MAX_SIDE, "webp")
     options: dict[str, object] = {"method": _WEBP_METHOD[tier]}
     if compression == 100:

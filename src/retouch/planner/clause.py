@@ -189,6 +189,8 @@ class Clause:
         if nxt is None:
             return False
         it = self.items[nxt]
+        if self.items[i].has("level", _STRONG) and _comparative(it):
+            return True  # "way brighter", "much warmer", "far darker": an intensifier of the comparative
         return any(s.kind == "op" and s.pos == "n" for s in it.senses) or it.has("dir") or it.has("lookname")
 
     def _next_content(self, i: int) -> int | None:
@@ -219,6 +221,17 @@ class Clause:
             if it.has("for"):
                 return i
         return len(self.items)
+
+
+_STRONG = 1.7
+
+
+def _comparative(it: Item) -> bool:
+    """An op adjective or colour in its comparative form: "brighter", "warmer", "bluer"."""
+    words = it.text.split()
+    if not words or len(words[-1]) < 5 or not words[-1].endswith("er"):
+        return False
+    return it.kind == "color" or any(s.kind == "op" and s.pos in ("a", "v") for s in it.senses)
 
 
 def _quantities(items: list[Item]) -> list[Quantity]:

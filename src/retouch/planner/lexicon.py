@@ -392,6 +392,8 @@ _reg(
 )
 _reg("too", -1, "too|overly|excessively|too much|way too|far too|much too")
 _reg("level", 1.7, "way too|far too|much too")
+_reg("level", 1.7, "far|a lot|way")  # before a comparative only ("far darker"): see Clause._level_context
+_reg("stop", 0, "far")
 _reg("enough", +1, "enough|not enough|insufficiently|under|not very|lacking|lack|lacks|needs more|need more")
 _reg(
     "copula",

@@ -31,7 +31,7 @@ from .amounts import DEFAULT_AMOUNTS, RANGES, STRENGTH_OPS, clamp, level_amount
 from .clause import DETERMINERS, Clause, OpHit, Quantity, ratio_ints
 from .colors import HUE_OF
 from .items import Item, chunk
-from .lexicon import GENERATIVE_PHRASES
+from .lexicon import GENERATIVE_PHRASES, Sense
 from .regions import light_direction, position_in, refs_in, regions_in, resolve_ref
 from .text import extract_quotes, normalise, tokenize
 
@@ -51,6 +51,7 @@ class Ctx:
     last_family: str = ""
     original: str = ""
     notes: list[str] = field(default_factory=list)
+    no_crop: bool = False
 
 
 Steps = list[PlanStep]
@@ -74,7 +75,13 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if _is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
-        steps += interpret(cl, ctx)
+        got = interpret(cl, ctx)
+        _check_no_dropped_verb(cl, got)
+        steps += got
+    if ctx.no_crop:
+        for st in steps:
+            if st.op == "resize" and st.params.get("fit") == "cover":
+                st.params["fit"] = "contain"
     if not steps and vague_fix:
         steps = _enhance_steps(clauses[-1], ctx)
     if not steps:
@@ -83,6 +90,20 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=_dedupe(steps))
+
+
+def _check_no_dropped_verb(cl: Clause, steps: Steps) -> None:
+    """A recognised edit verb ("darken", "blur") that produced no step is refused by name, never dropped."""
+    if steps or cl.has("neg"):
+        return
+    verbs = [h for h in cl.ops() if h.pos == "v" and h.sign != 0 and h.op in _ADJUST_OPS - {"look", "match"}]
+    if verbs:
+        word = cl.items[verbs[0].index].text
+        raise UnsupportedInstruction(
+            f'understood "{word}" in "{cl.text}" but could not tell what to apply it to; '
+            f'say it as its own edit, e.g. "{word} the background"',
+            fragment=cl.text,
+        )
 
 
 # ================================================================ clauses
@@ -199,14 +220,33 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
     out: list[list[Item]] = []
     i = 0
     while i < len(merged):
-        seg = merged[i]
-        nxt = merged[i + 1] if i + 1 < len(merged) else None
-        if nxt is not None and _verbs_only(seg) and any(it.has("region") or it.has("bg") for it in nxt):
-            merged[i + 1] = [*seg, _AND, *nxt]
-        else:
-            out.append(seg)
+        # "darken and blur the background", "sharpen, brighten and warm her face": verbs with no object
+        # of their own share the object of the first following clause that names a place; each verb
+        # becomes its own clause on that object, so that none of them is lost to the other.
+        j = i
+        while j < len(merged) and _verbs_only(merged[j]):
+            j += 1
+        if j > i and j < len(merged) and any(it.has("region") or it.has("bg") for it in merged[j]):
+            obj = _object_of(merged[j])
+            if obj:
+                out += [[*seg, *obj] for seg in merged[i:j]]
+                out.append(merged[j])
+                i = j + 1
+                continue
+        out.append(merged[i])
         i += 1
     return [s for s in out if not _empty(s)]
+
+
+def _object_of(seg: list[Item]) -> list[Item]:
+    """What follows a clause's leading verbs ("blur the background" → "the background")."""
+    k = 0
+    while k < len(seg) and (
+        any(s.kind == "op" and s.pos in ("a", "v") for s in seg[k].senses)
+        or (seg[k].senses and all(s.kind in ("polite", "level", "dir") for s in seg[k].senses))
+    ):
+        k += 1
+    return seg[k:] if 0 < k < len(seg) else []
 
 
 _AND = Item("phrase", "and", None, [], ("and",))
@@ -250,8 +290,13 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             and any(p in ("half", "third", "quarter") for _, p in cl.parts())
         )
     )
+    if _vague_request(cl):
+        return _enhance_steps(cl, ctx)  # "do something cool", "make it look better": an automatic fix
     if cl.has("neg") and not cl.has("enough") and not geometry:
         return _negated(cl, ctx)
+    if _crop_refused(cl) and not cl.kinds("size") and _ratio(cl) is None:
+        ctx.no_crop = True  # "…, but don't crop": a constraint on the resize (see plan_from_text)
+        return []
     for family, builder in BUILDERS:
         steps = builder(cl, ctx)
         if steps is not None:
@@ -260,6 +305,34 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             ctx.last_family = family
             return steps
     raise _refusal(cl)
+
+
+_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic"})
+_PRAISE = frozenset({"cool", "nice", "interesting", "amazing", "awesome", "great", "good", "fun", "special"})
+
+
+def _vague_request(cl: Clause) -> bool:
+    """ "do something cool/nice/interesting", "make it better looking": no edit named, only praise.
+
+    "cool" is praise here (not a temperature) because it describes "something"; the temperature reading
+    needs it to describe the colours, tones, the look or the image, or to be the verb ("cool it down").
+    """
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or refs_in(cl):
+        return False
+    if any(it.generative for it in cl.items):
+        return False
+    surface = [it.text for it in cl.items]
+    vague = next((i for i, w in enumerate(surface) if w in _VAGUE_OBJECTS), None)
+    if vague is None:
+        return False
+    for h in cl.ops():
+        word = cl.items[h.index].text
+        if h.op in ("enhance", "look"):
+            continue
+        if word in _PRAISE and h.index > vague:
+            continue
+        return False
+    return True
 
 
 def _harmless(cl: Clause) -> bool:
@@ -384,10 +457,12 @@ def _amount(cl: Clause, op: str, sign: int) -> float:
             return clamp(op, v)
         return clamp(op, sign * abs(v))
     mult = cl.first("mult")
-    if mult is not None:
-        m = float(mult[1].value)
+    times = cl.quantity("times")
+    if mult is not None or (times is not None and times.value > 0):
+        # "twice as bright", "2x brighter", "three times as saturated": a factor on the quantity itself
+        m = float(mult[1].value) if mult is not None else times.value  # type: ignore[union-attr]
         if op in _FRACTION_OPS:
-            return clamp(op, m - 1)
+            return clamp(op, m - 1 if sign > 0 or m < 1 else 1 / m - 1)
         return clamp(op, sign * DEFAULT_AMOUNTS.get(op, 1.0) * m)
     frac = cl.first("frac")
     if frac is not None and not cl.sides():
@@ -496,7 +571,11 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
         else ("title" if cl.has_word("title", "heading", "headline") else "caption")
     )
     params: dict[str, Any] = {"text": text}
-    params["position"] = position_in(cl) or {"watermark": "bottom-right", "title": "top"}.get(style, "bottom")
+    params["position"] = (
+        "tiled"
+        if _TILED.search(cl.text)
+        else position_in(cl) or {"watermark": "bottom-right", "title": "top"}.get(style, "bottom")
+    )
     size = _text_size(cl)
     if size is not None:
         params["size"] = size
@@ -510,6 +589,13 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
         params["opacity"] = opacity
     params["style"] = style
     return [_step("text", params, cl, ctx)]
+
+
+#: Repeating the text over the image: "tiled", "repeated", "all over", "across the whole image".
+_TILED = re.compile(
+    r"\b(?:tiled?|tiling|repeat(?:ed|ing)?|all over|everywhere|"
+    r"(?:across|over|covering) (?:the )?(?:whole|entire|full)(?: \w+)?)\b"
+)
 
 
 _STOP_TEXT = {
@@ -759,6 +845,11 @@ def build_pad(cl: Clause, ctx: Ctx) -> Steps | None:
     """Padding / canvas extension: pixels per side, or to an aspect ratio, in a colour or transparent."""
     if not cl.has_op("pad"):
         return None
+    sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
+    if sizes:
+        # "resize to 800x600 with letterboxing": an exact size, met by padding rather than cropping
+        w, h = sizes[0]
+        return [_step("resize", {"width": int(w), "height": int(h), "fit": "contain"}, cl, ctx)]
     colors = cl.colors()
     if cl.has_op("transparent"):
         color: Any = "transparent"
@@ -849,7 +940,10 @@ def build_crop(cl: Clause, ctx: Ctx) -> Steps | None:
     sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
     if sizes:
         w, h = sizes[0]
-        return [_step("resize", {"width": int(w), "height": int(h), "fit": "cover"}, cl, ctx)]
+        return [_step("resize", {"width": int(w), "height": int(h), "fit": _fit(cl)}, cl, ctx)]
+    if ratio is not None and _crop_refused(cl):
+        # "make it 16:9 without cropping": reach the ratio by adding bars instead
+        return [_step("extend_canvas", {"ratio": ratio, "color": [0, 0, 0]}, cl, ctx)]
     if ratio is not None:
         params: dict[str, Any] = {"ratio": ratio}
         anchor = _anchor(cl)
@@ -1043,12 +1137,41 @@ def _scale(cl: Clause) -> float | None:
 
 
 def _fit(cl: Clause) -> str:
-    """How an exact size is met: cover (crop, default), stretch, or contain (pad)."""
-    if cl.has_word("stretch", "stretched", "distort", "squash", "squish", "force", "exactly", "ignore"):
+    """How an exact size is met: cover (crop, default), stretch, or contain (pad).
+
+    "stretch", "squash", "ignore the aspect ratio" → stretch; "without cropping", "keep the aspect
+    ratio", "fit inside", "letterbox", "pad" → contain.
+    """
+    if cl.has_word(
+        "stretch", "stretched", "stretching", "distort", "distorting", "squash", "squashing", "squish",
+        "force", "ignore", "ignoring", "disregard", "disregarding",
+    ):
         return "stretch"
-    if cl.has_word("fit", "contain", "within", "inside", "letterbox", "pad", "padding"):
+    if (
+        cl.has_word("fit", "contain", "within", "inside", "letterbox", "pad", "padding", "pillarbox")
+        or _crop_refused(cl)
+        or (
+            cl.has_word("keep", "keeping", "preserve", "maintain", "retain", "same")
+            and cl.has_word("aspect", "ratio", "proportion", "proportions")
+        )
+    ):
         return "contain"
+    if cl.has_word("exactly"):
+        return "stretch"
     return "cover"
+
+
+def _crop_refused(cl: Clause) -> bool:
+    """ "without cropping", "no crop", "don't crop anything": the user forbids cropping."""
+    for h in cl.ops():
+        if h.op != "crop" or not cl.items[h.index].text.startswith(("crop", "cut", "trim")):
+            continue
+        prev = cl.prev_content(h.index)
+        if prev is not None and (
+            cl.items[prev].text in ("without", "no", "not", "never") or cl.items[prev].has("neg")
+        ):
+            return True
+    return False
 
 
 def build_rotate(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -1350,6 +1473,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
         if h.op == "light":
             if cl._level_context(h.index) and it.text in ("light", "lightly"):
                 continue
+            if _describes_noun(cl, h):
+                continue  # "a lighter vignette": the word describes the effect
             out.append(
                 OpHit(
                     h.index,
@@ -1489,7 +1614,15 @@ def _plan_hit(
         return [("saturation", params, None)]
     if op == "hue":
         deg = cl.quantity("degrees") or cl.quantity("bare")
-        value = deg.value if deg is not None else sign * DEFAULT_AMOUNTS["hue_shift"] * (cl.level() or 1.0)
+        pct = cl.quantity("percent")
+        if deg is not None:
+            value = deg.value
+        elif pct is not None:
+            # a percentage of a hue shift is that fraction of the colour wheel: 20% → 72°
+            value = pct.value / 100 * 360 if pct.signed else sign * abs(pct.value) / 100 * 360
+            value = (value + 180) % 360 - 180 if abs(value) > 180 else value
+        else:
+            value = sign * DEFAULT_AMOUNTS["hue_shift"] * (cl.level() or 1.0)
         params = {"degrees": clamp("hue_shift", float(value))}
         if band:
             params["band"] = band
@@ -1522,7 +1655,14 @@ def _plan_hit(
             return [("denoise", {"amount": _amount(cl, "denoise", 1)}, None)]
         return [("grain", {"amount": _amount(cl, "grain", 1)}, None)]
     if op == "vignette":
-        return [("vignette", {"amount": _amount(cl, "vignette", sign)}, "all")]
+        tone, by_level = _vignette_tone(cl, hit.index)
+        if tone is None:
+            return [("vignette", {"amount": _amount(cl, "vignette", sign)}, "all")]
+        # "a white/light/bright vignette" lightens the corners (negative amount), "black/dark" darkens
+        amount = abs(_amount(cl, "vignette", 1))
+        if by_level:
+            amount = abs(_amount(_without(cl, by_level), "vignette", 1))
+        return [("vignette", {"amount": clamp("vignette", tone * amount)}, "all")]
     if op == "pixelate":
         return [("pixelate", {"amount": _amount(cl, "pixelate", 1)}, None)]
     if op == "auto":
@@ -1538,6 +1678,48 @@ def _plan_hit(
             ("vibrance", {"amount": 0.15}, None),
         ]
     return []
+
+
+def _vignette_tone(cl: Clause, index: int) -> tuple[int | None, int | None]:
+    """The tone a vignette's modifiers ask for: +1 dark corners, -1 light corners, None unsaid.
+
+    Also returns the index of a modifier that doubles as an intensity word ("light"), so that it is not
+    read as "slight" as well. Modifiers are the words between the article/verb and the noun.
+    """
+    tone: int | None = None
+    level_word: int | None = None
+    j = index - 1
+    while j >= 0:
+        it = cl.items[j]
+        if it.kind == "color":
+            r, g, b = it.value
+            y = 0.299 * r + 0.587 * g + 0.114 * b
+            if y >= 180:
+                tone = -1
+            elif y <= 60:
+                tone = 1
+        elif any(
+            s.kind == "op" and (s.value == "light" or (s.value == "brightness" and s.pos != "n"))
+            for s in it.senses
+        ):
+            sign = next(s.sign for s in it.senses if s.kind == "op" and s.value in ("brightness", "light"))
+            tone = -1 if sign > 0 else 1
+            if it.has("level"):
+                level_word = j
+        elif not (it.has("level") or it.has("thick") or it.has("sizeword") or it.has("opacity")):
+            break
+        j -= 1
+    return tone, level_word
+
+
+def _without(cl: Clause, index: int) -> Clause:
+    """The clause with one modifier made inert (a word used as a colour, not as an amount)."""
+    items = list(cl.items)
+    it = items[index]
+    items[index] = Item("phrase", it.text, None, [Sense("stop")], it.lemmas)
+    out = Clause(items, cl.text)
+    out.focus = cl.focus
+    return out
 
 
 def _band_name(it: Item) -> str | None:

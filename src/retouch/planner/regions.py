@@ -29,8 +29,16 @@ _CORNER_OF = {
 def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list[str]:
     """Regions the clause names for tone/colour/detail ops, in order, without duplicates."""
     found: list[str] = []
-    for it in cl.items:
+    landmarks: set[int] = set()
+    for i, it in enumerate(cl.items):
+        if it.has("bg") and it.text in ("behind", "in back of", "back of"):
+            nxt = cl.next_content(i)
+            if nxt is not None and (cl.items[nxt].has("region", "subject") or cl.items[nxt].has("region", "face")):
+                landmarks.add(nxt)  # "behind her", "behind the subject": she is where, not what, to edit
+    for i, it in enumerate(cl.items):
         for s in it.senses:
+            if s.kind == "region" and i in landmarks:
+                continue
             if s.kind == "region":
                 found.append(str(s.value))
             elif s.kind == "bg" and it.text not in ("setting",):

@@ -53,6 +53,7 @@ _REPLACEMENTS = (
     (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # off-white, top-right, teal-and-orange
     (re.compile(r"(?<=\d)(?=[a-z%])(?!x\d)(?!st\b|nd\b|rd\b|th\b|k\b|p\b|x\b|s\b)"), " "),  # 20px, 50%
 )
+_HEX_RE = re.compile(r"(#(?:[0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z]))")
 _CONTRACTIONS = {"n't": " not", "'d": " would", "'ll": " will", "'re": " are", "'ve": " have", "'m": " am"}
 _SUBJECT_S = {"it", "that", "what", "there", "here", "he", "she", "who", "where", "how"}
 
@@ -60,8 +61,12 @@ _SUBJECT_S = {"it", "that", "what", "there", "here", "he", "she", "who", "where"
 def normalise(text: str) -> str:
     """Lower-case, unify punctuation and symbols, expand contractions and b&w; quotes already removed."""
     text = unicodedata.normalize("NFKC", text).lower()
-    for pattern, repl in _REPLACEMENTS:
-        text = pattern.sub(repl, text)
+    # Colour codes (#1e90ff, #fff) are kept whole: the digit/letter split below would break them apart.
+    parts = _HEX_RE.split(text)
+    for k in range(0, len(parts), 2):
+        for pattern, repl in _REPLACEMENTS:
+            parts[k] = pattern.sub(repl, parts[k])
+    text = "".join(parts)
     for short, full in _CONTRACTIONS.items():
         text = text.replace(short, full)
     text = text.replace("can not", "cannot").replace("cannot", "can not").replace("won not", "will not")
@@ -102,15 +107,16 @@ _NUMBER_WORDS = {
 }
 _TOKEN_RE = re.compile(
     r"(?P<quote>\x00\d+\x00)"
-    r"|(?P<hex>#(?:[0-9a-f]{6}|[0-9a-f]{3})\b)"
+    r"|(?P<hex>#(?:[0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z]))"
     r"|(?P<rgb>rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(?:,\s*[\d.]+\s*)?\))"
-    r"|(?P<size>\d{1,5}\s*(?:x|\*|by)\s*\d{1,5})(?![\d.%:])"
+    r"|(?P<size>\d{1,5}\s*(?:x|\*|by)\s*\d{1,5})(?![\d.%:]|\s*(?:%|percent|per\s+cent))"
     r"|(?P<ratio>\d+(?:\.\d+)?\s*:\s*\d+(?:\.\d+)?)"
     r"|(?P<times>\d+(?:\.\d+)?x\b|\bx\d+(?:\.\d+)?\b)"
     r"|(?P<res>\b(?:4k|8k|2k|5k|\d{3,4}p)\b)"
     r"|(?P<ordnum>\b\d+(?:st|nd|rd|th)\b|\b(?:19)?[2-9]0s\b)"
     r"|(?P<imgref>\b(?:img|image|photo|pic|picture|input|file)\s*#?\s*\d{1,2}\b"
-    r"(?!\s*(?:px|pix|%|x\s*\d|by\s*\d|wide|tall|high|deg|percent|:))|#\d\b)"
+    r"(?!\s*(?:px|pix|%|x\s*\d|by\s*\d+(?![\d.]|\s*(?:%|percent|per\s+cent))|wide|tall|high|deg|percent|:))"
+    r"|#\d\b)"
     r"|(?P<num>(?<![\w.])[+-]?\d+(?:,\d{3})*(?:\.\d+)?|(?<![\w.])[+-]?\.\d+)"
     r"|(?P<word>[a-z]+)"
     r"|(?P<punct>[%,;.!?:])"

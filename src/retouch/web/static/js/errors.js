@@ -13,7 +13,8 @@ export function plainWords(err) {
       const hint = err.engineHint === "generative"
         ? " The builtin engine edits exactly but cannot invent new content: rephrase, paint a mask, or pick a generative engine under Options."
         : "";
-      return `retouch can’t do this: ${msg}.${hint}`.replace("..", ".");
+      const text = msg.charAt(0).toUpperCase() + msg.slice(1);
+      return `${text}${/[.!?)]$/.test(text) ? "" : "."}${hint}`;
     }
     case "insufficient_credits":
       return `${msg} Ask an admin for credits, or choose a smaller size or lower quality.`;

@@ -99,6 +99,7 @@ function setup() {
   refreshTrees();
   instruction.refresh();
   updateButtons();
+  document.body.dataset.ready = "1"; // for tests and scripts: every control is wired now
 }
 
 // ---------------------------------------------------------------- images
