@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..imaging.dataurl import MIME_TYPES, sniff_format
 from .errors import ApiError, invalid
 
 if TYPE_CHECKING:
@@ -17,36 +18,19 @@ if TYPE_CHECKING:
     from .files import FileStore
     from .keys import Principal
 
-#: Magic numbers of the formats the core decodes.
-_MAGIC: list[tuple[bytes, int, str]] = [
-    (b"\x89PNG\r\n\x1a\n", 0, "png"),
-    (b"\xff\xd8\xff", 0, "jpeg"),
-    (b"GIF87a", 0, "gif"),
-    (b"GIF89a", 0, "gif"),
-    (b"II*\x00", 0, "tiff"),
-    (b"MM\x00*", 0, "tiff"),
-    (b"BM", 0, "bmp"),
-]
-CONTENT_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "tiff": "image/tiff",
-    "bmp": "image/bmp",
-}
+#: Format name -> MIME type (the imaging layer's table).
+CONTENT_TYPES = MIME_TYPES
+#: Formats the core decodes; sniff_format also names others (avif, heic, ...) so errors can say so.
+DECODABLE = frozenset(MIME_TYPES)
 _DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.IGNORECASE
 )
 
 
 def sniff(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    for magic, offset, fmt in _MAGIC:
-        if data[offset : offset + len(magic)] == magic:
-            return fmt
-    return None
+    """The format of `data` when the core can decode it, else None."""
+    fmt = sniff_format(data)
+    return fmt if fmt in DECODABLE else None
 
 
 @dataclass(frozen=True)
