@@ -87,6 +87,32 @@ def test_gradient_directions() -> None:
     assert diag[0, 0, 0] > 0.95 and diag[-1, -1, 2] > 0.95
 
 
+def test_gradient_three_stops() -> None:
+    """Red → white → blue: each stop's colour at its place (top, middle, bottom), blended in between."""
+    red, white, blue = ([1.0, 0, 0], [1.0, 1.0, 1.0], [0, 0, 1.0])
+    g = B.gradient_stops(101, 40, [np.array(c, np.float32) for c in (red, white, blue)], "vertical")
+    assert np.allclose(g[0, 20], red, atol=0.02)
+    assert np.allclose(g[50, 20], white, atol=0.02)
+    assert np.allclose(g[-1, 20], blue, atol=0.02)
+    assert np.allclose(g[25, 20], [1.0, 0.5, 0.5], atol=0.03)  # halfway red → white
+    hz = B.gradient_stops(20, 101, [np.array(c, np.float32) for c in (red, white, blue, red)], "horizontal")
+    assert np.allclose(hz[10, 0], red, atol=0.02) and np.allclose(hz[10, -1], red, atol=0.02)
+
+
+def test_background_gradient_three_colours() -> None:
+    src = synth_product(2)
+    out = to_uint8(B.background_gradient(to_float(src.rgb), ctx_for(src.rgb),
+                                         colors=[[255, 0, 0], [255, 255, 255], [0, 0, 255]]))
+    m = bg_region(src.fg)
+    h = out.shape[0]
+    top = out[: h // 10][m[: h // 10]].mean(0)
+    mid = out[h // 2 - 2 : h // 2 + 2][m[h // 2 - 2 : h // 2 + 2]].mean(0)
+    bottom = out[-(h // 10) :][m[-(h // 10) :]].mean(0)
+    assert top[0] > 200 and top[2] < 60                               # red at the top
+    assert mid.min() > 200                                            # white in the middle
+    assert bottom[2] > 200 and bottom[0] < 60                         # blue at the bottom
+
+
 def test_background_image_from_reference() -> None:
     src, ref = synth_product(5), coffee()
     out = to_uint8(B.background_image(to_float(src.rgb), ctx_for(src.rgb, ref), ref=1))

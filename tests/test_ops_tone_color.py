@@ -252,6 +252,23 @@ def test_saturation_band_is_selective(img: np.ndarray) -> None:
         run("saturation", img, amount=0.3, band="plaid")
 
 
+def test_saturation_except_band_keeps_that_band(img: np.ndarray) -> None:
+    """A colour splash: amount -1 with except_band red greys everything but the reds."""
+    src, out = u8(img), u8(run("saturation", img, amount=-1.0, except_band="red"))
+    h, s = hue(src), sat(src)
+    reds = ((h < 10) | (h > 350)) & (s > 0.15)
+    blues = (h > 200) & (h < 260) & (s > 0.15)
+    greens = (h > 90) & (h < 150) & (s > 0.15)
+    assert reds.sum() > 500 and blues.sum() > 500
+    assert abs(sat(out)[reds].mean() / s[reds].mean() - 1) < 0.05  # reds keep their saturation
+    assert sat(out)[blues].mean() < 0.03  # others go to (near) zero chroma
+    if greens.sum() > 100:
+        assert sat(out)[greens].mean() < 0.03
+    assert abs(lum(out).mean() / lum(src).mean() - 1) < 0.03  # luma kept
+    with pytest.raises(OptionError):
+        run("saturation", img, amount=-1.0, except_band="plaid")
+
+
 def test_skin_band_targets_skin(img: np.ndarray) -> None:
     w = color.band_weight(img, "skin")
     h, w_img = img.shape[:2]

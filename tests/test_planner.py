@@ -621,7 +621,7 @@ def test_step_text_is_the_fragment() -> None:
 
 def test_params_follow_catalog() -> None:
     """Every step of every case names a catalog op, only its params, and a valid region."""
-    for prompt, kwargs, _ in CASES:
+    for prompt, kwargs, _ in CASES + FIXES:
         for step in plan_from_text(prompt, **kwargs).steps:
             assert step.op in CATALOG, step.op
             assert set(step.params) <= set(CATALOG[step.op].params), (prompt, step.params)
@@ -880,3 +880,144 @@ def test_heldout(prompt: str, kwargs: dict[str, Any], expected: Any) -> None:
             plan_from_text(prompt, **kwargs)
     else:
         check(prompt, kwargs, expected)
+
+
+# ---------------------------------------------------------------- docs-review fixes
+# Each group: the reported prompt, then phrasings of the same idea the fix was not designed around.
+FIXES: list[tuple[str, dict[str, Any], list[Spec]]] = [
+    # 1. verbs sharing one object: each verb is planned on it, none dropped
+    (
+        "darken and blur the background",
+        {},
+        [{"op": "brightness", "amount": NEG, "region": "background"}, {"op": "background_blur"}],
+    ),
+    (
+        "desaturate, darken and blur the backdrop",
+        {},
+        [
+            {"op": "saturation", "amount": NEG, "region": "background"},
+            {"op": "brightness", "amount": NEG, "region": "background"},
+            {"op": "background_blur"},
+        ],
+    ),
+    (
+        "blur and darken the background slightly",
+        {},
+        [{"op": "background_blur", "amount": (0.1, 0.9)}, {"op": "brightness", "amount": (-0.1, -0.01)}],
+    ),
+    (
+        "warm and brighten her face",
+        {},
+        [{"op": "temperature", "amount": POS, "region": "face"}, {"op": "brightness", "region": "face"}],
+    ),
+    # 2. a light-coloured vignette lightens the corners
+    ("add a white vignette", {}, [{"op": "vignette", "amount": -0.35}]),
+    ("add a light vignette", {}, [{"op": "vignette", "amount": -0.35}]),
+    ("give it a bright vignette", {}, [{"op": "vignette", "amount": (-0.5, -0.2)}]),
+    ("a subtle off white vignette", {}, [{"op": "vignette", "amount": (-0.3, -0.05)}]),
+    ("add a black vignette", {}, [{"op": "vignette", "amount": 0.35}]),
+    ("a lighter vignette please", {}, [{"op": "vignette", "amount": NEG}]),
+    # 3. multiples written as numbers
+    ("make it 2x brighter", {}, [{"op": "brightness", "amount": 1.0}]),
+    ("make it 2 times brighter", {}, [{"op": "brightness", "amount": 1.0}]),
+    ("make it three times as saturated", {}, [{"op": "saturation", "amount": 2.0}]),
+    ("1.5x more contrast", {}, [{"op": "contrast", "amount": 0.5}]),
+    ("ten times brighter", {}, [{"op": "brightness", "amount": 3.0}]),  # clamped to the catalog
+    ("make it two times darker", {}, [{"op": "brightness", "amount": -0.5}]),
+    # 4. way/much/far/a lot before a comparative = strong
+    ("make it way brighter", {}, [{"op": "brightness", "amount": (0.25, 0.27)}]),
+    ("far darker please", {}, [{"op": "brightness", "amount": (-0.27, -0.25)}]),
+    ("way sharper", {}, [{"op": "sharpen", "amount": (1.0, 1.05)}]),
+    ("a lot warmer", {}, [{"op": "temperature", "amount": (0.4, 0.45)}]),
+    # 5. "behind X": X is a landmark, the background is edited
+    ("darken behind her", {}, [{"op": "brightness", "amount": NEG, "region": "background"}]),
+    ("brighten the area behind the subject", {}, [{"op": "brightness", "region": "background"}]),
+    ("desaturate everything behind him", {}, [{"op": "saturation", "region": "background"}]),
+    ("blur behind the model", {}, [{"op": "background_blur"}]),
+    # 6. hex colours are tokenised whole
+    ("change the background to #1e90ff", {}, [{"op": "background_color", "color": [30, 144, 255]}]),
+    ("make the backdrop #0A0", {}, [{"op": "background_color", "color": [0, 170, 0]}]),
+    (
+        "a gradient from #1e90ff to #fff",
+        {},
+        [{"op": "background_gradient", "colors": [[30, 144, 255], [255, 255, 255]]}],
+    ),
+    ("add the caption 'Hi' in #12ab3c", {}, [{"op": "text", "color": [18, 171, 60]}]),
+    # 7. a percentage on match_color is its amount; "image 2" stays a reference
+    ("match the colours of image 2 by 50%", TWO, [{"op": "match_color", "ref": 1, "amount": 0.5}]),
+    ("copy the grade from image 2 at 30%", TWO, [{"op": "match_color", "ref": 1, "amount": 0.3}]),
+    ("match image 3 by 25 percent", {"n_images": 3}, [{"op": "match_color", "ref": 2, "amount": 0.25}]),
+    # 8. tiled text
+    ('add a tiled watermark "PROOF" all over the image', {}, [{"op": "text", "position": "tiled"}]),
+    ('watermark "DRAFT" across the whole image', {}, [{"op": "text", "position": "tiled"}]),
+    ('put the text "SAMPLE" repeated over the photo', {}, [{"op": "text", "position": "tiled"}]),
+    ('add a watermark "x" at the top', {}, [{"op": "text", "position": "top"}]),
+    # 9. how an exact size is met
+    ("resize to 800x600 without cropping", {}, [{"op": "resize", "fit": "contain"}]),
+    ("resize to 800x600 keeping the aspect ratio", {}, [{"op": "resize", "fit": "contain"}]),
+    ("scale it to 1024x768 and fit it inside", {}, [{"op": "resize", "fit": "contain"}]),
+    ("resize to 640x480 with letterboxing", {}, [{"op": "resize", "fit": "contain"}]),
+    ("scale to 640 by 480 but don't crop", {}, [{"op": "resize", "fit": "contain"}]),
+    ("resize to 800x600 ignoring the aspect ratio", {}, [{"op": "resize", "fit": "stretch"}]),
+    ("squash it to 500x500", {}, [{"op": "resize", "fit": "stretch"}]),
+    ("resize to 800x600", {}, [{"op": "resize", "fit": "cover"}]),
+    ("make it 16:9 without cropping", {}, [{"op": "extend_canvas", "ratio": [16, 9]}]),
+    # 10. gradients with more than two stops
+    (
+        "a gradient background from red to white to blue",
+        {},
+        [{"op": "background_gradient", "colors": [[255, 0, 0], [255, 255, 255], [0, 0, 255]]}],
+    ),
+    (
+        "horizontal gradient from black to gray to white",
+        {},
+        [{"op": "background_gradient", "colors": [[0, 0, 0], [128, 128, 128], [255, 255, 255]]}],
+    ),
+    # 11. a percentage of a hue shift is that fraction of 360°
+    ("shift the hue by 20%", {}, [{"op": "hue_shift", "degrees": 72.0}]),
+    ("rotate the hue 50%", {}, [{"op": "hue_shift", "degrees": 180.0}]),
+    ("hue -10%", {}, [{"op": "hue_shift", "degrees": -36.0}]),
+    ("shift the hue by 20 degrees", {}, [{"op": "hue_shift", "degrees": 20.0}]),
+    # 12. exclusion of a hue band: a colour splash
+    ("desaturate everything except the red", {}, [{"op": "saturation", "amount": -1.0, "except_band": "red"}]),
+    (
+        "make everything black and white except the reds",
+        {},
+        [{"op": "saturation", "amount": -1.0, "except_band": "red"}],
+    ),
+    ("keep only the yellow", {}, [{"op": "saturation", "amount": -1.0, "except_band": "yellow"}]),
+    ("colour splash on the blue", {}, [{"op": "saturation", "amount": -1.0, "except_band": "blue"}]),
+    # 13. vague requests are an automatic fix; "cool" is a temperature only for colours/tones/the look
+    ("do something cool", {}, [{"op": "auto_levels"}, {"op": "vibrance"}]),
+    ("do something interesting with it", {}, [{"op": "auto_levels"}, {"op": "vibrance"}]),
+    ("could you do something nice", {}, [{"op": "auto_levels"}, {"op": "vibrance"}]),
+    ("make it better looking", {}, [{"op": "auto_levels"}, {"op": "vibrance"}]),
+    ("cool it down", {}, [{"op": "temperature", "amount": NEG}]),
+    ("cooler tones please", {}, [{"op": "temperature", "amount": NEG}]),
+    ("give it a cool look", {}, [{"op": "temperature", "amount": NEG}]),
+]
+
+
+@pytest.mark.parametrize(("prompt", "kwargs", "expected"), FIXES, ids=[c[0][:60] for c in FIXES])
+def test_review_fixes(prompt: str, kwargs: dict[str, Any], expected: list[Spec]) -> None:
+    check(prompt, kwargs, expected)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "needles"),
+    [
+        ("brighten everything except the sky", ['"except the sky"', "mask"]),
+        ("sharpen everything apart from her face", ["her face", "mask"]),
+        ("warm up everything other than the background", ["background", "mask"]),
+    ],
+)
+def test_region_exclusions_refuse_naming_them(prompt: str, needles: list[str]) -> None:
+    with pytest.raises(UnsupportedInstruction) as err:
+        plan_from_text(prompt)
+    for needle in needles:
+        assert needle in str(err.value), str(err.value)
+
+
+def test_shared_object_steps_name_each_verb() -> None:
+    plan = plan_from_text("darken and blur the background")
+    assert [s.text for s in plan.steps] == ["darken the background", "blur the background"]

@@ -39,10 +39,14 @@ def background_gradient(
     direction: str = "vertical",
     **_: object,
 ) -> np.ndarray:
-    """Replace the background with a two-colour gradient (vertical, horizontal, diagonal or radial)."""
+    """Replace the background with a gradient (vertical, horizontal, diagonal or radial) through two or
+    more evenly spaced colour stops ("red to white to blue")."""
     h, w = img.shape[:2]
     cols = list(colors) if isinstance(colors, (list, tuple)) and len(colors) >= 2 else list(DEFAULT_GRADIENT)
-    bg = gradient(h, w, parse_color(cols[0]), parse_color(cols[1]), direction)
+    if len(cols) == 2:
+        bg = gradient(h, w, parse_color(cols[0]), parse_color(cols[1]), direction)
+    else:
+        bg = gradient_stops(h, w, [parse_color(c) for c in cols], direction)
     return replace_background(img, ctx, bg)
 
 
@@ -129,6 +133,29 @@ def parse_color(c: object) -> np.ndarray:
 
 def gradient(h: int, w: int, c0: np.ndarray, c1: np.ndarray, direction: str = "vertical") -> np.ndarray:
     """A two-colour gradient, float32 HxWx3, with ±½ LSB of fixed-seed dither against banding."""
+    t = _gradient_t(h, w, direction)
+    out = c0[None, None, :] + (c1 - c0)[None, None, :] * t[..., None]
+    return _dither(out, h, w)
+
+
+def gradient_stops(h: int, w: int, stops: list[np.ndarray], direction: str = "vertical") -> np.ndarray:
+    """A gradient through evenly spaced colour stops (first at t=0, last at t=1), dithered like `gradient`."""
+    t = _gradient_t(h, w, direction)
+    pos = np.linspace(0.0, 1.0, len(stops), dtype=np.float32)
+    cols = np.stack(stops).astype(np.float32)
+    out = np.stack([np.interp(t, pos, cols[:, k]).astype(np.float32) for k in range(3)], axis=-1)
+    return _dither(out, h, w)
+
+
+def _dither(out: np.ndarray, h: int, w: int) -> np.ndarray:
+    """±½ LSB of fixed-seed noise against banding, clipped to [0, 1]."""
+    noise = np.random.default_rng(7).random((h, w, 1), dtype=np.float32) - np.float32(0.5)
+    out = out + noise * np.float32(1 / 255)
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
+def _gradient_t(h: int, w: int, direction: str) -> np.ndarray:
+    """Gradient parameter 0..1 per pixel for a direction (vertical: top 0 → bottom 1)."""
     y = (np.arange(h, dtype=np.float32) + 0.5) / h
     x = (np.arange(w, dtype=np.float32) + 0.5) / w
     if direction == "horizontal":
@@ -140,11 +167,7 @@ def gradient(h: int, w: int, c0: np.ndarray, c1: np.ndarray, direction: str = "v
         t = np.clip(r / max(float(r.max()), 1e-6), 0, 1)
     else:
         t = np.broadcast_to(y[:, None], (h, w))
-    t = np.asarray(t, np.float32)
-    out = c0[None, None, :] + (c1 - c0)[None, None, :] * t[..., None]
-    noise = np.random.default_rng(7).random((h, w, 1), dtype=np.float32) - np.float32(0.5)
-    out += noise * np.float32(1 / 255)
-    return np.clip(out, 0, 1).astype(np.float32)
+    return np.asarray(t, np.float32)
 
 
 def cover_fit(ref: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -49,8 +49,12 @@ CATALOG: dict[str, OpInfo] = {
     # ---- colour
     "saturation": OpInfo(
         "pixel",
-        "Scale saturation by (1 + amount); optional hue band.",
-        {"amount": "float -1..3", "band": "None | red|orange|yellow|green|cyan|blue|purple|magenta|skin"},
+        "Scale saturation by (1 + amount); only inside a hue band, or everywhere except one (colour splash).",
+        {
+            "amount": "float -1..3",
+            "band": "None | red|orange|yellow|green|cyan|blue|purple|magenta|skin",
+            "except_band": "None | a hue band left untouched while the rest changes",
+        },
     ),
     "vibrance": OpInfo(
         "pixel", "Saturation boost weighted toward muted colours, protecting skin.", {"amount": "float -1..2"}
@@ -154,7 +158,8 @@ CATALOG: dict[str, OpInfo] = {
     "background_gradient": OpInfo(
         "image",
         "Replace the background with a gradient.",
-        {"colors": "[[r,g,b], [r,g,b]]", "direction": "vertical|horizontal|radial|diagonal"},
+        {"colors": "[[r,g,b], ...] two or more evenly spaced stops",
+         "direction": "vertical|horizontal|radial|diagonal"},
         regional=False,
     ),
     "background_image": OpInfo(

@@ -167,12 +167,18 @@ def _mean_sat(rgb: np.ndarray, mask: np.ndarray | None = None) -> float:
 # --------------------------------------------------------------------------- saturation / vibrance
 
 
-def _saturate(img: np.ndarray, scale: float, band: str | None) -> np.ndarray:
-    """Chroma × scale around luma, globally or weighted by a hue band (colour channels only)."""
-    if band is None:
+def _saturate(img: np.ndarray, scale: float, band: str | None, except_band: str | None = None) -> np.ndarray:
+    """Chroma × scale around luma, globally or weighted by a hue band (colour channels only).
+
+    With `except_band`, every pixel changes except that band ("desaturate all but the reds").
+    """
+    if band is None and except_band is None:
         return clip01_(affine_rgb(img, sat_matrix(scale)))
     target = affine_rgb(img, sat_matrix(scale))
-    return clip01_(_blend_rgb(img, target, band_weight(img, band)))
+    w = band_weight(img, band) if band is not None else np.ones(img.shape[:2], np.float32)
+    if except_band is not None:
+        w = w * (np.float32(1.0) - band_weight(img, except_band))
+    return clip01_(_blend_rgb(img, target, w))
 
 
 def _saturation_prepare(
@@ -180,11 +186,18 @@ def _saturation_prepare(
 ) -> dict[str, Any]:
     """Scale so the mean (max-min)/max saturation changes by 1 + amount despite clipping."""
     band = _band_or_none(band)
+    except_band = _band_or_none(params.pop("except_band", None))
+    if except_band is not None:
+        params["except_band"] = except_band
     target = max(1.0 + float(amount), 0.0)
     small = stats_view(img)
     mask = None
-    if band is not None:
-        mask = band_weight(small, band) > 0.5
+    if band is not None or except_band is not None:
+        mask = np.ones(small.shape[:2], bool)
+        if band is not None:
+            mask &= band_weight(small, band) > 0.5
+        if except_band is not None:
+            mask &= band_weight(small, except_band) < 0.5
         if mask.sum() < 20:
             return {**params, "amount": amount, "band": band, "scale": target}
     base = _mean_sat(small, mask)
@@ -192,7 +205,7 @@ def _saturation_prepare(
         return {**params, "amount": amount, "band": band, "scale": target}
 
     def ratio(s: float) -> float:
-        return _mean_sat(_saturate(small, s, band), mask) / base
+        return _mean_sat(_saturate(small, s, band, except_band), mask) / base
 
     if target > 1.0:
         scale = bisect(ratio, target, MAX_COMPENSATION * target, target)
@@ -203,14 +216,21 @@ def _saturation_prepare(
 
 @register("saturation", prepare=_saturation_prepare)
 def saturation(
-    img: np.ndarray, ctx: OpContext, amount: float = 0.2, band: str | None = None, scale: float | None = None
+    img: np.ndarray,
+    ctx: OpContext,
+    amount: float = 0.2,
+    band: str | None = None,
+    scale: float | None = None,
+    except_band: str | None = None,
 ) -> np.ndarray:
-    """Mean saturation × (1 + amount), luma kept; with `band`, only that hue range changes."""
+    """Mean saturation × (1 + amount), luma kept; with `band`, only that hue range changes; with
+    `except_band`, everything but that hue range changes (a colour splash: amount -1, except_band red)."""
     band = _band_or_none(band)
+    except_band = _band_or_none(except_band)
     if scale is None:
-        scale = _saturation_prepare(img, ctx, amount, band)["scale"]
+        scale = _saturation_prepare(img, ctx, amount, band, except_band=except_band)["scale"]
     s = float(scale)
-    return by_rows(img, lambda c, _y: _saturate(c, s, band))
+    return by_rows(img, lambda c, _y: _saturate(c, s, band, except_band))
 
 
 @register("vibrance")

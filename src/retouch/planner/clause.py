@@ -189,6 +189,9 @@ class Clause:
         if nxt is None:
             return False
         it = self.items[nxt]
+        while it.kind == "color" and self._next_content(nxt) is not None:
+            nxt = self._next_content(nxt)  # "a subtle white vignette": the colour is another modifier
+            it = self.items[nxt]  # type: ignore[index]
         if self.items[i].has("level", _STRONG) and _comparative(it):
             return True  # "way brighter", "much warmer", "far darker": an intensifier of the comparative
         return any(s.kind == "op" and s.pos == "n" for s in it.senses) or it.has("dir") or it.has("lookname")

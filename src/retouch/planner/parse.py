@@ -7,9 +7,20 @@ Decisions worth knowing (also in the docs):
 * With a mask, regional ops default to region "mask"; geometry, background and overlays stay global.
 * "rotate" without a direction turns clockwise (degrees -90); a bare signed angle is clockwise-positive.
 * "enhance"/"improve"/"fix it" alone → auto_levels plus vibrance +0.15; "auto levels" → auto_levels only.
-* Exact sizes ("300x200") resize with fit "cover" (no distortion) unless "stretch"/"fit within" is said.
+* Exact sizes ("300x200") resize with fit "cover" (no distortion); "without cropping", "keep the aspect
+  ratio", "fit inside", "letterbox" → "contain"; "stretch", "squash", "ignore the aspect ratio" → "stretch".
+* "tiled", "repeated", "all over", "across the whole image" put text at position "tiled".
 * Padding without pixels becomes a border (a fraction of the shorter side); a pixel border becomes
   padding (extend_canvas) so that it is exact.
+* Verbs sharing one object ("darken and blur the background") become one clause per verb on that object;
+  a recognised edit verb that yields no step is refused by name, never dropped.
+* "behind her/him/the subject" is the background only (the person is a landmark, not a target).
+* A percentage of a hue shift is that fraction of the colour wheel: "shift the hue by 20%" → 72°.
+* "2x brighter", "three times as saturated": ×N of the quantity (brightness +1.0 for ×2), clamped.
+* A white/light/bright vignette lightens the corners (negative amount); black/dark darkens them.
+* Exclusion of a hue band ("everything except the reds", "keep only the red", "colour splash on the
+  blue") → saturation -1 with except_band; exclusion of a region is refused, naming it, asking for a mask.
+* Vague requests ("do something cool/nice", "make it better looking") → the automatic enhance.
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
 """
@@ -290,6 +301,9 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             and any(p in ("half", "third", "quarter") for _, p in cl.parts())
         )
     )
+    splash = _colour_splash(cl, ctx)
+    if splash is not None:
+        return splash
     if _vague_request(cl):
         return _enhance_steps(cl, ctx)  # "do something cool", "make it look better": an automatic fix
     if cl.has("neg") and not cl.has("enough") and not geometry:
@@ -370,13 +384,48 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
                 raise _generative(cl)
 
 
+_EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
+
+
+def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
+    """ "desaturate everything except the reds", "keep only the red", "colour splash on the red".
+
+    An exclusion of a hue band (not of a region) can be done: saturation on every band but that one
+    (amount -1 unless the clause gives one). Other ops next to the exclusion are left to the refusal.
+    """
+    colors = cl.colors()
+    if not colors:
+        return None
+    idx, item = colors[0]
+    band = _band_name(item)
+    if band is None or band == "skin":
+        return None
+    before = cl.items[:idx]
+    excluded = any(it.text in _EXCEPT for it in before)
+    only = any(it.text == "only" for it in before) and cl.has_word("keep", "leave", "retain", "preserve", "only")
+    splash = cl.has_word("splash", "pop", "selective")
+    if not (excluded or only or splash):
+        return None
+    others = [h for h in cl.ops() if h.op not in ("saturation", "grayscale", "color", "look")]
+    if others or cl.has("region") or cl.has("bg"):
+        return None
+    amount = -1.0
+    sat = cl.op("saturation")
+    if sat is not None and (cl.quantity("percent") is not None or cl.level() is not None):
+        cl.focus = sat.index
+        amount = -abs(_amount(cl, "saturation", -1))
+    return [_step("saturation", {"amount": amount, "except_band": band}, cl, ctx)]
+
+
 def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
+        named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
+        excl = next((it.text for it in cl.items if it.has("neg")), "except")
         raise UnsupportedInstruction(
-            f'cannot do "{cl.text}" with the builtin engine: it cannot leave out part of the image by name; '
-            "mark the area to edit with a mask (--mask) instead",
+            f'cannot do "{cl.text}" with the builtin engine: it cannot leave out part of the image by name '
+            f'("{excl} {" ".join(named)}"); mark the area to edit with a mask (--mask) instead',
             fragment=cl.text,
         )
     return []
@@ -786,7 +835,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
             # One colour: a gentle gradient from a lighter tint of it to the colour itself.
             rgbs = [[round(v + (255 - v) * 0.45) for v in c], c]
         direction = next((str(s.value) for _, s in cl.senses("gradient_dir")), "vertical")
-        return [_step("background_gradient", {"colors": rgbs[:2], "direction": direction}, cl, ctx)]
+        return [_step("background_gradient", {"colors": rgbs, "direction": direction}, cl, ctx)]
     if colors and not wants_transparent:
         return [_step("background_color", {"color": list(colors[0][1].value)}, cl, ctx)]
     removal = cl.op("remove") or cl.op("remove_bg")
