@@ -79,7 +79,7 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     page.goto(web_server.login_url)
     page.wait_for_selector("body[data-ready]")
     assert page.url.rstrip("/") == web_server.base_url
-    shot(page, "01-start", doc=True)
+    shot(page, "01-start")
 
     # ---- upload, mask, instruction, plan and estimate
     page.set_input_files("#file-input", str(tmp_path / "photo.png"))
@@ -120,6 +120,7 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     page.click("#zoom-in")
     assert page.inner_text("#zoom-value") == "150%"
     page.click("#zoom-fit")
+    page.locator("#compare-split").fill("22")  # the painted (now gray) area is right of the line
     shot(page, "03-compare", doc=True)
 
     # ---- download: outside the mask unchanged bit for bit, inside black and white
@@ -202,6 +203,10 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     page.wait_for_selector("#jobs tbody tr:has-text('batch of 3')")
     assert page.locator("#jobs tbody tr .status-succeeded").count() >= 4
     assert int(page.inner_text("#stat-images").replace(",", "")) >= 6
+    # A recent edit reopens in its history, compared with the version it came from.
+    page.click("#jobs tbody tr:has-text('make it black and white') button")
+    page.wait_for_selector("#compare-caption:has-text('Version 1')")
+    assert page.get_attribute("button.node[data-number='1']", "aria-current") == "true"
     assert not errors, errors
 
 
@@ -287,9 +292,11 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
         ctx2.close()
 
 
-def test_narrow_screen_keyboard_and_labels(browser: Any, web_server: Server, tmp_path: Path) -> None:
+def test_narrow_dark_screen_keyboard_and_labels(browser: Any, web_server: Server, tmp_path: Path) -> None:
     write_photo(tmp_path / "phone.png", 120, 160, seed=2)
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True, color_scheme="dark"
+    )
     try:
         sign_in(ctx, web_server)
         page = ctx.new_page()

@@ -85,7 +85,9 @@ def test_plan_explains_or_refuses_naming_the_part(client: httpx.Client) -> None:
     err = no.json()["error"]
     assert err["code"] == "unsupported_instruction" and err["param"] == "prompt"
     assert err["fragment"] == "add a dragon flying in the sky"
-    assert client.post("/ui/api/plan", json={"prompt": "x", "model": "no-such-model"}).json()["error"]["param"] == "model"
+    assert (
+        client.post("/ui/api/plan", json={"prompt": "x", "model": "no-such-model"}).json()["error"]["param"] == "model"
+    )
     assert client.post("/ui/api/plan", json={"prompt": "  "}).json()["steps"] == []
 
 
@@ -130,7 +132,10 @@ def test_history_is_per_key_reconciled_idempotent_and_outlives_outputs(
     listed = client.get("/ui/api/trees").json()["data"]
     assert listed[0]["id"] == tree["id"] and listed[0]["versions"] == 2
     # Select, then delete.
-    assert client.patch(f"/ui/api/trees/{tree['id']}", json={"selected_id": root["id"]}).json()["selected_id"] == root["id"]
+    assert (
+        client.patch(f"/ui/api/trees/{tree['id']}", json={"selected_id": root["id"]}).json()["selected_id"]
+        == root["id"]
+    )
     assert client.delete(f"/ui/api/trees/{tree['id']}").json()["deleted"] is True
     assert client.get(v1["image_url"]).status_code == 404
 
@@ -158,3 +163,17 @@ def test_web_tables_have_their_own_migration_chain(web_server: Server) -> None:
         assert {"web_trees", "web_versions"} <= tables
     finally:
         db.close()
+
+
+def test_large_images_get_a_downscaled_preview(client: httpx.Client) -> None:
+    from PIL import Image
+
+    fid = upload(client, png(2400, 1200, seed=9), "wide.png")
+    root = client.post("/ui/api/trees", json={"file_id": fid}).json()["versions"][0]
+    assert (root["width"], root["height"]) == (2400, 1200)
+    preview = client.get(root["preview_url"])
+    assert preview.headers["content-type"] == "image/webp"
+    assert Image.open(io.BytesIO(preview.content)).size == (1600, 800)
+    assert len(preview.content) < len(client.get(root["image_url"]).content)
+    thumb = Image.open(io.BytesIO(client.get(root["thumb_url"]).content))
+    assert max(thumb.size) == 192

@@ -207,7 +207,7 @@ class HistoryStore:
 
     def input_file(self, principal: Principal, version_id: str) -> str:
         """A file id holding the version's image, to use as a job input (reused while it lasts)."""
-        v, tree = self.version(principal, version_id)
+        v, _ = self.version(principal, version_id)
         if v.input_file_id:
             with contextlib.suppress(ApiError):
                 self.files.get(v.input_file_id, principal)

@@ -65,8 +65,8 @@ class VersionCreate(BaseModel):
 
 
 @router.get("/config")
-def config(svc: Svc) -> dict[str, Any]:
-    """What the page needs before sign-in: engines, limits, version."""
+def config(svc: Svc, _: EditKey) -> dict[str, Any]:
+    """What the page needs to set itself up: engines (and why one is not ready), limits."""
     s = svc.settings
     return {
         "version": __version__,

@@ -20,7 +20,9 @@ export class Compare {
     this.setSplit(50);
   }
 
-  async show(beforeUrl, afterUrl) {
+  /** Compare two images; the box takes the result's aspect ratio (`ratio` = width / height). */
+  async show(beforeUrl, afterUrl, ratio = 1.5) {
+    this.box.style.setProperty("--ratio", String(ratio));
     this.before.src = beforeUrl;
     this.after.src = afterUrl;
     await Promise.all([this.before.decode().catch(() => {}), this.after.decode().catch(() => {})]);

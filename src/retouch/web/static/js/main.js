@@ -33,13 +33,17 @@ let tray, mask, compare, options, instruction, batch;
 async function start() {
   $("#signin-form").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", signOut);
-  state.config = await api("/ui/api/config").catch(() => ({ engines: [{ name: "builtin", ready: true, summary: "" }], max_images: 16, max_image_bytes: 50 * 2 ** 20 }));
   try {
     state.me = await api("/v1/me");
   } catch (e) {
     showSignIn(e.status === 401 ? "" : plainWords(e));
     return;
   }
+  state.config = await api("/ui/api/config").catch(() => ({
+    engines: [{ name: "builtin", ready: true, summary: "exact edits on the CPU, offline" }],
+    max_images: 16,
+    max_image_bytes: 50 * 2 ** 20,
+  }));
   $("#signin").hidden = true;
   $("#app").hidden = false;
   $("#sign-out").hidden = false;
@@ -181,8 +185,8 @@ async function showBase() {
   }
   const name = state.tree?.name || tray.first()?.name || "";
   $("#base-line").textContent = b.version && b.version.number
-    ? `Editing ${name}, version ${b.version.number}`
-    : `Editing ${name}, original`;
+    ? `Next edit starts from ${name}, version ${b.version.number}`
+    : `Next edit starts from ${name}, original`;
   await mask.setImage(b.url, b.width, b.height);
   onMaskChange();
 }
@@ -250,16 +254,22 @@ function selectTab(which) {
 
 // ---------------------------------------------------------------- history
 
+let treeSeq = 0;
 async function openTreeOf(slot, treeId, { versionId = null } = {}) {
+  const seq = ++treeSeq;
+  let tree;
   try {
-    state.tree = await api(`/ui/api/trees/${treeId}`);
+    tree = await api(`/ui/api/trees/${treeId}`);
   } catch (e) {
+    if (seq !== treeSeq) return;
     if (e.status === 404) { slot.tree_id = null; save("tray", tray.serialize()); }
     state.tree = null;
     renderTree($("#tree"), null, {});
     showBase();
     return;
   }
+  if (seq !== treeSeq) return; // another image or version was opened meanwhile
+  state.tree = tree;
   const v = state.tree.versions;
   const want = versionId || state.tree.selected_id;
   state.base = v.find((x) => x.id === want) || v[0];
@@ -331,7 +341,7 @@ async function selectVersion(v) {
 
 async function showCompare(v) {
   const parent = state.tree.versions.find((x) => x.id === v.parent_id);
-  await compare.show(parent.preview_url, v.preview_url);
+  await compare.show(parent.preview_url, v.preview_url, v.width / v.height);
   $("#compare-caption").textContent = `Version ${v.number} — “${v.prompt}” · ${v.width}×${v.height}` +
     `${v.params.model ? ` · ${v.params.model}` : ""}${v.params.mask ? " · masked" : ""}`;
   const dl = $("#download");

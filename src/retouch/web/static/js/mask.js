@@ -24,6 +24,7 @@ export class MaskPainter {
   async setImage(url, width, height) {
     this.realWidth = width;
     this.realHeight = height;
+    this.img.style.setProperty("--ratio", String(width / height));
     this.img.hidden = false;
     this.canvas.hidden = false;
     if (this.img.src !== url) {
@@ -62,7 +63,8 @@ export class MaskPainter {
   setFeather(px) {
     this.feather = px;
     // Show the softness live; the same blur (scaled) is applied to the mask that is sent.
-    this.canvas.style.filter = px > 0 ? `blur(${px}px)` : "";
+    // A Gaussian of sigma = feather / 2 fades over about `feather` pixels on each side.
+    this.canvas.style.filter = px > 0 ? `blur(${px / 2}px)` : "";
   }
 
   undo() {
@@ -105,7 +107,7 @@ export class MaskPainter {
     ctx.globalCompositeOperation = "destination-out";
     const scale = w / this.canvas.width;
     const cssToCanvas = this.canvas.width / (this.canvas.getBoundingClientRect().width || this.canvas.width);
-    if (this.feather > 0) ctx.filter = `blur(${this.feather * cssToCanvas * scale}px)`;
+    if (this.feather > 0) ctx.filter = `blur(${(this.feather / 2) * cssToCanvas * scale}px)`;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(this.canvas, 0, 0, w, h);
     return out.convertToBlob({ type: "image/png" });
