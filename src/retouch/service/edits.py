@@ -285,9 +285,12 @@ class EditService:
             finished_at=None,
         )
         with self.db.write() as s:
+            # Core statements on the session's connection: on every request's path, and the ORM's
+            # unit of work and bulk paths cost more than the statements themselves.
+            conn = s.connection()
             if tier.concurrent_jobs > 0:
                 active = (
-                    s.scalar(
+                    conn.scalar(
                         select(func.count())
                         .select_from(Job)
                         .where(Job.key_id == principal.key_id, Job.status.in_(ACTIVE))
@@ -301,10 +304,8 @@ class EditService:
                         code="concurrency_limit_exceeded",
                         headers={"retry-after": "1"},
                     )
-            # Core inserts: this is on every request's path and the ORM's unit of work costs more
-            # than the statements themselves.
             values = {c.key: getattr(job, c.key) for c in Job.__table__.columns}
-            s.execute(insert(Job).values({k: v for k, v in values.items() if v is not None}))
+            conn.execute(insert(Job).values({k: v for k, v in values.items() if v is not None}))
             try:
                 self.ledger.hold(
                     s, principal.account_id, spec.quote.credits, job_id=job.id, key_id=principal.key_id
@@ -363,11 +364,12 @@ class EditService:
         usage = sum_usage(results)
         t = now()
         with self.db.write() as s:
+            conn = s.connection()  # Core statements, as in open_job
             # Claim the right to settle with a conditional UPDATE: exactly one settlement wins.
             cond = [Job.id == job_id, Job.status == "running"]
             if worker_id is not None:
                 cond.append(Job.worker_id == worker_id)
-            row = s.execute(
+            row = conn.execute(
                 update(Job)
                 .where(*cond)
                 .values(
@@ -395,8 +397,8 @@ class EditService:
             charged = self.ledger.capture(
                 s, account_id, job_id=job_id, key_id=key_id, held=held, actual=self.pricing.cost(model, usage)
             )
-            s.execute(update(Job).where(Job.id == job_id).values(charged_credits=charged))
-            s.execute(
+            conn.execute(update(Job).where(Job.id == job_id).values(charged_credits=charged))
+            conn.execute(
                 insert(UsageRecord).values(
                     account_id=account_id,
                     key_id=key_id,

@@ -64,7 +64,8 @@ class Ledger:
     def hold(self, s: Session, account_id: str, amount: int, *, job_id: str, key_id: str) -> int:
         """Reserve `amount` for a job inside the caller's transaction (so that the job row and
         its hold commit together). Raises InsufficientCredits."""
-        res = s.execute(
+        conn = s.connection()  # Core statements: the ORM's bulk-update path costs more than the SQL
+        res = conn.execute(
             update(Account)
             .where(Account.id == account_id, Account.balance >= amount)
             .values(balance=Account.balance - amount)
@@ -73,7 +74,7 @@ class Ledger:
         if res is None:
             available = s.scalar(select(Account.balance).where(Account.id == account_id)) or 0
             raise InsufficientCredits(amount, int(available))
-        s.execute(
+        conn.execute(
             insert(LedgerEntry).values(
                 account_id=account_id,
                 kind="hold",
@@ -141,7 +142,7 @@ class Ledger:
 
     @staticmethod
     def _move(s: Session, account_id: str, amount: int) -> int:
-        res = s.execute(
+        res = s.connection().execute(
             update(Account)
             .where(Account.id == account_id)
             .values(balance=Account.balance + amount)
@@ -155,7 +156,7 @@ class Ledger:
     def _append(s: Session, entries: list[dict], job_id: str) -> None:
         t = now()
         try:
-            s.execute(insert(LedgerEntry), [{**e, "created_at": t} for e in entries])
+            s.connection().execute(insert(LedgerEntry), [{**e, "created_at": t} for e in entries])
         except IntegrityError as e:
             # The unique (job_id, kind) index: this job was already settled (a duplicate or a race);
             # the caller's transaction rolls back, balance update included.
