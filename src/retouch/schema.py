@@ -10,6 +10,11 @@ Quality = Literal["low", "medium", "high", "auto"]
 OutputFormat = Literal["png", "jpeg", "webp"]
 Background = Literal["auto", "transparent", "opaque"]
 
+def resolved_quality(quality: str) -> str:
+    """`auto` means medium, for every engine."""
+    return "medium" if quality == "auto" else quality
+
+
 #: Aspect aliases of the size option (OpenAI's sizes).
 SIZE_ALIASES = {"1:1": "1024x1024", "2:3": "1024x1536", "3:2": "1536x1024"}
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import OptionError, RetouchError
 from ..imaging.convert import to_float, to_uint8
 from ..ops.registry import Frame, OpContext, RegisteredOp, get_op
-from ..schema import EditPlan, EditRequest, EditResult, PlanStep
+from ..schema import EditPlan, EditRequest, EditResult, PlanStep, resolved_quality
 from ..tokens import estimate_usage
 from .base import Capabilities, ProgressFn
 
@@ -106,11 +106,6 @@ class BuiltinEngine:
             timings_ms=timings,
             engine=self.name,
         )
-
-
-def resolved_quality(quality: str) -> str:
-    """`auto` means medium."""
-    return "medium" if quality == "auto" else quality
 
 
 def check_options(request: EditRequest) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
-from ..schema import EditPlan, EditRequest, EditResult
+from ..schema import EditPlan, EditRequest, EditResult, resolved_quality
 from ..tokens import estimate_usage
 from .base import Capabilities, EditCancelled, EditOptions, EngineUnavailable, ProgressFn
 from .diffusion import FAMILIES, Call, PipelineFamily, family_for_weights, find_family
@@ -46,7 +46,6 @@ from .generative import (
     postprocess,
     report,
     resize,
-    resolved_quality,
     snap_size,
     wanted_model,
 )

@@ -54,11 +54,6 @@ def decode_inputs(request: EditRequest) -> Inputs:
     return Inputs(images=images, mask=mask, target=target)
 
 
-def resolved_quality(quality: str) -> str:
-    """`auto` means medium, as for every engine."""
-    return "medium" if quality == "auto" else quality
-
-
 def check_common(request: EditRequest, *, transparency: bool, engine: str) -> None:
     """Refuse option combinations before anything expensive (or billed) happens."""
     if request.background == "transparent" and request.output_format == "jpeg":

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError, RetouchError
-from ..schema import EditPlan, EditRequest, EditResult, Usage
+from ..schema import EditPlan, EditRequest, EditResult, Usage, resolved_quality
 from .base import Capabilities, EditCancelled, EditOptions, EngineUnavailable, ProgressFn, UpstreamError
 from .generative import (
     Inputs,
@@ -46,7 +46,6 @@ from .generative import (
     postprocess,
     report,
     resize,
-    resolved_quality,
     wanted_model,
 )
 
