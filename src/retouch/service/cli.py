@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 from typing import Any
 
@@ -68,7 +69,8 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--no-login-link", action="store_true", help="do not print a one-time login link")
     p.add_argument("--log-level", help="debug, info, warning, error (default info)")
-    p.add_argument("--log-format", choices=["json", "text"], help="default json")
+    p.add_argument("--log-format", choices=["json", "text"],
+                   help="default: text on a terminal, json otherwise (or $RETOUCH_LOG_JSON)")
     p.set_defaults(handler=serve_main)
     return p
 
@@ -123,6 +125,8 @@ def serve_main(args: argparse.Namespace) -> int:
     from .logs import configure
 
     log_json = None if args.log_format is None else args.log_format == "json"
+    if log_json is None and "RETOUCH_LOG_JSON" not in os.environ and sys.stderr.isatty():
+        log_json = False  # a person is reading: plain lines; collectors get JSON
     settings = _settings(
         args,
         host=args.host,
