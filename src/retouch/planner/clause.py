@@ -266,6 +266,8 @@ def _quantities(items: list[Item]) -> list[Quantity]:
                     break
         prev = items[i - 1] if i > 0 else None
         target = prev is not None and prev.has("to") and not prev.has("by")
+        if target and prev is not None and prev.text == "around" and not (i > 1 and items[i - 2].has("to")):
+            target = False  # "around 30%" hedges a change; "to around 30%" is a target
         out.append(Quantity(float(it.value), unit, i, it.signed, target, dim))
     return out
 

@@ -214,6 +214,10 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
     segs = [s for s in segs if not _empty(s)] or segs
     merged: list[list[Item]] = []
     for seg in segs:
+        if merged and _amount_only(seg):
+            # "more saturation, like +40%", "brighten it, say 15%": the amount of the previous step
+            merged[-1] = merged[-1] + [it for it in seg if it.text not in _AMOUNT_FILLER]
+            continue
         if (
             merged
             and not _self_standing(seg)
@@ -247,6 +251,45 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
         out.append(merged[i])
         i += 1
     return [s for s in out if not _empty(s)]
+
+
+#: Hedges around a bare amount ("like +40%", "say 15%", "around 30 percent", "e.g. 20%"): dropped.
+_AMOUNT_FILLER = frozenset(
+    {
+        "like",
+        "say",
+        "about",
+        "around",
+        "maybe",
+        "perhaps",
+        "roughly",
+        "approximately",
+        "approx",
+        "eg",
+        "circa",
+        "ca",
+        "something like",
+        "or so",
+        "ish",
+        "give or take",
+        "let s say",
+        "let",
+        "just",
+    }
+)
+
+
+def _amount_only(seg: list[Item]) -> bool:
+    """A fragment that is only an amount, perhaps hedged: "like +40%", "say 15%", "around 30 percent"."""
+    if not any(it.kind == "num" for it in seg):
+        return False
+    return all(
+        it.kind in ("num", "punct")
+        or it.has("unit")
+        or it.text in _AMOUNT_FILLER
+        or (it.senses and all(s.kind in ("stop", "polite", "to", "by") for s in it.senses))
+        for it in seg
+    )
 
 
 def _object_of(seg: list[Item]) -> list[Item]:
@@ -1340,6 +1383,10 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     )
     if not refs and not (strong_verb and (about_color or ctx.n_images >= 2)):
         return None
+    if 0 in refs and any(r != 0 for r in refs[refs.index(0) + 1 :]):
+        # "make the first image's colours match image 2", "match image 1 to image 2": the first image
+        # named is the one being edited (the subject); the reference is the other one, named after it
+        refs = [r for r in refs if r != 0]
     ref = resolve_ref(refs[0] if refs else "other", ctx.n_images, cl.text)
     if ref == 0:
         raise UnsupportedInstruction(
@@ -1413,6 +1460,31 @@ _ADJUST_OPS = frozenset(
         "match",
     }
 )
+_REMOVAL_WORDS = ("strip", "drain", "kill", "lose", "suck", "bleed", "zap", "wash out")
+
+
+def _removes_colour(cl: Clause, op: str) -> bool:
+    """A verb of removal applied to colour/saturation: "take the colour out", "strip the saturation".
+
+    Removing colour means reducing it to nothing (grayscale); see _partial for "some of the colour".
+    """
+    if cl.op("remove") is not None or cl.has_word(*_REMOVAL_WORDS):
+        return True
+    lem = [it.text for it in cl.items]
+    if "take" in lem and any(w in ("out", "away", "off") for w in lem[lem.index("take") + 1 :]):
+        return True  # "take the colour out", "take all the saturation away"
+    return op == "color" and cl.has_word("no", "without")
+
+
+def _partial(cl: Clause) -> bool:
+    """Only part of something: "some of", "a bit of", a level word or a number."""
+    if cl.quantities or cl.first("frac") is not None:
+        return True
+    if cl.has_word("all", "completely", "fully", "entirely", "totally", "every"):
+        return False
+    return cl.level() is not None or cl.has_word("some", "part", "partly", "partially", "bit", "little")
+
+
 _TONAL = frozenset({"highlights", "shadows", "gamma", "color"})
 _DIRECTORS = {"brightness": None, "light": None, "blur": -1}
 
@@ -1608,6 +1680,7 @@ def _plan_hit(
         and not targets
         and cl.direction_near(hit.index) is None
         and op in ("exposure", "contrast", "color", "brightness", "saturation", "temperature", "tint")
+        and not (op in ("color", "saturation") and _removes_colour(cl, op))  # "remove colour": grayscale
     ):
         # "fix the exposure", "correct the colours": no direction given, so an automatic correction
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
@@ -1646,7 +1719,10 @@ def _plan_hit(
         g = 1 + dev if sign > 0 else 1 / (1 + dev)
         return [("gamma", {"gamma": round(g, 4)}, None)]
     if op in ("saturation", "color"):
-        if op == "color" and (cl.op("remove") or cl.has_word("strip", "drain", "no", "without")):
+        if _removes_colour(cl, op):
+            if _partial(cl):
+                # "take out some of the colour", "drain a bit of the saturation": less, not none
+                return [("saturation", {"amount": -abs(_amount(cl, "saturation", -1))}, None)]
             return [("grayscale", {"amount": 1.0}, None)]
         if (
             op == "saturation"

@@ -26,6 +26,10 @@ _CORNER_OF = {
 }
 
 
+#: "X against/from/over/off the background": the background is where X stands, not a target.
+_LANDMARK_PREPS = frozenset({"against", "from", "over", "off", "in front of"})
+
+
 def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list[str]:
     """Regions the clause names for tone/colour/detail ops, in order, without duplicates."""
     found: list[str] = []
@@ -35,9 +39,13 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
             nxt = cl.next_content(i)
             if nxt is not None and (cl.items[nxt].has("region", "subject") or cl.items[nxt].has("region", "face")):
                 landmarks.add(nxt)  # "behind her", "behind the subject": she is where, not what, to edit
+        if it.has("bg") and any(x.has("region") for x in cl.items[:i]):
+            prev = cl.prev_content(i)
+            if prev is not None and cl.items[prev].text in _LANDMARK_PREPS:
+                landmarks.add(i)  # "make the product pop against the background": the product only
     for i, it in enumerate(cl.items):
         for s in it.senses:
-            if s.kind == "region" and i in landmarks:
+            if s.kind in ("region", "bg") and i in landmarks:
                 continue
             if s.kind == "region":
                 found.append(str(s.value))

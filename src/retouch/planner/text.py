@@ -42,6 +42,7 @@ def extract_quotes(prompt: str) -> tuple[str, list[str]]:
 
 _REPLACEMENTS = (
     (re.compile(r"[’`´]"), "'"),
+    (re.compile(r"\be\.\s?g\.?"), " eg "),  # "e.g. 20%": not two sentences
     (re.compile(r"[–—−]"), "-"),
     (re.compile(r"×"), "x"),
     (re.compile(r"°"), " degrees "),
