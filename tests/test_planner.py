@@ -995,6 +995,41 @@ FIXES: list[tuple[str, dict[str, Any], list[Spec]]] = [
     ("cool it down", {}, [{"op": "temperature", "amount": NEG}]),
     ("cooler tones please", {}, [{"op": "temperature", "amount": NEG}]),
     ("give it a cool look", {}, [{"op": "temperature", "amount": NEG}]),
+    # 14. a fragment that is only a (hedged) amount is the previous step's amount
+    ("give it more saturation, like +40%", {}, [{"op": "saturation", "amount": 0.40}]),
+    ("brighten it, say 15%", {}, [{"op": "brightness", "amount": 0.15}]),
+    ("more contrast — around 30 percent", {}, [{"op": "contrast", "amount": 0.30}]),
+    ("warm it up a little, maybe 10%", {}, [{"op": "temperature", "amount": 0.10}]),
+    ("less contrast, e.g. 20%", {}, [{"op": "contrast", "amount": -0.20}]),
+    # 15. removing colour is grayscale; removing some of it is less saturation
+    ("take the colour out", {}, [{"op": "grayscale", "amount": 1.0}]),
+    ("take out the colour", {}, [{"op": "grayscale", "amount": 1.0}]),
+    ("remove colour", {}, [{"op": "grayscale", "amount": 1.0}]),
+    ("take out some of the colour", {}, [{"op": "saturation", "amount": NEG}]),
+    ("suck all the color out of it", {}, [{"op": "grayscale", "amount": 1.0}]),
+    ("kill the saturation", {}, [{"op": "grayscale", "amount": 1.0}]),
+    # 16. "against/from the background": the background is a landmark, not a target
+    (
+        "make the product pop against the background",
+        {},
+        [{"op": "saturation", "amount": POS, "region": "subject"}],
+    ),
+    (
+        "make the subject more vivid against the backdrop",
+        {},
+        [{"op": "saturation", "amount": POS, "region": "subject"}],
+    ),
+    ("sharpen the model against the background", {}, [{"op": "sharpen", "region": "subject"}]),
+    # 17. the first image as the subject of "match" is the edited image
+    ("make the first image's colours match image 2", {"n_images": 2}, [{"op": "match_color", "ref": 1}]),
+    ("match image 1 to image 2", {"n_images": 2}, [{"op": "match_color", "ref": 1}]),
+    ("make photo 1 look like photo 2's colours", {"n_images": 2}, [{"op": "match_color", "ref": 1}]),
+    ("match the first picture's tones with picture 3", {"n_images": 3}, [{"op": "match_color", "ref": 2}]),
+    # 18. an Instagram filter/look/vibe is a look, not a crop
+    ("give it an Instagram-style filter", {}, [{"op": "look", "name": "vintage"}]),
+    ("give it that insta vibe", {}, [{"op": "look", "name": "vintage"}]),
+    ("an instagram aesthetic please", {}, [{"op": "look", "name": "vintage"}]),
+    ("crop for instagram", {}, [{"op": "crop_aspect", "ratio": [4, 5]}]),
 ]
 
 

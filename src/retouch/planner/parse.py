@@ -21,6 +21,17 @@ Decisions worth knowing (also in the docs):
 * Exclusion of a hue band ("everything except the reds", "keep only the red", "colour splash on the
   blue") → saturation -1 with except_band; exclusion of a region is refused, naming it, asking for a mask.
 * Vague requests ("do something cool/nice", "make it better looking") → the automatic enhance.
+* A fragment that is only an amount, perhaps hedged ("like +40%", "say 15%", "around 30 percent",
+  "e.g. 20%") is the amount of the clause before it; "around N%" alone is a change, "to around N%" a target.
+* Removing colour ("take the colour out", "strip/drain/kill/lose the colour", "remove all colour",
+  "without colour") → grayscale; removing part of it ("take out some of the colour") → saturation < 0.
+* "X against/from/over/off/in front of the background": the background is a landmark, X is the target.
+* Matching: the first image named before another ("make image 1's colours match image 2", "match image 1
+  to image 2") is the image being edited; the reference is the other one.
+* "an Instagram(-style) filter/look/vibe" is the "vintage" look; Instagram is a 4:5 / 1:1 crop only
+  with crop/format/size/post words or no look word ("crop for instagram", "instagram portrait size").
+* "motion blur" (and "lens blur") is read as the plain gaussian blur: the builtin engine has no
+  directional blur.
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
 """
@@ -28,6 +39,7 @@ Decisions worth knowing (also in the docs):
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -335,6 +347,7 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if _harmless(cl):
         return []
     _check_generative_phrases(cl, ctx)
+    _social_look(cl)
     geometry = (
         cl.has_op("crop", "resize", "pad", "rotate", "flip")
         or cl.has("aspect")
@@ -362,6 +375,27 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             ctx.last_family = family
             return steps
     raise _refusal(cl)
+
+
+_SOCIAL = frozenset({"instagram", "insta", "ig"})
+_FORMAT_WORDS = frozenset(
+    {"post", "size", "sized", "format", "portrait", "square", "story", "feed", "profile", "upload", "ratio"}
+)
+_VINTAGE = Sense("lookname", "vintage")
+
+
+def _social_look(cl: Clause) -> None:
+    """ "an Instagram-style filter", "an insta vibe": a look (vintage), not the 4:5 crop.
+
+    The platform name means its post shape with crop/format/size words ("crop for instagram",
+    "instagram portrait size"); next to a look word (filter, look, style, vibe, aesthetic) and with
+    no geometry it is the platform's typical look, read as "vintage" (as "instagram filter" already is).
+    """
+    if not cl.has_op("look") or cl.has_op("crop", "resize", "pad") or cl.has_word(*_FORMAT_WORDS):
+        return
+    for i, it in enumerate(cl.items):
+        if it.text in _SOCIAL and it.has("aspect"):
+            cl.items[i] = dataclasses.replace(it, senses=[_VINTAGE])
 
 
 _VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic"})
