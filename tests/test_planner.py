@@ -912,7 +912,7 @@ FIXES: list[tuple[str, dict[str, Any], list[Spec]]] = [
     ),
     # 2. a light-coloured vignette lightens the corners
     ("add a white vignette", {}, [{"op": "vignette", "amount": -0.35}]),
-    ("add a light vignette", {}, [{"op": "vignette", "amount": -0.35}]),
+    ("add a light vignette", {}, [{"op": "vignette", "amount": (0.1, 0.25)}]),  # "light" = subtle here
     ("give it a bright vignette", {}, [{"op": "vignette", "amount": (-0.5, -0.2)}]),
     ("a subtle off white vignette", {}, [{"op": "vignette", "amount": (-0.3, -0.05)}]),
     ("add a black vignette", {}, [{"op": "vignette", "amount": 0.35}]),

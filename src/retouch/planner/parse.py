@@ -1857,6 +1857,8 @@ def _vignette_tone(cl: Clause, index: int) -> tuple[int | None, int | None]:
                 tone = -1
             elif y <= 60:
                 tone = 1
+        elif it.has("level") and it.text.lower() in ("light", "lightly"):
+            pass  # "a light vignette" is a subtle one (photographers' usage); "white/bright" set the tone
         elif any(
             s.kind == "op" and (s.value == "light" or (s.value == "brightness" and s.pos != "n"))
             for s in it.senses
