@@ -1030,6 +1030,43 @@ FIXES: list[tuple[str, dict[str, Any], list[Spec]]] = [
     ("give it that insta vibe", {}, [{"op": "look", "name": "vintage"}]),
     ("an instagram aesthetic please", {}, [{"op": "look", "name": "vintage"}]),
     ("crop for instagram", {}, [{"op": "crop_aspect", "ratio": [4, 5]}]),
+    # 19. modifiers of an op noun ("a soft, dark vignette") are its level and parameters, not edits;
+    # a comma between them (article before, head noun after) does not split the clause
+    ("add a soft dark vignette", {}, [{"op": "vignette", "amount": (0.1, 0.25)}]),
+    ("add a soft, dark vignette", {}, [{"op": "vignette", "amount": (0.1, 0.25)}]),
+    ("add a subtle, warm tone", {}, [{"op": "temperature", "amount": (0.05, 0.2)}]),
+    ("add a subtle warm tone", {}, [{"op": "temperature", "amount": (0.05, 0.2)}]),
+    (
+        "add a soft, gray gradient background",
+        {},
+        [{"op": "background_gradient", "colors": [[197, 197, 197], [150, 150, 150]]}],
+    ),
+    ("add a warm, soft glow", {}, [{"op": "temperature", "amount": POS}, {"op": "blur", "amount": POS}]),
+    # phrasings not designed for
+    ("add a thin, white border", {}, [{"op": "border", "color": [255, 255, 255], "width": (0.001, 0.015)}]),
+    ("give it a gentle, cool tone", {}, [{"op": "temperature", "amount": (-0.2, -0.05)}]),
+    ("add a heavy, black vignette", {}, [{"op": "vignette", "amount": (0.45, 1.0)}]),
+    ("add the soft, dark vignette please", {}, [{"op": "vignette", "amount": (0.1, 0.25)}]),
+    ("add a light, warm tone", {}, [{"op": "temperature", "amount": (0.05, 0.2)}]),
+    # negative controls: commas between clauses still split
+    (
+        "add a subtle, warm tone, then add a dark vignette",
+        {},
+        [{"op": "temperature", "amount": (0.05, 0.2)}, {"op": "vignette", "amount": (0.3, 0.4)}],
+    ),
+    ("warm it up and add a vignette", {}, [{"op": "temperature", "amount": POS}, {"op": "vignette"}]),
+    ("brighten, then add a vignette", {}, [{"op": "brightness", "amount": POS}, {"op": "vignette"}]),
+    (
+        "make it warmer, softer and add a vignette",
+        {},
+        [{"op": "temperature", "amount": POS}, {"op": "blur", "amount": POS}, {"op": "vignette"}],
+    ),
+    ("add a vignette, warm it up", {}, [{"op": "vignette"}, {"op": "temperature", "amount": POS}]),
+    (
+        "make the image brighter, warmer",
+        {},
+        [{"op": "brightness", "amount": POS}, {"op": "temperature", "amount": POS}],
+    ),
 ]
 
 

@@ -175,12 +175,26 @@ class Clause:
         return None
 
     def _attributive_owner(self, i: int) -> int | None:
-        """Index of the op noun a level word directly describes ("gentle vignette"), else None."""
+        """Index of the op noun a level word describes ("gentle vignette", "soft dark vignette"), else None."""
         nxt = self._next_content(i)
         if nxt is None or nxt > i + 1:
             return None
-        if any(s.kind == "op" and s.pos == "n" for s in self.items[nxt].senses):
-            return nxt
+        return self.np_head(i)
+
+    def np_head(self, i: int) -> int | None:
+        """The op head noun that item i modifies across a run of modifiers ("soft [dark] vignette"), or None.
+
+        Only the modifiers named by `is_modifier` may stand between them: colours, level words, op
+        adjectives. "a subtle warm tone" has the head "warm tone" (a phrase ending in a noun).
+        """
+        j = i + 1
+        while j < len(self.items):
+            it = self.items[j]
+            if is_head(it):
+                return j
+            if not is_modifier(it):
+                return None
+            j += 1
         return None
 
     def _level_context(self, i: int) -> bool:
@@ -188,6 +202,8 @@ class Clause:
         nxt = self._next_content(i)
         if nxt is None:
             return False
+        if nxt == i + 1 and self.np_head(i) is not None:
+            return True  # "a soft dark vignette": a modifier run ending in an op noun
         it = self.items[nxt]
         while it.kind == "color" and self._next_content(nxt) is not None:
             nxt = self._next_content(nxt)  # "a subtle white vignette": the colour is another modifier
@@ -227,6 +243,38 @@ class Clause:
 
 
 _STRONG = 1.7
+
+#: Nouns that end an op phrase used as a noun phrase head ("warm tone", "vintage look").
+_HEAD_WORDS = frozenset({"tone", "tones", "look", "feel", "vibe", "finish", "cast", "effect"})
+#: Senses that make a word a noun-phrase modifier: an intensity, thickness, size or opacity.
+_MODIFIER_KINDS = frozenset({"level", "thick", "sizeword", "opacity"})
+#: Senses that make a word a verb, a direction or glue: never a modifier inside a noun phrase.
+_NOT_MODIFIER = frozenset({"dir", "verb", "sep", "fixverb", "copula", "neg", "too", "recover", "deepen"})
+
+
+def is_head(it: Item) -> bool:
+    """An op noun that can head a noun phrase: "vignette", "gradient", "border", "warm tone"."""
+    if any(s.kind == "op" and s.pos == "n" for s in it.senses):
+        return True
+    return (
+        it.kind == "phrase"
+        and len(it.lemmas) > 1
+        and it.lemmas[-1] in _HEAD_WORDS
+        and any(s.kind == "op" for s in it.senses)
+    )
+
+
+def is_modifier(it: Item) -> bool:
+    """A word that can modify an op noun: a colour, a level word ("soft", "subtle"), an op adjective."""
+    if it.kind == "color":
+        return not it.comparative
+    if it.kind != "phrase" or not it.senses or (is_head(it) and not it.has("level")):
+        return False
+    if any(s.kind in _NOT_MODIFIER for s in it.senses):
+        return False
+    if _comparative(it):
+        return False  # "warmer", "brighter": a change of the image, not a description
+    return any(s.kind in _MODIFIER_KINDS or (s.kind == "op" and s.pos == "a") for s in it.senses)
 
 
 def _comparative(it: Item) -> bool:

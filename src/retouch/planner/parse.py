@@ -32,6 +32,9 @@ Decisions worth knowing (also in the docs):
   with crop/format/size/post words or no look word ("crop for instagram", "instagram portrait size").
 * "motion blur" (and "lens blur") is read as the plain gaussian blur: the builtin engine has no
   directional blur.
+* In "a/an/the [modifiers] HEAD" with an op noun as HEAD ("a soft, dark vignette", "a subtle, warm tone"),
+  level words are HEAD's intensity and colour/op adjectives its parameters, not steps of their own; a
+  comma between such modifiers is dropped before chunking (so "soft, gray" reads as "soft gray").
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
 """
@@ -51,12 +54,12 @@ from retouch.ops.catalog import CATALOG
 from retouch.schema import EditPlan, PlanStep
 
 from .amounts import DEFAULT_AMOUNTS, RANGES, STRENGTH_OPS, clamp, level_amount
-from .clause import DETERMINERS, Clause, OpHit, Quantity, ratio_ints
+from .clause import DETERMINERS, Clause, OpHit, Quantity, is_head, is_modifier, ratio_ints
 from .colors import HUE_OF
 from .items import Item, chunk
 from .lexicon import GENERATIVE_PHRASES, Sense
 from .regions import light_direction, position_in, refs_in, regions_in, resolve_ref
-from .text import extract_quotes, normalise, tokenize
+from .text import Token, extract_quotes, normalise, tokenize
 
 GENERATIVE_HINT = "try the openai or diffusers engine, or model=auto to route"
 EXAMPLES = (
@@ -90,7 +93,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
     stripped, quotes = extract_quotes(prompt)
     ctx.original = stripped
-    items = chunk(tokenize(normalise(stripped), quotes))
+    items = _chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
     clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
     steps: Steps = []
     vague_fix = False
@@ -208,6 +211,49 @@ def _verbs_only(seg: list[Item]) -> bool:
         elif not (it.senses and all(s.kind in ("polite", "level", "dir") for s in it.senses)):
             return False
     return has_op
+
+
+_NP_ARTICLES = frozenset({"a", "an", "the", "some"})
+
+
+def _chunk_joining_adjectives(tokens: list[Token]) -> list[Item]:
+    """Chunk the tokens, dropping commas between coordinate adjectives ("a soft, dark vignette").
+
+    Such a comma is not a clause separator: the phrase is read exactly as without it, so that
+    multi-word colours ("soft gray") chunk as they would.
+    """
+    items = chunk(tokens)
+    drop: set[int] = set()
+    pos = 0  # token index of the current item
+    start = 0  # first item of the current clause
+    for k, it in enumerate(items):
+        if _is_separator(it):
+            if it.text == "," and _inside_noun_phrase(items[start:k], items[k + 1 :]):
+                drop.add(pos)
+            else:
+                start = k + 1
+        pos += len(it.lemmas) if it.kind in ("phrase", "color") else 1
+    if not drop:
+        return items
+    return chunk([t for n, t in enumerate(tokens) if n not in drop])
+
+
+def _inside_noun_phrase(before: list[Item], after: list[Item]) -> bool:
+    """A comma between modifiers of one op noun: "a soft, dark vignette", "a subtle, warm tone".
+
+    Before it: an article then only modifiers; after it: only modifiers then the op head noun.
+    """
+    k = len(before)
+    while k > 0 and (is_modifier(before[k - 1]) or before[k - 1].text == ","):
+        k -= 1
+    if not any(is_modifier(it) for it in before[k:]) or k == 0 or before[k - 1].text not in _NP_ARTICLES:
+        return False
+    for it in after:
+        if is_head(it):
+            return True
+        if not (is_modifier(it) or it.text == ","):
+            return False
+    return False
 
 
 def split_clauses(items: list[Item]) -> list[list[Item]]:
@@ -1597,9 +1643,12 @@ _DULL = frozenset({"dull", "flat", "washed out", "lifeless", "drab", "muddy", "w
 
 
 def _describes_noun(cl: Clause, hit: OpHit) -> bool:
-    """An op adjective right before another op's noun ("dark vignette", "warm grain") only describes it."""
-    nxt = cl.next_content(hit.index)
-    if nxt is None or nxt != hit.index + 1:
+    """An op adjective before another op's noun ("dark vignette", "warm grain") only describes it.
+
+    Other modifiers may stand between them ("a dark, soft vignette").
+    """
+    nxt = cl.np_head(hit.index)
+    if nxt is None:
         return False
     return any(
         s.kind == "op"
