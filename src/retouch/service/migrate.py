@@ -12,15 +12,16 @@ from .db import Database
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config() -> Config:
+def alembic_config(migrations: Path = MIGRATIONS) -> Config:
+    """An Alembic config for the chain in `migrations` (the service's by default)."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(migrations))
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`. Safe to run on every start."""
-    cfg = alembic_config()
+def upgrade(db: Database, revision: str = "head", *, migrations: Path = MIGRATIONS) -> None:
+    """Bring the chain in `migrations` to `revision`. Safe to run on every start."""
+    cfg = alembic_config(migrations)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
