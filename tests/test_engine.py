@@ -111,3 +111,15 @@ def test_explain_is_serialisable():
     assert [s.op for s in plan.steps] == ["contrast", "temperature", "vignette"]
     again = EditPlan.model_validate_json(plan.model_dump_json())
     assert again == plan
+
+
+def test_ops_resolve_after_one_op_module_was_imported_alone():
+    """Importing one op module registers only its ops; the executor must still find the rest."""
+    import subprocess
+    import sys
+
+    code = ("import retouch.ops.background; from retouch.ops.registry import OPS, get_op; "
+            "assert 'rotate' not in OPS; print(get_op('rotate').name)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.strip() == "rotate"

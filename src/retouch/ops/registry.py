@@ -60,8 +60,12 @@ def register(name: str, *, prepare: PrepareFn | None = None) -> Callable[[OpFn],
 
 
 def get_op(name: str) -> RegisteredOp:
-    """The implementation of `name`; imports every op module on first use."""
-    if not OPS:
+    """The implementation of `name`; imports the op modules when it is not registered yet.
+
+    Checking the name, not whether OPS is empty: importing one op module directly registers
+    only its own ops.
+    """
+    if name not in OPS:
         from . import load_all
 
         load_all()
