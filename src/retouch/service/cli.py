@@ -123,6 +123,7 @@ def serve_main(args: argparse.Namespace) -> int:
 
     from ..api.app import create_app
     from .logs import configure
+    from .memory import keep_freed_memory
 
     log_json = None if args.log_format is None else args.log_format == "json"
     if log_json is None and "RETOUCH_LOG_JSON" not in os.environ and sys.stderr.isatty():
@@ -139,6 +140,7 @@ def serve_main(args: argparse.Namespace) -> int:
         login_link=False if args.no_login_link else None,
     )
     configure(settings.log_level, json_logs=settings.log_json)
+    keep_freed_memory(settings.malloc_keep_mb)
     app = create_app(settings, banner=True)
     uvicorn.run(
         app,

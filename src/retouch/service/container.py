@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,10 @@ class Services:
     boot_id: str
     #: anyio.CapacityLimiter for inline edits, made by the app on its event loop.
     inline_slots: Any = None
+    #: Short tasks that run beside a request's main work (a hold beside the engine).
+    side: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="retouch-side")
+    )
     _stop: threading.Event = field(default_factory=threading.Event)
     _janitor: threading.Thread | None = None
 
@@ -84,6 +89,7 @@ class Services:
         self.webhooks.stop()
         if self._janitor:
             self._janitor.join(5)
+        self.side.shutdown(wait=True)
         self.db.dispose()
 
     def _janitor_loop(self) -> None:

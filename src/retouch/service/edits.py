@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..engines import EditCancelled, Engine, ProgressFn
@@ -35,6 +36,43 @@ from .routing import resolve_model, takes_options
 from .settings import ServiceSettings
 
 log = logging.getLogger("retouch.service.edits")
+
+# Statements on every edit's path, built once with bound parameters so that SQLAlchemy reuses
+# their compiled form (see ledger.py).
+_INSERT_JOB = insert(Job)
+_ACTIVE_JOBS_OF_KEY = (
+    select(func.count()).select_from(Job).where(Job.key_id == bindparam("key"), Job.status.in_(ACTIVE))
+)
+_SUCCEEDED = {
+    "status": "succeeded",
+    "progress": 1.0,
+    "stage": "done",
+    "finished_at": bindparam("t"),
+    "usage": bindparam("u", type_=Job.__table__.c.usage.type),
+    "result": bindparam("r", type_=Job.__table__.c.result.type),
+}
+_CLAIMED_FIELDS = (
+    Job.account_id,
+    Job.key_id,
+    Job.model,
+    Job.estimate_credits,
+    Job.cancel_requested,
+    Job.webhook_url,
+)
+_CLAIM_RUNNING = (
+    update(Job)
+    .where(Job.id == bindparam("job"), Job.status == "running")
+    .values(_SUCCEEDED)
+    .returning(*_CLAIMED_FIELDS)
+)
+_CLAIM_RUNNING_HERE = (
+    update(Job)
+    .where(Job.id == bindparam("job"), Job.status == "running", Job.worker_id == bindparam("worker"))
+    .values(_SUCCEEDED)
+    .returning(*_CLAIMED_FIELDS)
+)
+_SET_CHARGED = update(Job).where(Job.id == bindparam("job")).values(charged_credits=bindparam("charged"))
+_INSERT_USAGE = insert(UsageRecord)
 
 #: Called inside the settlement transaction of a job with a webhook_url that reached a
 #: terminal state (the webhook outbox hooks in here: an event is recorded iff the job ended).
@@ -149,12 +187,31 @@ def usage_dict(u: Usage) -> dict[str, Any]:
 
 
 class EditService:
+    #: Seconds a key refused a hold (402/429) takes its holds before the engine runs again.
+    REFUSAL_MEMORY_S = 60.0
+
     def __init__(self, settings: ServiceSettings, db: Database, ledger: Ledger, pricing: Pricing) -> None:
         self.settings = settings
         self.db = db
         self.ledger = ledger
         self.pricing = pricing
         self.terminal_hooks: list[TerminalHook] = []
+        self._refused: dict[str, float] = {}  # key id -> monotonic time of its last refused hold
+
+    def may_hold_during_run(self, principal: Principal, spec: EditSpec) -> bool:
+        """Whether an inline edit may take its hold while the engine runs rather than before:
+        only on local engines (their work costs CPU, never money) and for keys not refused a
+        hold lately, so that a key without credits cannot keep the engine busy."""
+        if spec.engine.capabilities.generative:
+            return False
+        refused = self._refused.get(principal.key_id)
+        return refused is None or time.monotonic() - refused > self.REFUSAL_MEMORY_S
+
+    def _remember_refusal(self, key_id: str) -> None:
+        if len(self._refused) > 10_000:
+            cutoff = time.monotonic() - self.REFUSAL_MEMORY_S
+            self._refused = {k: t for k, t in self._refused.items() if t > cutoff}
+        self._refused[key_id] = time.monotonic()
 
     # ---- before anything is held
 
@@ -289,15 +346,9 @@ class EditService:
             # unit of work and bulk paths cost more than the statements themselves.
             conn = s.connection()
             if tier.concurrent_jobs > 0:
-                active = (
-                    conn.scalar(
-                        select(func.count())
-                        .select_from(Job)
-                        .where(Job.key_id == principal.key_id, Job.status.in_(ACTIVE))
-                    )
-                    or 0
-                )
+                active = conn.scalar(_ACTIVE_JOBS_OF_KEY, {"key": principal.key_id}) or 0
                 if active >= tier.concurrent_jobs:
+                    self._remember_refusal(principal.key_id)
                     raise ApiError(
                         429,
                         f"Too many concurrent jobs for this key: limit {tier.concurrent_jobs}.",
@@ -305,12 +356,14 @@ class EditService:
                         headers={"retry-after": "1"},
                     )
             values = {c.key: getattr(job, c.key) for c in Job.__table__.columns}
-            conn.execute(insert(Job).values({k: v for k, v in values.items() if v is not None}))
+            # (None left out rather than bound: a JSON column would store JSON null, not NULL)
+            conn.execute(_INSERT_JOB, {k: v for k, v in values.items() if v is not None})
             try:
                 self.ledger.hold(
                     s, principal.account_id, spec.quote.credits, job_id=job.id, key_id=principal.key_id
                 )
             except InsufficientCredits as e:
+                self._remember_refusal(principal.key_id)
                 raise ApiError(
                     402,
                     f"Insufficient credits: this request needs {e.needed} credits and "
@@ -366,29 +419,11 @@ class EditService:
         with self.db.write() as s:
             conn = s.connection()  # Core statements, as in open_job
             # Claim the right to settle with a conditional UPDATE: exactly one settlement wins.
-            cond = [Job.id == job_id, Job.status == "running"]
-            if worker_id is not None:
-                cond.append(Job.worker_id == worker_id)
-            row = conn.execute(
-                update(Job)
-                .where(*cond)
-                .values(
-                    status="succeeded",
-                    finished_at=t,
-                    progress=1.0,
-                    stage="done",
-                    usage=usage_dict(usage),
-                    result=result_doc,
-                )
-                .returning(
-                    Job.account_id,
-                    Job.key_id,
-                    Job.model,
-                    Job.estimate_credits,
-                    Job.cancel_requested,
-                    Job.webhook_url,
-                )
-            ).first()
+            params = {"job": job_id, "t": t, "u": usage_dict(usage), "r": result_doc}
+            if worker_id is None:
+                row = conn.execute(_CLAIM_RUNNING, params).first()
+            else:
+                row = conn.execute(_CLAIM_RUNNING_HERE, {**params, "worker": worker_id}).first()
             if row is None:
                 raise AlreadySettled(f"job {job_id} is no longer running here")
             account_id, key_id, model, held, cancel_requested, webhook_url = row
@@ -397,21 +432,22 @@ class EditService:
             charged = self.ledger.capture(
                 s, account_id, job_id=job_id, key_id=key_id, held=held, actual=self.pricing.cost(model, usage)
             )
-            conn.execute(update(Job).where(Job.id == job_id).values(charged_credits=charged))
+            conn.execute(_SET_CHARGED, {"job": job_id, "charged": charged})
             conn.execute(
-                insert(UsageRecord).values(
-                    account_id=account_id,
-                    key_id=key_id,
-                    job_id=job_id,
-                    model=model,
-                    images=sum(len(r.images) for r in results),
-                    input_text_tokens=usage.input_text_tokens,
-                    input_image_tokens=usage.input_image_tokens,
-                    output_tokens=usage.output_tokens,
-                    credits=charged,
-                    day=day_of(t),
-                    created_at=t,
-                )
+                _INSERT_USAGE,
+                {
+                    "account_id": account_id,
+                    "key_id": key_id,
+                    "job_id": job_id,
+                    "model": model,
+                    "images": sum(len(r.images) for r in results),
+                    "input_text_tokens": usage.input_text_tokens,
+                    "input_image_tokens": usage.input_image_tokens,
+                    "output_tokens": usage.output_tokens,
+                    "credits": charged,
+                    "day": day_of(t),
+                    "created_at": t,
+                },
             )
             if webhook_url:
                 self._terminal(s, job_id)

@@ -77,6 +77,11 @@ class ServiceSettings(BaseSettings):
         default=120, gt=0, description="A running job without heartbeat this long is dead"
     )
     sync_timeout_s: float = Field(default=600, gt=0, description="Longest `Prefer: wait` / sync_mode wait")
+    malloc_keep_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Freed memory glibc keeps per heap for reuse by the next edits (0: glibc's defaults)",
+    )
 
     allow_private_urls: bool = Field(
         default=False, description="Let URL inputs/webhooks reach private networks"

@@ -4,7 +4,6 @@ result, and an SSE stream of a job's events."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import re
@@ -12,6 +11,7 @@ import time
 from typing import Annotated, Any
 
 import anyio
+import pybase64  # SIMD base64: 40x the standard library's on megabytes of image data
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
@@ -135,7 +135,7 @@ def job_result(
         data = [{"url": im["url"]} for im in res["images"]]
     else:
         data = [
-            {"b64_json": base64.b64encode(svc.files.content(im["file_id"], principal)).decode()}
+            {"b64_json": pybase64.b64encode(svc.files.content(im["file_id"], principal)).decode()}
             for im in res["images"]
         ]
     return {
