@@ -15,7 +15,7 @@ from ..service.container import Services, build_services
 from ..service.settings import ServiceSettings, load_settings
 from . import errors
 from .middleware import RequestContext
-from .routes import admin, billing, files, images, jobs, system
+from .routes import admin, billing, files, images, jobs, models, system
 
 log = logging.getLogger("retouch.api")
 
@@ -54,7 +54,7 @@ def create_app(
     app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan, **extra)
     app.state.services = svc
     errors.install(app)
-    for r in (images.router, jobs.router, files.router, billing.router, admin.router, system.router):
+    for r in (images.router, jobs.router, files.router, models.router, billing.router, admin.router, system.router):
         app.include_router(r)
     app.add_middleware(RequestContext, metrics=svc.metrics, access_log=settings.access_log)
     if not mount_web_ui(app):
