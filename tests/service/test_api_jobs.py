@@ -67,6 +67,54 @@ def test_batch_mode_edits_each_image(server: Server, key: str) -> None:
         outs = job["result"]["images"]
         assert [o["input_index"] for o in outs] == [0, 1, 2]
         assert [o["size"] for o in outs] == ["40x30", "50x50", "30x60"]
+        assert job["result"]["failures"] == []
+
+
+def _flat_png(width: int = 48, height: int = 40) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (128, 128, 128)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_batch_goes_on_past_an_image_that_fails_and_charges_only_the_rest(server: Server) -> None:
+    k = server.new_key(credits=100_000)
+    # a flat gray image has no subject to cut out; the two photo-like ones do
+    images = [png(64, 48, seed=1), _flat_png(), png(64, 48, seed=2)]
+    prompt = "remove the background"
+    with server.client(k["key"]) as c:
+        two = c.post(
+            "/v1/estimates", json={"prompt": prompt, "image_sizes": ["64x48", "64x48"], "mode": "batch"}
+        ).json()["credits"]
+        job = c.post(
+            "/v1/jobs", json=_job(images, mode="batch", prompt=prompt), headers={"prefer": "wait=60"}
+        ).json()
+        assert job["status"] == "succeeded", job
+        assert [o["input_index"] for o in job["result"]["images"]] == [0, 2]
+        [failure] = job["result"]["failures"]
+        assert failure["input_index"] == 1 and "subject" in failure["error"]["message"]
+        assert job["estimate"]["credits"] > job["charged_credits"] == two
+        for o in job["result"]["images"]:
+            cut = decode(c.get(f"/v1/files/{o['file_id']}/content").content)
+            assert cut.mode == "RGBA" and cut.getextrema()[3][0] == 0  # really cut out
+        bal = c.get("/v1/balance").json()
+    assert (bal["available"], bal["held"]) == (100_000 - two, 0)
+
+
+def test_a_batch_where_every_image_fails_fails_and_charges_nothing(server: Server) -> None:
+    k = server.new_key(credits=100_000)
+    with server.client(k["key"]) as c:
+        job = c.post(
+            "/v1/jobs",
+            json=_job([_flat_png(), _flat_png(32, 32)], mode="batch", prompt="remove the background"),
+            headers={"prefer": "wait=60"},
+        ).json()
+        assert job["status"] == "failed" and "subject" in job["error"]["message"]
+        assert job["charged_credits"] == 0
+        assert c.get("/v1/balance").json()["available"] == 100_000
 
 
 def test_list_paginates_newest_first(server: Server) -> None:

@@ -378,29 +378,17 @@ class EditService:
     def execute(
         spec: EditSpec, progress: ProgressFn | None = None, cancel: threading.Event | None = None
     ) -> list[EditResult]:
-        """Run the engine on each request of the spec (one; or one per image in batch mode)."""
-        o = spec.options
-        kwargs: dict[str, Any] = {}
-        if takes_options(type(spec.engine)):
-            kwargs["options"] = EngineOptions(
-                input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
-            )
-        results = []
-        reqs = spec.requests()
-        for i, req in enumerate(reqs):
-            sub = progress
-            if progress is not None and len(reqs) > 1:
+        """Run the engine on each request of the spec (one; or one per image in batch mode),
+        stopping at the first failure."""
+        return [r for r in _run(spec, progress, cancel, keep_going=False) if isinstance(r, EditResult)]
 
-                def sub(f: float, stage: str, partial: bytes | None, _i: int = i) -> None:
-                    progress((_i + f) / len(reqs), f"image {_i + 1}/{len(reqs)}: {stage}", partial)
-
-            if cancel is not None and cancel.is_set():
-                raise JobCanceled(spec.model)
-            try:
-                results.append(spec.engine.edit(req, progress=sub, **kwargs))
-            except EditCancelled:
-                raise JobCanceled(spec.model) from None
-        return results
+    @staticmethod
+    def execute_each(
+        spec: EditSpec, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> list[EditResult | Exception]:
+        """Batch mode: run every request, going on past failures; one result or error per input
+        (a cancel still stops the whole run)."""
+        return _run(spec, progress, cancel, keep_going=True)
 
     # ---- settle
 
@@ -429,9 +417,9 @@ class EditService:
             account_id, key_id, model, held, cancel_requested, webhook_url = row
             if cancel_requested:
                 raise JobCanceled(job_id)  # rolls back; the caller ends it as canceled
-            charged = self.ledger.capture(
-                s, account_id, job_id=job_id, key_id=key_id, held=held, actual=self.pricing.cost(model, usage)
-            )
+            # priced per result, as the estimate is (per input in batch mode): the same rounding
+            actual = sum(self.pricing.cost(model, r.usage) for r in results)
+            charged = self.ledger.capture(s, account_id, job_id=job_id, key_id=key_id, held=held, actual=actual)
             conn.execute(_SET_CHARGED, {"job": job_id, "charged": charged})
             conn.execute(
                 _INSERT_USAGE,
@@ -494,6 +482,41 @@ class EditService:
         assert job is not None
         for hook in self.terminal_hooks:
             hook(s, job)
+
+
+def _run(
+    spec: EditSpec, progress: ProgressFn | None, cancel: threading.Event | None, *, keep_going: bool
+) -> list[EditResult | Exception]:
+    o = spec.options
+    kwargs: dict[str, Any] = {}
+    if takes_options(type(spec.engine)):
+        kwargs["options"] = EngineOptions(
+            input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
+        )
+    out: list[EditResult | Exception] = []
+    reqs = spec.requests()
+    for i, req in enumerate(reqs):
+        sub = progress
+        if progress is not None and len(reqs) > 1:
+
+            def sub(f: float, stage: str, partial: bytes | None, _i: int = i) -> None:
+                progress((_i + f) / len(reqs), f"image {_i + 1}/{len(reqs)}: {stage}", partial)
+
+        if cancel is not None and cancel.is_set():
+            raise JobCanceled(spec.model)
+        try:
+            out.append(spec.engine.edit(req, progress=sub, **kwargs))
+        except EditCancelled:
+            raise JobCanceled(spec.model) from None
+        except JobCanceled:
+            raise
+        except Exception as e:
+            if not keep_going:
+                raise
+            if not isinstance(e, RetouchError):
+                log.exception("image %d of a batch failed", i)
+            out.append(e)
+    return out
 
 
 def sum_usage_quotes(quotes: list[Quote]) -> Usage:

@@ -63,12 +63,18 @@ class RunningSet:
 
 
 def result_document(
-    results: list[EditResult], files: list[list[str]], sizes: list[list[int]]
+    results: list[EditResult],
+    files: list[list[str]],
+    sizes: list[list[int]],
+    inputs: list[int] | None = None,
+    failures: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """What a finished job keeps: output file ids, the plan that ran, sizes and timings."""
+    """What a finished job keeps: output file ids (with the index of the input each came from),
+    the plan that ran, sizes and timings; and in batch mode the inputs that failed."""
     first = results[0]
     images = []
-    for item, (r, ids, nbytes) in enumerate(zip(results, files, sizes, strict=True)):
+    inputs = inputs if inputs is not None else list(range(len(results)))
+    for item, r, ids, nbytes in zip(inputs, results, files, sizes, strict=True):
         for fid, nb in zip(ids, nbytes, strict=True):
             images.append(
                 {
@@ -88,6 +94,7 @@ def result_document(
         "output_format": first.output_format,
         "engine": first.engine,
         "timings_ms": first.timings_ms,
+        **({"failures": failures} if failures is not None else {}),
     }
 
 
@@ -122,10 +129,23 @@ class JobRunner:
         self.bus.publish(job_id, {"type": "job.running", "id": job_id, "status": "running", "progress": 0.0})
         try:
             spec = self._spec(job)
-            results = self.edits.execute(spec, progress=self._progress(job_id), cancel=cancel)
+            inputs: list[int] | None = None
+            failures: list[dict[str, Any]] | None = None
+            if spec.mode == "batch":
+                # One bad image does not sink the others: the job succeeds with what worked,
+                # is charged for that only, and lists the inputs that failed and why.
+                each = self.edits.execute_each(spec, progress=self._progress(job_id), cancel=cancel)
+                errors = [(i, r) for i, r in enumerate(each) if isinstance(r, Exception)]
+                if len(errors) == len(each):
+                    raise errors[0][1]
+                inputs = [i for i, r in enumerate(each) if isinstance(r, EditResult)]
+                results = [r for r in each if isinstance(r, EditResult)]
+                failures = [{"input_index": i, "error": error_body(e)} for i, e in errors]
+            else:
+                results = self.edits.execute(spec, progress=self._progress(job_id), cancel=cancel)
             if self.running.is_canceled(job_id):
                 raise JobCanceled(job_id)
-            doc = self._store_outputs(job, results)
+            doc = self._store_outputs(job, results, inputs, failures)
             self.edits.succeed(job_id, results, doc, worker_id=worker_id)
             status = "succeeded"
         except JobCanceled:
@@ -196,11 +216,17 @@ class JobRunner:
 
         return progress
 
-    def _store_outputs(self, job: Job, results: list[EditResult]) -> dict[str, Any]:
+    def _store_outputs(
+        self,
+        job: Job,
+        results: list[EditResult],
+        inputs: list[int] | None = None,
+        failures: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         owner = Principal(key_id=job.key_id, account_id=job.account_id, scopes=frozenset(), tier=None)
         ids: list[list[str]] = []
         sizes: list[list[int]] = []
-        for i, r in enumerate(results):
+        for i, r in zip(inputs if inputs is not None else range(len(results)), results, strict=True):
             ids.append([])
             sizes.append([])
             for k, data in enumerate(r.images):
@@ -214,7 +240,7 @@ class JobRunner:
                 )
                 ids[-1].append(f.id)
                 sizes[-1].append(len(data))
-        return result_document(results, ids, sizes)
+        return result_document(results, ids, sizes, inputs, failures)
 
 
 class WorkerPool:

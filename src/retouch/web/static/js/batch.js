@@ -54,10 +54,20 @@ export class BatchView {
         h("a", { href: url, download: editedName(names[i], im.output_format) }, "Download"),
       );
     });
+    // Images that failed on their own (the others were still edited, and only they are charged).
+    const failures = job.result.failures || [];
+    for (const f of failures) {
+      const li = this.cells[f.input_index];
+      if (!li) continue;
+      li.className = "failed";
+      li.querySelector(".state").textContent = `Not edited: ${f.error.message}`;
+    }
     const q = names.map((n) => `name=${encodeURIComponent(n)}`).join("&");
     this.zip.href = `/ui/api/jobs/${job.id}/zip?${q}`;
     this.zip.hidden = false;
-    this.status.textContent = `Done: ${job.result.images.length} images, ${job.charged_credits} credits.`;
+    const edited = new Set(job.result.images.map((im) => im.input_index)).size;
+    const failed = failures.length ? ` (${failures.length} not edited)` : "";
+    this.status.textContent = `Done: ${edited} of ${edited + failures.length} images${failed}, ${job.charged_credits} credits.`;
   }
 
   fail(message) {
@@ -70,7 +80,8 @@ export class BatchView {
 
   /** Show a finished batch job reopened from the recent jobs. */
   reopen(job) {
-    const n = new Set(job.result.images.map((im) => im.input_index)).size;
+    const indexes = [...job.result.images, ...(job.result.failures || [])].map((x) => x.input_index);
+    const n = Math.max(-1, ...indexes) + 1;
     const names = Array.from({ length: n }, (_, i) => `image-${String(i + 1).padStart(2, "0")}.png`);
     this.start(names.map((name) => ({ name })), job.params.prompt);
     this.finish(job, names);
