@@ -326,3 +326,28 @@ def test_narrow_dark_screen_keyboard_and_labels(browser: Any, web_server: Server
         shot(page, "07-narrow", doc=True)
     finally:
         ctx.close()
+
+
+def test_a_batch_shows_the_image_it_could_not_edit(context: Any, web_server: Server, tmp_path: Path) -> None:
+    from PIL import Image
+
+    write_photo(tmp_path / "shoe.png", 200, 160, seed=5)
+    Image.new("RGB", (120, 90), (128, 128, 128)).save(tmp_path / "blank.png")  # nothing to cut out
+    sign_in(context, web_server)
+    page = context.new_page()
+    page.goto(web_server.base_url + "/")
+    page.wait_for_selector("body[data-ready]")
+    page.set_input_files("#file-input", [str(tmp_path / "shoe.png"), str(tmp_path / "blank.png")])
+    wait_ready(page, 2)
+    page.fill("#prompt", "remove the background")
+    page.wait_for_selector("#run-batch:has-text('Batch all 2')")
+    run_and_capture(page, "#run-batch")
+    page.wait_for_selector("#batch-zip:not([hidden])")
+    assert page.locator("#batch-grid li.done").count() == 1
+    failed = page.locator("#batch-grid li.failed")
+    assert failed.count() == 1 and "blank.png" in failed.inner_text()
+    assert "Not edited" in failed.inner_text() and "subject" in failed.inner_text()
+    assert "1 of 2 images (1 not edited)" in page.inner_text("#batch-status")
+    data, _ = download(page, "#batch-zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.namelist() == ["shoe-edited.png"]
