@@ -1,13 +1,16 @@
-"""The `diffusers` engine's wiring, on tiny randomly initialised pipelines built here (no hub, no GPU).
+"""The `diffusers` engine's wiring, on tiny randomly initialised pipelines built here (no hub).
 
 The models are a few thousand parameters and run 2 steps at 32-64 px on the CPU: the
 pixels are noise, so the tests check what retouch does around the pipeline — sizes,
 mask compositing, inputs, progress and previews, seeds, cancellation, family choice.
+RETOUCH_TEST_DIFFUSERS_DEVICE=cuda runs the same tests on a GPU (the engine's device,
+dtype and offload choice, and loading saved weights onto the GPU in bf16).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import threading
 
 import numpy as np
@@ -24,6 +27,8 @@ from retouch.errors import OptionError  # noqa: E402
 from retouch.schema import EditRequest  # noqa: E402
 
 from .conftest import photo_array  # noqa: E402
+
+DEVICE = os.environ.get("RETOUCH_TEST_DIFFUSERS_DEVICE", "cpu")
 
 WORDS = [
     "a",
@@ -277,8 +282,9 @@ def decode(data: bytes) -> np.ndarray:
 
 
 def engine(model: str, **pipes) -> DiffusersEngine:
-    eng = DiffusersEngine(model=model, device="cpu", resolution=32)
+    eng = DiffusersEngine(model=model, device=DEVICE, resolution=32)
     for name, pipe in pipes.items():
+        pipe.to(DEVICE)  # in place (pipelines, and wrappers that pass `to` on)
         eng.use_pipeline(pipe, name.replace("_", "-"))
     return eng
 
@@ -597,14 +603,14 @@ def test_loads_local_weights_and_keeps_one_pipeline_resident(pix2pix, sdxl_inpai
     sdxl_inpaint.save_pretrained(tmp_path / "inpaint")
     eng = DiffusersEngine(
         model="instruct-pix2pix",
-        device="cpu",
+        device=DEVICE,
         resolution=32,
         weights={"instruct-pix2pix": str(tmp_path / "p2p"), "sdxl-inpaint": str(tmp_path / "inpaint")},
     )
     assert eng.ready()[0]
     img = photo_array(40, 32)
     eng.edit(request(img), options=EditOptions(seed=0, steps=2))  # loads from the folder, offline
-    slot = device_slot("cpu")
+    slot = device_slot(DEVICE)
     assert slot.key[0] == "instruct-pix2pix"
     first = slot.pipe
     eng.edit(request(img), options=EditOptions(seed=0, steps=2))
@@ -613,7 +619,7 @@ def test_loads_local_weights_and_keeps_one_pipeline_resident(pix2pix, sdxl_inpai
     res = eng.edit(request(img, mask=png(mask)), options=EditOptions(seed=0, steps=2))
     assert slot.key[0] == "sdxl-inpaint" and slot.pipe is not first  # switched: one at a time
     assert np.array_equal(decode(res.images[0])[mask == 0], img[mask == 0])
-    by_folder = DiffusersEngine(model=str(tmp_path / "p2p"), device="cpu", resolution=32)
+    by_folder = DiffusersEngine(model=str(tmp_path / "p2p"), device=DEVICE, resolution=32)
     assert by_folder.family.name == "instruct-pix2pix"
     by_folder.edit(request(img), options=EditOptions(seed=0, steps=2))
 
