@@ -348,6 +348,7 @@ def test_a_batch_shows_the_image_it_could_not_edit(context: Any, web_server: Ser
     assert failed.count() == 1 and "blank.png" in failed.inner_text()
     assert "Not edited" in failed.inner_text() and "subject" in failed.inner_text()
     assert "1 of 2 images (1 not edited)" in page.inner_text("#batch-status")
+    page.wait_for_selector("#jobs tbody tr:first-child:has-text('batch of 2 (1 not edited)')")
     data, _ = download(page, "#batch-zip")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.namelist() == ["shoe-edited.png"]

@@ -22,13 +22,21 @@ export async function refreshStats(me) {
   return balance;
 }
 
+/** "batch of N" (inputs, not outputs), with how many were not edited. */
+function batchSize(j) {
+  if (!j.result) return "batch of …";
+  const failed = (j.result.failures || []).length;
+  const edited = new Set(j.result.images.map((im) => im.input_index)).size;
+  return `batch of ${edited + failed}${failed ? ` (${failed} not edited)` : ""}`;
+}
+
 export async function refreshJobs({ onOpen }) {
   const list = await api("/v1/jobs?limit=10");
   const rows = list.data.map((j) => {
     const open = j.status === "succeeded"
       ? h("button", { type: "button", class: "small", "aria-label": `Open the result of “${j.params.prompt}”`, onclick: () => onOpen(j) }, "Open")
       : null;
-    const what = j.mode === "batch" ? `batch of ${j.result ? j.result.images.length : "…"}` : "edit";
+    const what = j.mode === "batch" ? batchSize(j) : "edit";
     return h(
       "tr",
       { "data-job": j.id },

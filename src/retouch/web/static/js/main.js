@@ -511,7 +511,8 @@ async function runBatch() {
     const job = await submit({ ...body });
     if (job.status === "succeeded") {
       batch.finish(job, names);
-      announce(`Batch done: ${job.result.images.length} images.`);
+      const failed = (job.result.failures || []).length;
+      announce(`Batch done: ${names.length - failed} of ${names.length} images edited.`);
     } else {
       const e = new ApiError(400, job.error || { message: "Canceled." });
       batch.fail(job.status === "canceled" ? "Canceled. Nothing was charged." : plainWords(e));
