@@ -289,18 +289,8 @@ def cmd_engines(args: argparse.Namespace) -> int:
     for name in available_engines():
         eng = get_engine(name)
         ok, why = eng.ready()
-        caps = eng.capabilities
-        feats = [
-            f
-            for f, on in [
-                ("instruction", caps.instruction_edit),
-                ("mask-inpaint", caps.mask_inpaint),
-                ("transparency", caps.transparency),
-                ("streaming", caps.streaming),
-                ("generative", caps.generative),
-            ]
-            if on
-        ]
+        # display names: "instruction", "mask-inpaint", ...
+        feats = [f.removesuffix("_edit").replace("_", "-") for f in eng.capabilities.features()]
         print(f"{name:<10} {'ready' if ok else 'not ready':<10} {', '.join(feats)}  ({why})")
     return 0
 

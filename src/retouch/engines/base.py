@@ -27,6 +27,13 @@ class Capabilities:
     models: tuple[str, ...] = field(default_factory=tuple)
     sizes: str = "any"  # what the engine makes natively; others are fitted
 
+    def features(self) -> list[str]:
+        """The yes/no capabilities that are on, by field name (`mask_inpaint`, ...)."""
+        return [f for f in _FEATURES if getattr(self, f)]
+
+
+_FEATURES = ("instruction_edit", "mask_inpaint", "transparency", "streaming", "generative")
+
 
 class Engine(Protocol):
     """An engine: a name, capabilities, a planner view and the edit itself."""

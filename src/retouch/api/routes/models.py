@@ -42,17 +42,6 @@ def model_views() -> list[ModelView]:
     for name in available_engines():
         engine = get_engine(name)
         caps = engine.capabilities
-        features = [
-            f
-            for f, on in (
-                ("instruction_edit", caps.instruction_edit),
-                ("mask_inpaint", caps.mask_inpaint),
-                ("transparency", caps.transparency),
-                ("streaming", caps.streaming),
-                ("generative", caps.generative),
-            )
-            if on
-        ]
         for model in caps.models or (name,):
             runs_it, model_id = resolve_model(model)  # (readiness can differ by model: weights)
             ready, status = runs_it.ready()
@@ -63,7 +52,7 @@ def model_views() -> list[ModelView]:
                     owned_by=name,
                     ready=ready,
                     status=status,
-                    capabilities=features,
+                    capabilities=caps.features(),
                 )
             )
     return views
