@@ -56,27 +56,14 @@ class Ledger:
         """Add (or with kind=adjust and a negative amount, remove) credits; returns the new balance."""
         with self.db.write() as s:
             if amount < 0:
-                res = s.execute(
-                    update(Account)
-                    .where(Account.id == account_id, Account.balance >= -amount)
-                    .values(balance=Account.balance + amount)
-                    .returning(Account.balance)
-                ).first()
+                res = s.connection().execute(_TAKE, {"account": account_id, "take": -amount}).first()
                 if res is None:
                     raise InsufficientCredits(-amount, self.balance(account_id))
+                after = int(res[0])
             else:
-                res = s.execute(
-                    update(Account)
-                    .where(Account.id == account_id)
-                    .values(balance=Account.balance + amount)
-                    .returning(Account.balance)
-                ).first()
-                if res is None:
-                    raise LookupError(f"no account {account_id!r}")
-            s.add(
-                LedgerEntry(account_id=account_id, kind=kind, amount=amount, balance_after=res[0], memo=memo)
-            )
-            return int(res[0])
+                after = self._move(s, account_id, amount)
+            s.add(LedgerEntry(account_id=account_id, kind=kind, amount=amount, balance_after=after, memo=memo))
+            return after
 
     def hold(self, s: Session, account_id: str, amount: int, *, job_id: str, key_id: str) -> int:
         """Reserve `amount` for a job inside the caller's transaction (so that the job row and

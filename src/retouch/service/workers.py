@@ -66,14 +66,13 @@ def result_document(
     results: list[EditResult],
     files: list[list[str]],
     sizes: list[list[int]],
-    inputs: list[int] | None = None,
+    inputs: list[int],
     failures: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What a finished job keeps: output file ids (with the index of the input each came from),
     the plan that ran, sizes and timings; and in batch mode the inputs that failed."""
     first = results[0]
     images = []
-    inputs = inputs if inputs is not None else list(range(len(results)))
     for item, r, ids, nbytes in zip(inputs, results, files, sizes, strict=True):
         for fid, nb in zip(ids, nbytes, strict=True):
             images.append(
@@ -226,7 +225,8 @@ class JobRunner:
         owner = Principal(key_id=job.key_id, account_id=job.account_id, scopes=frozenset(), tier=None)
         ids: list[list[str]] = []
         sizes: list[list[int]] = []
-        for i, r in zip(inputs if inputs is not None else range(len(results)), results, strict=True):
+        inputs = inputs if inputs is not None else list(range(len(results)))
+        for i, r in zip(inputs, results, strict=True):
             ids.append([])
             sizes.append([])
             for k, data in enumerate(r.images):
