@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import MetaData, create_engine
 
 from .db import Database
 
@@ -25,3 +27,29 @@ def upgrade(db: Database, revision: str = "head", *, migrations: Path = MIGRATIO
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def run_env(metadata: MetaData, **configure: Any) -> None:
+    """The body of a chain's Alembic `env.py`: migrate on the connection that `upgrade` hands
+    over, or, from the command line (`alembic -x url=...`, for developers writing migrations),
+    on a URL. `configure` adds options of the chain (its version table, what it compares)."""
+    from alembic import context
+
+    def run_on(connection: Any) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTERs need table rebuilds
+            compare_type=True,
+            **configure,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run_on(connection)
+        return
+    url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option("sqlalchemy.url")
+    with create_engine(url).begin() as conn:
+        run_on(conn)
