@@ -203,3 +203,28 @@ def test_outputs_of_a_sync_edit_decode(server: Server, key: str) -> None:
     )
     url = r.parse().data[0].url
     assert url and decode(httpx.get(url).content).size == (64, 48)
+
+
+def test_a_store_that_cannot_write_fails_the_edit_at_once_and_shows_in_readiness(server: Server) -> None:
+    # Issue 11, defect 6: the hold stayed for ~150 s, then the job was failed as "the server
+    # stopped", and /readyz kept saying ready.
+    k = server.new_key(credits=1_000_000)
+    blobs = server.data_dir / "blobs"
+    aside = server.data_dir / "blobs.aside"
+    blobs.rename(aside)
+    blobs.write_text("not a directory: nothing can be written under it")
+    try:
+        with pytest.raises(openai.APIStatusError) as e:
+            server.openai(k["key"]).images.edit(image=("p.png", png(), "image/png"), prompt=PROMPT)
+        assert e.value.status_code == 503 and e.value.body["code"] == "storage_unavailable"
+        with server.client(k["key"]) as c:
+            jobs = c.get("/v1/jobs").json()["data"]
+            bal = c.get("/v1/balance").json()
+            ready = c.get("/readyz")
+        assert [(j["status"], j["error"]["code"]) for j in jobs] == [("failed", "storage_unavailable")]
+        assert (bal["available"], bal["held"]) == (1_000_000, 0)
+        assert ready.status_code == 503 and ready.json()["checks"]["storage"].startswith("not writable")
+    finally:
+        blobs.unlink()
+        aside.rename(blobs)
+    assert httpx.get(server.base_url + "/readyz").json()["checks"]["storage"] == "ok"

@@ -147,7 +147,8 @@ def error_headers(e: Exception) -> dict[str, str]:
 def error_body(e: Exception) -> dict[str, Any]:
     """OpenAI's error object for `e` (internal errors say nothing of their insides)."""
     status = error_status(e)
-    if isinstance(e, RetouchError) and status < 500:
+    # (an ApiError's message is written for the client, whatever its status)
+    if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
         message = e.message
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
