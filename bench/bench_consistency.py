@@ -248,23 +248,31 @@ def peak_of(cmd: list[str]) -> tuple[float, float, int]:
     return usage.ru_maxrss / 1024, time.perf_counter() - t0, proc.returncode
 
 
-def run_memory(n: int, jobs: int, work: Path) -> None:
-    """Peak RSS of `retouch batch --consistent` on 1, n/10 and n 12-MP JPEGs."""
+def run_memory(n: int, jobs: int, work: Path, prompt: str) -> None:
+    """Peak RSS of `retouch batch --consistent` on a tiny image (Python and the libraries), then on
+    1, n/10 and n 12-MP JPEGs."""
     exe = str(Path(sys.executable).with_name("retouch"))
     paths = write_big_set(n, work / "big")
+    tiny = work / "tiny.png"
+    cv2.imwrite(str(tiny), np.full((64, 64, 3), 200, np.uint8))
     decoded = 4000 * 3000 * 3 / 2**20
-    print(f"\nmemory: retouch batch --consistent -j {jobs}, 12 MP JPEGs (decoded {decoded:.0f} MB each)")
-    print(f"  {'images':>6} {'peak MB':>8} {'over 1-image':>13} {'seconds':>8} {'s/image':>8}")
-    for count in sorted({1, max(1, n // 10), n}):
-        out = work / f"out-{count}"
+    said = f' -p "{prompt}"' if prompt else ""
+    print(f"\nmemory: retouch batch --consistent{said} -j {jobs}, 12 MP JPEGs (decoded {decoded:.0f} MB each)")
+    print(f"  {'images':>6} {'peak MB':>8} {'- base':>7} {'÷ image':>8} {'seconds':>8} {'s/image':>8}")
+    base = 0.0
+    for label, inputs in [("tiny", [tiny]), *[(str(c), paths[:c]) for c in sorted({1, max(1, n // 10), n})]]:
+        out = work / f"out-{label}"
         shutil.rmtree(out, ignore_errors=True)
-        cmd = [exe, "batch", *map(str, paths[:count]), "--consistent", "-p", "white background",
-               "--out-dir", str(out), "-j", str(jobs), "--output-format", "jpeg"]
+        cmd = [exe, "batch", *map(str, inputs), "--consistent", "--out-dir", str(out), "-j", str(jobs),
+               "--output-format", "jpeg", *(["-p", prompt] if prompt else [])]
         peak, seconds, rc = peak_of(cmd)
-        if count == 1:
+        if label == "tiny":
             base = peak
-        print(f"  {count:6d} {peak:8.0f} {peak - base:13.0f} {seconds:8.1f} {seconds / count:8.2f}"
-              + ("" if rc == 0 else f"  (exit {rc})"))
+            print(f"  {'64 px':>6} {peak:8.0f} {'':>7} {'':>8} {seconds:8.1f}   (Python, NumPy, OpenCV, mediapipe)")
+            continue
+        count = len(inputs)
+        print(f"  {count:6d} {peak:8.0f} {peak - base:7.0f} {(peak - base) / decoded:8.1f} {seconds:8.1f} "
+              f"{seconds / count:8.2f}" + ("" if rc == 0 else f"  (exit {rc})"))
 
 
 def main() -> None:
@@ -273,12 +281,13 @@ def main() -> None:
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--keep", type=Path, help="keep inputs, outputs and contact sheets here")
     ap.add_argument("--memory", type=int, metavar="N", help="measure peak memory on N 12-MP JPEGs instead")
+    ap.add_argument("--prompt", default="", help="with --memory: an instruction besides --consistent")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="retouch-consistency-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.memory:
-            run_memory(args.memory, args.jobs, work)
+            run_memory(args.memory, args.jobs, work, args.prompt)
             return
         prompt = "make them consistent"
         run_set("catalogue", catalogue(args.n, seed=2, mixed=False), prompt, args.jobs, work)

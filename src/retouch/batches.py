@@ -179,26 +179,15 @@ def _consistent(
     outputs: Sequence[Path] | None, mask: Any, size: str, quality: str, fmt: str, compression: int | None,
     background: str, engine: str, jobs: int, dry_run: bool, progress: BatchProgress | None,
 ) -> BatchResult:  # fmt: skip
-    from .consistency import absorbed_aspect, image_plan, measure_file, set_target
+    from .consistency import check_request, measure_file, plan_set, reference_index
     from .editing import image_bytes
-    from .engines import get_engine
+    from .engines.builtin import BuiltinEngine
     from .imaging import parse_size
 
-    if engine != "builtin":
-        raise OptionError(
-            f"a consistent batch runs on the builtin engine (its corrections are exact ops); "
-            f"engine {engine!r} cannot take part",
-            param="engine",
-        )
-    if mask is not None and "framing" in request.aspects:
-        raise OptionError(
-            "a mask cannot be combined with consistent framing (it changes every image's size); "
-            "drop the mask or ask only for the same exposure and colours",
-            param="mask",
-        )
-    builtin = get_engine("builtin")
+    check_request(request, engine=engine, has_mask=mask is not None)
+    builtin = BuiltinEngine()
     n = len(images)
-    ref_index = _reference_index(request.reference, n)
+    ref_index = reference_index(request.reference, n)
     instruction = (
         builtin.plan(rest, n_images=1, has_mask=mask is not None) if rest.strip() else EditPlan(prompt=rest)
     )
@@ -212,27 +201,20 @@ def _consistent(
         stats[k] = measure_file(image_bytes(images[k]), what=f"image {k + 1}")
 
     _each(range(n), measure, items, jobs, "measuring", progress)
-    ref_stats = None
-    if ref_index is not None:
-        if not items[ref_index].ok:
-            raise RetouchError(f"the reference image {ref_index + 1} could not be read: {items[ref_index].error}")
-        ref_stats = stats[ref_index]
-    elif reference is not None and not isinstance(reference, int):
-        ref_stats = measure_file(image_bytes(reference), what="reference image")
+    if ref_index is not None and not items[ref_index].ok:
+        raise RetouchError(f"the reference image {ref_index + 1} could not be read: {items[ref_index].error}")
+    outside = None
+    if reference is not None and not isinstance(reference, int):
+        outside = measure_file(image_bytes(reference), what="reference image")
 
-    # 2. target, 3. plans
-    good = [s for s in stats if s is not None]
-    if not good:
+    # 2. target, 3. plans (the samples are dropped with `stats` once planned)
+    target, plans = plan_set(stats, request, instruction, reference=outside, reference_index=ref_index,
+                             size=target_size)
+    stats.clear()
+    if target is None:
         return BatchResult(items, request)
-    target = set_target(
-        good, reference=ref_stats, reference_index=ref_index, aspect=absorbed_aspect(instruction), size=target_size
-    )
-    words = "; ".join(request.text) or "--consistent"
-    for k, s in enumerate(stats):
-        if s is not None:
-            items[k].plan = image_plan(s, target, request, instruction, words=words)
-    stats.clear()  # the samples are not needed any more
-    good.clear()
+    for item, plan in zip(items, plans, strict=True):
+        item.plan = plan
     if dry_run:
         return BatchResult(items, request, target)
     _make_folders(outputs)
@@ -244,10 +226,10 @@ def _consistent(
         item = items[k]
         assert item.plan is not None
         request_k = EditRequest(
-            images=[image_bytes(images[k])], prompt=prompt, size=size, quality=quality,  # type: ignore[arg-type]
-            output_format=fmt, output_compression=compression, background=background,  # type: ignore[arg-type]
+            images=[image_bytes(images[k])], prompt=prompt, size=size, quality=quality,
+            output_format=fmt, output_compression=compression, background=background,
         )
-        res = builtin.edit(request_k, plan=item.plan)  # type: ignore[call-arg]
+        res = builtin.edit(request_k, plan=item.plan)
         out = outputs[k] if outputs is not None else None
         if out is not None:
             from .editing import write_atomic
@@ -264,17 +246,6 @@ def _make_folders(outputs: Sequence[Path] | None) -> None:
     """Create the output folders, once the batch is known to run (a refused batch leaves none)."""
     for folder in {Path(p).parent for p in outputs or ()}:
         folder.mkdir(parents=True, exist_ok=True)
-
-
-def _reference_index(reference: str | int, n: int) -> int | None:
-    """0-based index of the reference input, or None for the median; an error when out of range."""
-    if reference == "median":
-        return None
-    k = int(reference)
-    idx = n - 1 if k == -1 else k - 1
-    if not 0 <= idx < n:
-        raise OptionError(f"there is no image {k} to match in a set of {n}", param="reference")
-    return idx
 
 
 def _each(

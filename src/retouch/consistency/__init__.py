@@ -11,7 +11,7 @@ plan    — each image's plan: framing, exposure/white balance, contrast, then t
 
 from __future__ import annotations
 
-from .plan import absorbed_aspect, image_plan
+from .plan import absorbed_aspect, check_request, image_plan, plan_set, reference_index
 from .stats import ImageStats, measure, measure_file
 from .target import SetTarget, set_target
 from .words import ASPECTS, DEFAULT_ASPECTS, ConsistencyRequest, read_consistency
@@ -23,9 +23,12 @@ __all__ = [
     "ImageStats",
     "SetTarget",
     "absorbed_aspect",
+    "check_request",
     "image_plan",
     "measure",
     "measure_file",
+    "plan_set",
     "read_consistency",
+    "reference_index",
     "set_target",
 ]

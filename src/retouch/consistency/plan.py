@@ -16,13 +16,16 @@ so clipping and the soft shoulder of the exposure op are accounted for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from ..errors import OptionError, RetouchError
 from ..ops.registry import Frame, OpContext, get_op
 from ..schema import EditPlan, PlanStep
 from .framing import framing_steps
 from .stats import LUMA, ImageStats, anchor_colour, framed_sample
-from .target import SetTarget, window_for
+from .target import SetTarget, set_target, window_for
 from .words import ConsistencyRequest
 
 _L = LUMA
@@ -60,6 +63,62 @@ def image_plan(
             steps.append(PlanStep(op="background_color", params={"color": rgb}, text=f"{words} (background)"))
     rest = [s for s in instruction.steps if not ("framing" in aspects and s.op == "crop_aspect")]
     return EditPlan(prompt=instruction.prompt, steps=steps + rest)
+
+
+def check_request(request: ConsistencyRequest, *, engine: str, has_mask: bool) -> None:
+    """Refuse what a consistent set cannot be combined with, before any work."""
+    if engine != "builtin":
+        raise OptionError(
+            f"a consistent batch runs on the builtin engine (its corrections are exact ops); "
+            f"engine {engine!r} cannot take part",
+            param="engine",
+        )
+    if has_mask and "framing" in request.aspects:
+        raise OptionError(
+            "a mask cannot be combined with consistent framing (it changes every image's size); "
+            "drop the mask or ask only for the same exposure and colours",
+            param="mask",
+        )
+
+
+def reference_index(reference: str | int, n: int) -> int | None:
+    """0-based index of the reference input (1-based number, -1 = last), None for the median."""
+    if reference == "median":
+        return None
+    k = int(reference)
+    idx = n - 1 if k == -1 else k - 1
+    if not 0 <= idx < n:
+        raise OptionError(f"there is no image {k} to match in a set of {n}", param="reference")
+    return idx
+
+
+def plan_set(
+    stats: Sequence[ImageStats | None],
+    request: ConsistencyRequest,
+    instruction: EditPlan,
+    *,
+    reference: ImageStats | None = None,
+    reference_index: int | None = None,
+    size: tuple[int, int] | None = None,
+) -> tuple[SetTarget | None, list[EditPlan | None]]:
+    """The set's target and every image's plan (None where the image could not be measured)."""
+    good = [s for s in stats if s is not None]
+    if not good:
+        return None, [None] * len(stats)
+    if reference is None and reference_index is not None:
+        reference = stats[reference_index]
+        if reference is None:
+            raise RetouchError(f"the reference image {reference_index + 1} could not be read", param="reference")
+    target = set_target(
+        good,
+        reference=reference,
+        reference_index=reference_index,
+        aspect=absorbed_aspect(instruction),
+        size=size,
+        framing="framing" in request.aspects,
+    )
+    words = "; ".join(request.text) or "--consistent"
+    return target, [None if s is None else image_plan(s, target, request, instruction, words=words) for s in stats]
 
 
 def absorbed_aspect(instruction: EditPlan) -> float | None:
