@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import __version__
-from .errors import RetouchError
+from .errors import RetouchError, with_hint
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -227,7 +227,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             try:
                 fut.result()
             except RetouchError as e:
-                failures.append(f"{args.inputs[k]}: {e.message}")
+                failures.append(f"{args.inputs[k]}: {with_hint(e, 'cli')}")
             advance()
     for f in failures:
         print(f"error: {f}", file=sys.stderr)
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except RetouchError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+        print(f"error: {with_hint(e, 'cli')}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -13,10 +13,11 @@ from retouch.schema import PlanStep
 from .amounts import DEFAULT_AMOUNTS, clamp
 from .clause import Clause, OpHit
 from .colors import HUE_OF
-from .common import GENERATIVE_HINT, Ctx, Steps, make_step, needs_generation
+from .common import Ctx, Steps, make_step, needs_generation
 from .enhance import recipe_for, recipe_steps, runnable
 from .items import Item
 from .lexicon import Sense
+from .refusals import GENERATIVE_HINT, cannot_locate, needs_mask
 from .regions import refs_in, regions_in, resolve_ref
 from .slots import amount_of, inverted, sign_of, unit_amount
 
@@ -76,16 +77,8 @@ def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
         return [PlanStep(op="remove_object", params={"method": "auto"}, region="mask", text=cl.text)]
     named = [it.text for it in cl.items if it.unknown or it.generative or it.has("region")]
     if not named or all(w in ("it", "this", "that", "here") for w in named) or cl.has("region", "mask"):
-        raise UnsupportedInstruction(
-            f'"{cl.text}" needs a mask marking what to remove: pass --mask (transparent or white = remove)',
-            fragment=cl.text,
-        )
-    raise UnsupportedInstruction(
-        f'cannot do "{cl.text}" with the builtin engine: removing an object needs a mask marking it '
-        f"(--mask), or a generative model that can find it ({GENERATIVE_HINT})",
-        fragment=cl.text,
-        engine_hint="generative",
-    )
+        raise needs_mask(cl.text, "needs a mask marking what to remove")
+    raise cannot_locate(cl.text, " ".join(named), "removing an object")
 
 
 ADJUST_OPS = frozenset(

@@ -11,13 +11,8 @@ from retouch.schema import PlanStep
 
 from .clause import DETERMINERS, Clause
 from .items import Item
-
-GENERATIVE_HINT = "try the openai or diffusers engine, or model=auto to route"
-
-
-EXAMPLES = (
-    '"make it brighter", "crop to 16:9", "blur the background", "add the caption \'Hello\' at the bottom"'
-)
+from .refusals import cannot_locate, not_understood
+from .refusals import needs_generation as _needs_generation
 
 
 @dataclass
@@ -66,24 +61,22 @@ def refusal_for(cl: Clause) -> UnsupportedInstruction:
         if any(s.kind not in glue for s in it.senses) or it.generative or it.kind in ("color", "quote")
     ]
     if not known:
-        return UnsupportedInstruction(
-            f'could not understand "{cl.text}": the builtin engine knows edits like {EXAMPLES}',
-            fragment=cl.text,
-        )
+        return not_understood(cl.text)
     return needs_generation(cl)
 
 
-def needs_generation(cl: Clause) -> UnsupportedInstruction:
+def needs_generation(cl: Clause, why: str = "") -> UnsupportedInstruction:
     """The standard refusal for edits that need a generative model."""
-    return UnsupportedInstruction(
-        f'cannot do "{cl.text}" with the builtin engine: it needs a generative model ({GENERATIVE_HINT})',
-        fragment=cl.text,
-        engine_hint="generative",
-    )
+    return _needs_generation(cl.text, why)
 
 
-def check_targets(cl: Clause) -> None:
-    """Refuse when the edit is aimed at a thing the engine cannot find ("brighten the car", "her eyes")."""
+def check_targets(cl: Clause, ctx: Ctx) -> None:
+    """Refuse when the edit is aimed at a thing the engine cannot find ("brighten the car", "her eyes").
+
+    With a mask, a named thing is the masked area (the steps already default to it).
+    """
+    if ctx.has_mask:
+        return
     end = cl.after_for()
     for i, it in enumerate(cl.items[:end]):
         if not (it.unknown or it.generative):
@@ -100,12 +93,7 @@ def check_targets(cl: Clause) -> None:
             or verb_object
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
-            raise UnsupportedInstruction(
-                f'cannot do "{cl.text}" with the builtin engine: it cannot find "{thing}" in the image; '
-                f"mark it with a mask (--mask), or use a generative model ({GENERATIVE_HINT})",
-                fragment=cl.text,
-                engine_hint="generative",
-            )
+            raise cannot_locate(cl.text, thing)
 
 
 def is_glue(it: Item) -> bool:

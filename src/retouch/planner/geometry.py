@@ -7,7 +7,8 @@ from typing import Any
 from retouch.errors import UnsupportedInstruction
 
 from .clause import Clause, ratio_ints
-from .common import GENERATIVE_HINT, Ctx, Steps, is_glue, make_step
+from .common import Ctx, Steps, is_glue, make_step
+from .refusals import GENERATIVE_HINT
 
 
 def build_pad(cl: Clause, ctx: Ctx) -> Steps | None:

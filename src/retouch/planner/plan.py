@@ -52,7 +52,7 @@ from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remo
 from .background import build_background, build_relight
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
-from .common import EXAMPLES, HARMLESS, Ctx, Steps, check_targets, make_step, needs_generation, refusal_for
+from .common import HARMLESS, Ctx, Steps, check_targets, make_step, needs_generation, refusal_for
 from .geometry import (
     build_crop,
     build_flip,
@@ -65,6 +65,7 @@ from .geometry import (
 )
 from .lexicon import GENERATIVE_PHRASES, Sense
 from .overlay import build_border, build_place, build_text
+from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
 from .slots import amount_of
 from .text import extract_quotes, normalise, tokenize
@@ -145,7 +146,7 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
         steps = builder(cl, ctx)
         if steps is not None:
             if family not in ("text", "place", "background", "match"):
-                check_targets(cl)  # "make the cup bigger", "brighten the car": a thing it cannot find
+                check_targets(cl, ctx)  # "make the cup bigger", "brighten the car": a thing it cannot find
             ctx.last_family = family
             return steps
     raise refusal_for(cl)
@@ -282,8 +283,10 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
         excl = next((it.text for it in cl.items if it.has("neg")), "except")
         raise UnsupportedInstruction(
             f'cannot do "{cl.text}" with the builtin engine: it cannot leave out part of the image by name '
-            f'("{excl} {" ".join(named)}"); mark the area to edit with a mask (--mask) instead',
+            f'("{excl} {" ".join(named)}"); mark the area to edit with a mask instead',
             fragment=cl.text,
+            kind=CANNOT_LOCATE,
+            hint="mask",
         )
     return []
 

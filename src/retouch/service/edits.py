@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..engines import EditCancelled, Engine, ProgressFn
 from ..engines import EditOptions as EngineOptions
-from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction
+from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction, with_hint
 from ..schema import EditRequest, EditResult, Usage
 from .db import Database, now
 from .errors import ApiError, invalid
@@ -143,7 +143,7 @@ def error_body(e: Exception) -> dict[str, Any]:
     """OpenAI's error object for `e` (internal errors say nothing of their insides)."""
     status = error_status(e)
     if isinstance(e, RetouchError) and status < 500:
-        message = e.message
+        message = with_hint(e, "http")
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
         body: dict[str, Any] = {
@@ -155,6 +155,7 @@ def error_body(e: Exception) -> dict[str, Any]:
         if isinstance(e, UnsupportedInstruction):
             body["fragment"] = e.fragment
             body["engine_hint"] = e.engine_hint
+            body["reason"] = e.kind or None
         return body
     if isinstance(e, EngineError):
         return {"message": e.message, "type": "server_error", "param": e.param, "code": e.code}
