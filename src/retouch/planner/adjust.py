@@ -60,6 +60,41 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     return [make_step("match_color", {"ref": ref, "amount": unit_amount(cl, "match_color")}, cl, ctx)]
 
 
+#: Words that name the thing a removal verb acts on as a location, not as the object ("in the background").
+_PLACE_PREPS = frozenset({"in", "from", "of", "behind", "at", "on", "near", "by", "off", "against", "out"})
+
+
+def removal_object(cl: Clause) -> str | None:
+    """What a removal verb ("remove", "get rid of", "take out") acts on: "thing", "background", "property".
+
+    The object is the first content word after the verb, past articles, numbers, colours and size words:
+    a person or an unknown/generative noun is a thing (object removal, never the background), the
+    background noun is the background, an op word ("the haze", "the yellow tone") a property. None when
+    the clause has no removal verb.
+    """
+    hit = cl.op("remove")
+    if hit is None:
+        return None
+    for it in cl.items[hit.index + 1 :]:
+        if it.kind == "punct":
+            break
+        if it.kind in ("num", "quote"):
+            continue
+        if it.text in _PLACE_PREPS:
+            return None
+        if it.has("region", "subject") or it.has("region", "face") or it.generative or it.unknown:
+            return "thing"
+        if it.text in ("everything", "everyone", "everybody", "anything", "all", "object", "objects", "thing"):
+            return "thing"
+        if it.has("bg"):
+            return "background"
+        if it.kind == "color" and not it.plural:
+            continue  # "the white car", "the black line": look at the noun after it
+        if any(s.kind == "op" for s in it.senses) or it.kind == "color":
+            return "property"
+    return None
+
+
 def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
     """Remove an object: inpaint under the mask; without a mask it cannot be found, so refuse."""
     hit = cl.op("remove")
@@ -71,7 +106,7 @@ def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
     adjust = [
         h for h in cl.ops() if h.op in ADJUST_OPS and h.op not in ("look", "enhance", "light", "match")
     ]
-    if adjust or cl.colors() or cl.has("lookname"):
+    if removal_object(cl) != "thing" and (adjust or cl.colors() or cl.has("lookname")):
         return None
     if ctx.has_mask:
         return [PlanStep(op="remove_object", params={"method": "auto"}, region="mask", text=cl.text)]

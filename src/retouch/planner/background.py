@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retouch.errors import UnsupportedInstruction
 
-from .adjust import build_adjust
+from .adjust import build_adjust, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, make_step, needs_generation
@@ -52,7 +52,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         return [make_step("background_gradient", {"colors": rgbs, "direction": direction}, cl, ctx)]
     if colors and not wants_transparent:
         return [make_step("background_color", {"color": list(colors[0][1].value)}, cl, ctx)]
-    removal = cl.op("remove") or cl.op("remove_bg")
+    removal = (cl.op("remove") if removal_object(cl) == "background" else None) or cl.op("remove_bg")
     if wants_transparent or cl.has_op("remove_bg") or (removal is not None and bg):
         return [make_step("remove_background", {}, cl, ctx)]
     if bg:

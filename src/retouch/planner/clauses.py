@@ -63,7 +63,7 @@ def _shares(prev: list[Item], seg: list[Item]) -> bool:
 def _known_content(seg: list[Item]) -> bool:
     """At least one item that means something to an edit (so "qwzx plorb" is not swallowed by a merge)."""
     return any(
-        it.kind != "word" or any(s.kind not in HARMLESS for s in it.senses)
+        it.kind not in ("word", "phrase") or any(s.kind not in HARMLESS for s in it.senses)
         for it in seg
         if it.kind != "punct"
     )

@@ -78,9 +78,17 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
     if ctx.has_mask:
         return
     end = cl.after_for()
+    for i, it in enumerate(cl.items):
+        if it.text == "so" and i > 0:
+            end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
+        if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
+            end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
     for i, it in enumerate(cl.items[:end]):
         if not (it.unknown or it.generative):
             continue
+        nxt = cl.next_content(i)
+        if nxt is not None and cl.items[nxt].has("imgnoun"):
+            continue  # "the desired image", "this badass picture": a word describing the photo
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue

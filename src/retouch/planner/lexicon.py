@@ -378,7 +378,7 @@ _reg(
     0,
     "make|get|give|let|put|use|do|have|turn it|go|bring|render|convert|switch|transform|create|"
     "produce|apply|set|want|need|try|keep|leave|take|show|see|let us|help|change|swap|replace|substitute|"
-    "exchange|edit|adjust|tweak|modify|alter|paint|draw|color it|colour it|dye|recolor|recolour|tone|shade",
+    "exchange|edit|adjust|tweak|modify|alter|paint|draw|color it|colour it|dye|recolor|recolour|tone|shade|fit",
 )
 _reg(
     "polite",

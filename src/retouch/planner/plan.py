@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 
 from retouch.errors import UnsupportedInstruction
-from retouch.schema import EditPlan, PlanStep
+from retouch.schema import EditPlan, IgnoredText, PlanStep
 
-from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remove, enhance_steps
+from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remove, enhance_steps, removal_object
 from .background import build_background, build_relight
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
@@ -67,8 +68,9 @@ from .lexicon import GENERATIVE_PHRASES, Sense
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
+from .roles import Role, ignorable_role, is_batch_wish
 from .slots import amount_of
-from .text import extract_quotes, normalise, tokenize
+from .text import extract_quotes, normalise, strip_markup, tokenize
 
 
 def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
@@ -76,18 +78,34 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
-    stripped, quotes = extract_quotes(prompt)
+    stripped, quotes = extract_quotes(strip_markup(prompt))
+    stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
     clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
     steps: Steps = []
+    ignored: list[IgnoredText] = []
+    refused: list[UnsupportedInstruction] = []
     vague_fix = False
     for cl in clauses:
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
-        got = interpret(cl, ctx)
-        _check_no_dropped_verb(cl, got)
+        if is_batch_wish(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
+            continue
+        try:
+            got = interpret(cl, ctx)
+            _check_no_dropped_verb(cl, got)
+        except UnsupportedInstruction as e:
+            role = ignorable_role(cl)
+            if role is None:
+                raise
+            refused.append(e)  # backstory or a purpose: left out, unless nothing else is an edit
+            ignored.append(IgnoredText(text=cl.text, role=role))
+            continue
+        if not got:
+            ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT if cl.has("neg") else Role.POLITENESS))
         steps += got
     if ctx.no_crop:
         for st in steps:
@@ -95,12 +113,40 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
                 st.params["fit"] = "contain"
     if not steps and vague_fix:
         steps = enhance_steps(clauses[-1], ctx)
+    if not steps and refused:
+        raise refused[0]
     if not steps:
         raise UnsupportedInstruction(
             f'found no edit in "{prompt.strip()}": say what to change, e.g. {EXAMPLES}',
             fragment=prompt.strip(),
         )
-    return EditPlan(prompt=prompt, steps=_dedupe(steps))
+    return EditPlan(prompt=prompt, steps=_dedupe(steps), ignored=ignored, notes=ctx.notes)
+
+
+#: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
+_TEXT_CONTEXT = re.compile(
+    r"\b(?:caption|text|title|heading|headline|watermark|write|writing|written|say|says|saying|read|reads|"
+    r"reading|label|slogan|tagline|words?|lettering|sign(?:ature)?|add|put|place|stamp|type|print|overlay|"
+    r"quote|message|credit|font)\b",
+    re.IGNORECASE,
+)
+
+
+def _scare_quotes(text: str, quotes: list[str]) -> tuple[str, list[str]]:
+    """Quotes with no text to draw near them ("is it possible to "deblur"") are read as plain words."""
+    kept: list[str] = []
+
+    def put_back(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        start = max(0, m.start() - 60)
+        before = text[start : m.start()].split(".")[-1]
+        after = text[m.end() : m.end() + 25]
+        if _TEXT_CONTEXT.search(before) or re.match(r"\s*(?:text|caption|title|watermark)\b", after, re.I):
+            kept.append(quotes[n])
+            return f"\x00{len(kept) - 1}\x00"
+        return quotes[n]
+
+    return re.sub("\x00(\\d+)\x00", put_back, text), kept
 
 
 def _check_no_dropped_verb(cl: Clause, steps: Steps) -> None:
@@ -119,6 +165,9 @@ def _check_no_dropped_verb(cl: Clause, steps: Steps) -> None:
 
 def interpret(cl: Clause, ctx: Ctx) -> Steps:
     """Steps for one clause (possibly none for filler), or UnsupportedInstruction."""
+    if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
+        ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
+        return []
     if _harmless(cl):
         return []
     _check_generative_phrases(cl, ctx)
@@ -142,6 +191,10 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if crop_refused(cl) and not cl.kinds("size") and ratio_in(cl) is None:
         ctx.no_crop = True  # "…, but don't crop": a constraint on the resize (see plan_from_text)
         return []
+    if removal_object(cl) == "thing":
+        steps = build_remove(cl, ctx)  # "remove the people behind her": object removal, never the background
+        if steps:
+            return steps
     for family, builder in BUILDERS:
         steps = builder(cl, ctx)
         if steps is not None:
