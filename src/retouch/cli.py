@@ -7,6 +7,7 @@ and no output file is written.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -298,12 +299,18 @@ def cmd_engines(args: argparse.Namespace) -> int:
 COMMANDS = {"edit": cmd_edit, "batch": cmd_batch, "explain": cmd_explain, "engines": cmd_engines}
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (building it costs more than planning a request)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a subcommand; turn every user-facing failure into one `error:` line."""
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep mediapipe's C++ logging quiet
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        parser = build_parser()
+        parser = _parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

@@ -40,6 +40,8 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
+    if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
+        return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
     if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):
         rgbs = [list(it.value) for _, it in colors] or [[235, 235, 235], [160, 160, 160]]
         if not colors and any(it.text == "black and white" for it in cl.items):

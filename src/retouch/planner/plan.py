@@ -120,7 +120,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             f'found no edit in "{prompt.strip()}": say what to change, e.g. {EXAMPLES}',
             fragment=prompt.strip(),
         )
-    return EditPlan(prompt=prompt, steps=_dedupe(steps), ignored=ignored, notes=ctx.notes)
+    return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
@@ -362,13 +362,19 @@ BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [
 ]
 
 
-def _dedupe(steps: Steps) -> Steps:
-    """Merge repeated requests for the same op, region and direction ("cooler, bluer")."""
+def _dedupe(steps: Steps, notes: list[str] | None = None) -> Steps:
+    """Merge exact repeats of a step ("cooler, bluer, colder"); repeats with other amounts compose.
+
+    "brighten by 10%, then brighten by 30%" keeps both steps (the executor applies both, in order);
+    a merge is recorded in `notes` so that nothing is dropped silently.
+    """
     out: Steps = []
     for step in steps:
-        twin = next((s for s in out if _same_request(s, step)), None)
+        twin = next((s for s in out if _same_request(s, step) and s.params == step.params), None)
         if twin is None:
             out.append(step)
+        elif notes is not None:
+            notes.append(f"“{step.text}” repeats “{twin.text}” ({twin.op}): planned once")
     return out
 
 
