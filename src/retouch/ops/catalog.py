@@ -966,7 +966,7 @@ def validate_step(index: int, op: str, params: Mapping[str, Any], region: str = 
             raise PlanInvalid(
                 f"step {index} ({op}): unknown parameter {name!r} (known: {known})", step=index, op=op, param=name
             )
-        why = _check_value(s.params[name], value)  # type: ignore[arg-type]
+        why = _check_value(s.params[name], value)
         if why is not None:
             raise PlanInvalid(f"step {index} ({op}): {name} {why}", step=index, op=op, param=name)
     if region not in REGIONS:

@@ -16,7 +16,7 @@ from .colors import HUE_OF
 from .common import Ctx, Steps, make_step, needs_generation
 from .enhance import recipe_for, recipe_steps, runnable
 from .items import Item
-from .lexicon import Sense
+from .lexicon import Sense, SenseKind
 from .refusals import GENERATIVE_HINT, cannot_locate, needs_mask
 from .regions import refs_in, regions_in, resolve_ref
 from .slots import amount_of, inverted, sign_of, unit_amount
@@ -544,7 +544,7 @@ def _without(cl: Clause, index: int) -> Clause:
     """The clause with one modifier made inert (a word used as a colour, not as an amount)."""
     items = list(cl.items)
     it = items[index]
-    items[index] = Item("phrase", it.text, None, [Sense("stop")], it.lemmas)
+    items[index] = Item("phrase", it.text, None, [Sense(SenseKind.STOP)], it.lemmas)
     out = Clause(items, cl.text)
     out.focus = cl.focus
     return out

@@ -222,7 +222,7 @@ def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     colors = cl.colors()
     color = list(colors[0][1].value) if colors else [255, 255, 255]
     px = cl.quantity("px") or (
-        cl.quantity("bare") if cl.quantity("bare") and cl.quantity("bare").value >= 2 else None
+        cl.quantity("bare") if cl.quantity("bare") and cl.quantity("bare").value >= 2 else None  # type: ignore[union-attr]
     )
     if px is not None:
         n = round(px.value)

@@ -64,7 +64,7 @@ from .geometry import (
     crop_refused,
     ratio_in,
 )
-from .lexicon import GENERATIVE_PHRASES, Sense
+from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
@@ -213,7 +213,7 @@ _FORMAT_WORDS = frozenset(
 )
 
 
-_VINTAGE = Sense("lookname", "vintage")
+_VINTAGE = Sense(SenseKind.LOOKNAME, "vintage")
 
 
 def _social_look(cl: Clause) -> None:
