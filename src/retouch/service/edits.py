@@ -149,7 +149,7 @@ def error_body(e: Exception) -> dict[str, Any]:
     status = error_status(e)
     # (an ApiError's message is written for the client, whatever its status)
     if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
-        message = with_hint(e, "http") if isinstance(e, RetouchError) else e.message
+        message = with_hint(e, "http")
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
         body: dict[str, Any] = {
