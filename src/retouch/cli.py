@@ -7,6 +7,7 @@ and no output file is written.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import RetouchError
+from .errors import RetouchError, with_hint
 
 if TYPE_CHECKING:
     from .batches import BatchResult
@@ -239,7 +240,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.contact_sheet and not args.dry_run:
         write_contact_sheet(result, args.contact_sheet)
     for item in result.failures:
-        print(f"error: {item.source}: {item.error.message}", file=sys.stderr)
+        print(f"error: {item.source}: {with_hint(item.error, 'cli')}", file=sys.stderr)
     return EXIT_FAILED if result.failures else 0
 
 
@@ -354,12 +355,18 @@ def cmd_engines(args: argparse.Namespace) -> int:
 COMMANDS = {"edit": cmd_edit, "batch": cmd_batch, "explain": cmd_explain, "engines": cmd_engines}
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (building it costs more than planning a request)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a subcommand; turn every user-facing failure into one `error:` line."""
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep mediapipe's C++ logging quiet
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        parser = build_parser()
+        parser = _parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
@@ -372,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except RetouchError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+        print(f"error: {with_hint(e, 'cli')}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

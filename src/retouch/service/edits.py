@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..consistency import ConsistencyRequest
 from ..engines import EditCancelled, Engine, ProgressFn
 from ..engines import EditOptions as EngineOptions
-from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction
+from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction, with_hint
 from ..schema import EditRequest, EditResult, Usage
 from .consistent import read_request, run_consistent
 from .db import Database, now
@@ -154,7 +154,7 @@ def error_body(e: Exception) -> dict[str, Any]:
     status = error_status(e)
     # (an ApiError's message is written for the client, whatever its status)
     if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
-        message = e.message
+        message = with_hint(e, "http")
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
         body: dict[str, Any] = {
@@ -166,6 +166,7 @@ def error_body(e: Exception) -> dict[str, Any]:
         if isinstance(e, UnsupportedInstruction):
             body["fragment"] = e.fragment
             body["engine_hint"] = e.engine_hint
+            body["reason"] = e.kind or None
         return body
     if isinstance(e, EngineError):
         return {"message": e.message, "type": "server_error", "param": e.param, "code": e.code}
