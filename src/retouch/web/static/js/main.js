@@ -709,7 +709,7 @@ async function openJob(job) {
   window.open(`/v1/files/${im.file_id}/content`, "_blank", "noopener");
 }
 
-// Expose a little for debugging in the console, nothing more.
-window.retouch = { state, fmtInt, editedName };
+// Expose a little for debugging in the console (and the mask's hooks), nothing more.
+window.retouch = { state, fmtInt, editedName, get mask() { return mask; } };
 
 start();
