@@ -100,3 +100,13 @@ def in_view(page: Any, selector: str) -> bool:
                   return r.height > 0 && y > 0 && y < innerHeight; }""",
         selector,
     )
+
+
+def make_tree(context: Any, server: Server, path: Path) -> dict[str, Any]:
+    """Upload an image and start its version tree (the original only), as the page would."""
+    upload = {"name": path.name, "mimeType": "image/png", "buffer": path.read_bytes()}
+    f = context.request.post(f"{server.base_url}/v1/files", multipart={"purpose": "input", "file": upload})
+    assert f.ok, f.text()
+    tree = context.request.post(f"{server.base_url}/ui/api/trees", data={"file_id": f.json()["id"], "name": path.name})
+    assert tree.ok, tree.text()
+    return tree.json()

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from ..service.helpers import Server
-from .conftest import browser_missing
+from .conftest import browser_missing, sign_in
 from .editor import (
     DESKTOP,
     PHONE,
     add_images,
     focused,
     in_view,
+    make_tree,
     open_editor,
     paint,
     run_and_capture,
@@ -398,16 +399,16 @@ def test_opening_from_your_images_replaces_the_image_to_edit(context: Any, web_s
     """Opening from "Your images" silently turned the current image into a reference that was charged."""
     write_photo(tmp_path / "kept.png", 160, 120, seed=1)
     write_photo(tmp_path / "current.png", 120, 90, seed=2)
-    page = open_editor(context, web_server, web_server.new_key(tier="standard")["key"])
-    add_images(page, tmp_path / "kept.png")
-    run_edit(page, "make it black and white", 1)
-    page.click("#tray li.first button[data-action='remove']")
+    key = web_server.new_key(tier="standard")["key"]
+    sign_in(context, web_server, key)
+    make_tree(context, web_server, tmp_path / "kept.png")
+    page = open_editor(context, web_server, key)
     add_images(page, tmp_path / "current.png")
     page.click("#trees button:has-text('kept.png')")
     page.wait_for_selector("#tray li.first .name:has-text('kept.png')")
     assert page.locator("#tray li").count() == 1
     assert "current.png" in page.inner_text("#tray-notice")
-    job = run_edit(page, "invert the colors", 2)
+    job = run_edit(page, "invert the colors", 1)
     assert len(job["images"]) == 1
     # Undo brings back the tray as it was.
     page.click("#tray-undo")
@@ -418,12 +419,11 @@ def test_opening_from_your_images_replaces_the_image_to_edit(context: Any, web_s
 def test_your_images_cards_tell_same_named_images_apart(context: Any, web_server: Server, tmp_path: Path) -> None:
     """Identical "coffee.png" cards in "Your images"."""
     write_photo(tmp_path / "coffee.png", 160, 120, seed=1)
-    page = open_editor(context, web_server, web_server.new_key(tier="standard")["key"])
-    add_images(page, tmp_path / "coffee.png")
-    run_edit(page, "make it black and white", 1)
-    page.click("#tray li.first button[data-action='remove']")
-    add_images(page, tmp_path / "coffee.png")
-    run_edit(page, "make it sepia", 1)
+    key = web_server.new_key(tier="standard")["key"]
+    sign_in(context, web_server, key)
+    make_tree(context, web_server, tmp_path / "coffee.png")
+    make_tree(context, web_server, tmp_path / "coffee.png")
+    page = open_editor(context, web_server, key)
     page.wait_for_function("() => document.querySelectorAll('#trees li button').length === 2")
     cards = page.locator("#trees li button").all_inner_texts()
     assert all("coffee.png" in c for c in cards) and cards[0] != cards[1], cards

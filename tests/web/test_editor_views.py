@@ -49,7 +49,7 @@ def test_compare_any_two_versions(context: Any, web_server: Server, tmp_path: Pa
     # Swap: version 2 before, version 1 after; "Edit this result" then starts from version 1.
     page.click("#compare-swap")
     page.wait_for_selector("#tag-after:has-text('Version 1')")
-    shot(page, "08-compare-versions")
+    shot(page, "08-compare-versions", doc=True)
     page.click("#edit-result")
     page.wait_for_selector("#base-line:has-text('version 1')")
     assert not page.errors  # type: ignore[attr-defined]
@@ -113,7 +113,7 @@ def test_mask_view_zooms_pans_and_paints_pixel_exact(context: Any, web_server: S
     assert moved["x"] != before_pan["x"] and moved["y"] != before_pan["y"]
     dot = canvas_point(page, 170, 130, size)
     stroke(page, dot, dot)
-    shot(page, "09-mask-zoomed")
+    shot(page, "09-mask-zoomed", doc=True)
     # The keyboard: 0 on the focused view fits again.
     page.focus("#mask-wrap")
     page.keyboard.press("0")
