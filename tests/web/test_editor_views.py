@@ -103,8 +103,10 @@ def test_mask_view_zooms_pans_and_paints_pixel_exact(context: Any, web_server: S
     # Paint a line at zoom: image pixels (190..230, 100).
     stroke(page, canvas_point(page, 190, 100, size), canvas_point(page, 230, 100, size))
     page.wait_for_selector("#mask-clear:enabled")
-    # Space+drag pans (and paints nothing); then paint a dot where the pan brought us.
+    # Space+drag pans (and paints nothing, and does not press the focused Invert button);
+    # then paint a dot where the pan brought us.
     before_pan = page.locator("#mask-canvas").bounding_box()
+    page.focus("#mask-invert")
     page.mouse.move(*canvas_point(page, 200, 120, size))
     page.keyboard.down(" ")
     stroke(page, canvas_point(page, 200, 120, size), canvas_point(page, 230, 90, size))

@@ -114,6 +114,7 @@ export class Instruction {
     const list = $("#plan-steps");
     const note = $("#plan-note");
     box.classList.remove("refused", "pending");
+    this.pending = false;
     clearError("prompt-error");
     if (!plan) {
       list.replaceChildren();
@@ -126,9 +127,14 @@ export class Instruction {
         if (plan.code === "unsupported_instruction" && this._unfinished(plan)) {
           // "make it bri": not a refusal yet, just a word being typed. Look again later.
           box.classList.add("pending");
+          this.pending = true;
           note.textContent = "…";
           const wait = UNFINISHED_MS - (Date.now() - this.typedAt) + 50;
-          this._unfinishedTimer = setTimeout(() => { if (this.plan === plan) this._showPlan(plan); }, wait);
+          this._unfinishedTimer = setTimeout(() => {
+            if (this.plan !== plan) return;
+            this._showPlan(plan);
+            this.onState();
+          }, wait);
           return;
         }
         box.classList.add("refused");
@@ -188,6 +194,7 @@ export class Instruction {
   blocker() {
     const p = this.plan;
     if (p instanceof ApiError && p.param === "prompt" && p.code === "string_above_max_length") return "The instruction is too long.";
+    if (this.refused() && this.pending) return "The instruction is not one the engine can do (yet).";
     if (this.refused()) return "The engine cannot do this instruction: see what it says above.";
     if (this.estimate && !(this.estimate instanceof ApiError) && !this.estimate.sufficient) return "Not enough credits for this edit.";
     return null;
@@ -204,6 +211,7 @@ export class Instruction {
   insist() {
     this.typedAt = 0;
     if (this.plan instanceof ApiError) this._showPlan(this.plan);
+    this.onState();
   }
 
   /** Whether the last plan refused the instruction. */

@@ -144,12 +144,16 @@ export class ZoomPan {
   }
 
   _bindKeys() {
-    // Space held over (or in) the frame turns drags into pans, as in most editors.
-    const spaceTarget = (ev) => ev.key === " " && (this.hover || document.activeElement === this.view)
-      && !/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(document.activeElement?.tagName || "");
+    // Space held over (or in) the frame turns drags into pans, as in most editors; never while
+    // typing. A focused button would take the space as a click (Undo again, Clear…), so the
+    // frame takes the focus first.
+    const typing = (el) => el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable
+      || (el.tagName === "INPUT" && !/^(radio|checkbox|range|button|submit|file)$/.test(el.type)));
     document.addEventListener("keydown", (ev) => {
-      if (!spaceTarget(ev)) return;
-      ev.preventDefault(); // not a page scroll
+      const el = document.activeElement;
+      if (ev.key !== " " || !(this.hover || el === this.view) || typing(el)) return;
+      ev.preventDefault(); // not a page scroll, not a click
+      if (el !== this.view) this.view.focus({ preventScroll: true });
       if (!this.space) { this.space = true; this.view.classList.add("grab"); this.onChange(); }
     });
     document.addEventListener("keyup", (ev) => {
