@@ -148,7 +148,9 @@ def test_login_link_is_one_time(server: Server) -> None:
         assert r.status_code == 303 and "retouch_session" in r.cookies
         assert browser.get(server.base_url + "/v1/me").json()["key"]["scopes"] == ["admin", "edit"]
     again = httpx.get(url, follow_redirects=False)
-    assert again.status_code == 401
+    # used up: no session; the web UI (installed here) sends the browser to its sign-in page
+    assert "retouch_session" not in again.cookies
+    assert again.status_code == 303 and again.headers["location"] == "/?signin=link-used"
 
 
 def test_cli_keys(server: Server, capsys) -> None:  # type: ignore[no-untyped-def]
