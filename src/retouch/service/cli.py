@@ -125,6 +125,7 @@ def serve_main(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..api.app import create_app
+    from .bootstrap import open_storage
     from .logs import configure
     from .memory import keep_freed_memory
 
@@ -142,9 +143,10 @@ def serve_main(args: argparse.Namespace) -> int:
         log_json=log_json,
         login_link=False if args.no_login_link else None,
     )
+    services = open_storage(settings)  # unusable storage: one error line, before anything else
     configure(settings.log_level, json_logs=settings.log_json)
     keep_freed_memory(settings.malloc_keep_mb)
-    app = create_app(settings, banner=True)
+    app = create_app(settings, services=services, banner=True)
     uvicorn.run(
         app,
         host=settings.host,
@@ -158,10 +160,9 @@ def serve_main(args: argparse.Namespace) -> int:
 
 def keys_main(args: argparse.Namespace) -> int:
     from ..errors import RetouchError
-    from .db import Database
+    from .bootstrap import migrated_database
     from .keys import KeyStore
     from .ledger import Ledger
-    from .migrate import upgrade
 
     action = getattr(args, "keys_command", None)
     if action is None:
@@ -170,9 +171,8 @@ def keys_main(args: argparse.Namespace) -> int:
         )
         return 2
     settings = _settings(args)
-    db = Database(settings.resolved_database_url, pool_size=2)
+    db = migrated_database(settings)
     try:
-        upgrade(db)
         keys = KeyStore(db, settings.resolved_secret())
         if action == "create":
             scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
@@ -261,7 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     add_serve_parser(sub)
     add_keys_parser(sub)
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    from ..errors import RetouchError
+
+    try:
+        return int(args.handler(args))
+    except RetouchError as e:  # as the main CLI does: one line, no traceback
+        print(f"error: {e.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

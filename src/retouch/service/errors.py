@@ -48,3 +48,9 @@ def not_found(what: str, ident: str, param: str | None = None) -> ApiError:
 
 def invalid(message: str, param: str | None, code: str = "invalid_value") -> ApiError:
     return ApiError(400, message, code=code, param=param)
+
+
+class StartupError(RetouchError):
+    """Storage or a setting the server cannot start with: one line saying what and what to do."""
+
+    code = "startup_error"
