@@ -22,7 +22,7 @@ _EXTRA = (
     "sqlalchemy",
     "alembic",
     "pydantic_settings",
-    "multipart",
+    "python_multipart",
     "httpx",
     "prometheus_client",
 )
