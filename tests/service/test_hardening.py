@@ -249,18 +249,23 @@ def test_usage_of_another_account_is_403(server: Server, key: str) -> None:
 # ---- one multipart parser (python-multipart): the same request means the same at any size
 
 
-def test_an_image_part_without_a_filename_is_not_a_file(server: Server, key: str) -> None:
-    # api/multipart.py took it for a file below 64 MB and python-multipart for text above:
-    # the same request was accepted small and refused large. A file is a part with a filename.
+def test_an_image_part_means_the_same_with_or_without_a_filename_at_any_size(server: Server, key: str) -> None:
+    # api/multipart.py took an image/png part without a filename for a file below 64 MB and
+    # python-multipart for text above: the same request was accepted small and refused large.
+    # Now the endpoint names its file fields: `image` and `mask` are files however they come.
+    small, large = png(64, 48), png(800, 800, seed=5)
+    assert len(large) > (1 << 20)  # past the limit for text fields
     with server.client(key) as c:
-        r = c.post(
-            "/v1/images/edits",
-            files={"image": (None, png(), "image/png"), "prompt": (None, "brighten slightly")},
-        )
-        assert r.status_code == 400 and _error(r)["param"] == "image", r.text
-        assert "file upload" in _error(r)["message"]
-        ok = c.post("/v1/images/edits", files={"image": ("p.png", png(), "image/png")}, data={"prompt": "brighten"})
-        assert ok.status_code == 200, ok.text
+        for image in (small, large):
+            for filename in (None, "p.png"):
+                r = c.post(
+                    "/v1/images/edits",
+                    files={"image": (filename, image, "image/png"), "prompt": (None, "brighten slightly")},
+                )
+                assert r.status_code == 200, (len(image), filename, r.text[:300])
+        long_prompt = (None, "x" * (2 << 20))
+        r = c.post("/v1/images/edits", files={"image": ("p.png", small, "image/png"), "prompt": long_prompt})
+        assert r.status_code == 400 and _error(r)["param"] == "prompt"  # a text field has its limit
 
 
 def test_a_truncated_multipart_body_is_400(server: Server, key: str) -> None:

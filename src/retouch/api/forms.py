@@ -1,14 +1,17 @@
 """multipart/form-data bodies, parsed as they arrive by python-multipart (the parser behind
 Starlette's `request.form()`), into memory.
 
-A part with a filename is a file, any other is a text field, whatever its size or content
-type (python-multipart's and Starlette's rule). The parts are kept in memory rather than
+Which parts are files is the endpoint's to say, by name (`image`, `mask`, ...): a part so
+named is a file whether or not the client gave it a filename (`curl -F image=<photo.png`
+gives none), and any other part with a filename is a file too; the rest are text fields.
+Nothing depends on a part's size or content type. The parts are kept in memory rather than
 spooled to disk as `request.form()` does: their bytes are read right back to be decoded
 anyway (bench/bench_multipart.py measures both).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
@@ -25,6 +28,7 @@ class Part:
     name: str
     filename: str | None = None
     content_type: str | None = None
+    is_file: bool = False
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
 
@@ -38,10 +42,16 @@ class Part:
 
 
 async def read_parts(
-    request: Request, *, max_parts: int, max_file_bytes: int, max_field_bytes: int = 1 << 20
+    request: Request,
+    *,
+    max_parts: int,
+    max_file_bytes: int,
+    max_field_bytes: int = 1 << 20,
+    files: Callable[[str], bool] = lambda name: False,
 ) -> list[Part]:
     """The parts of a multipart body, in order: 400 for a malformed body or too many parts,
-    413 for a file over `max_file_bytes` (as soon as it passes the limit)."""
+    413 for a file over `max_file_bytes` (as soon as it passes the limit). `files` names the
+    parts that are files even without a filename."""
     _, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if not boundary:
@@ -73,20 +83,22 @@ async def read_parts(
             raise invalid(f"The multipart body has more than {max_parts} parts.", None, code="invalid_body")
         filename = options.get(b"filename")
         ctype = headers.get(b"content-type")
+        text_name = name.decode("utf-8", "replace")
         parts.append(
             Part(
-                name=name.decode("utf-8", "replace"),
+                name=text_name,
                 filename=filename.decode("utf-8", "replace") if filename is not None else None,
                 content_type=ctype.decode("latin-1") if ctype else None,
+                is_file=filename is not None or files(text_name),
             )
         )
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         part = parts[-1]
         part.size += end - start
-        limit = max_file_bytes if part.filename is not None else max_field_bytes
+        limit = max_file_bytes if part.is_file else max_field_bytes
         if part.size > limit:
-            if part.filename is None:
+            if not part.is_file:
                 raise invalid(f"The field '{part.name}' is over {limit} bytes.", part.name, code="invalid_body")
             raise ApiError(
                 413,

@@ -55,7 +55,7 @@ _IMAGE_EDIT_FORM: dict[str, Any] = {
             "format": "binary",
             "description": "PNG whose transparent pixels (alpha 0) mark the area to edit",
         },
-        "prompt": {"type": "string", "maxLength": 32000},
+        "prompt": {"type": "string", "minLength": 1, "maxLength": 32000},
         "model": {"type": "string", "default": "retouch-builtin"},
         "n": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
         "size": {"type": "string", "default": "auto", "description": "auto | WxH | 1:1 | 2:3 | 3:2"},
@@ -99,7 +99,7 @@ OPENAPI_BODY = {
     }
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 413, 415, 429, 500)
+    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 408, 409, 413, 415, 429, 500, 503)
 }
 
 
@@ -129,19 +129,16 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
         raw: dict[str, Any] = {}
         images: list[tuple[str, bytes]] = []
         mask: bytes | None = None
-        parts = await read_parts(request, max_parts=s.max_images + 200, max_file_bytes=s.max_image_bytes)
+        parts = await read_parts(
+            request, max_parts=s.max_images + 200, max_file_bytes=s.max_image_bytes, files=_is_file_field
+        )
         for part in parts:
             name = part.name
-            if _IMAGE_FIELD.match(name) or name == "mask":
-                if part.filename is None:
-                    raise invalid(
-                        f"'{name}' must be a file upload (a part with a filename).", name, code="invalid_image"
-                    )
-                if name == "mask":
-                    mask = part.data
-                else:
-                    images.append((f"image[{len(images)}]" if images else "image", part.data))
-            elif name in _OPTION_FIELDS and part.filename is None:
+            if name == "mask":
+                mask = part.data
+            elif _IMAGE_FIELD.match(name):
+                images.append((f"image[{len(images)}]" if images else "image", part.data))
+            elif name in _OPTION_FIELDS:
                 raw[name] = part.text
         if len(images) > s.max_images:
             raise invalid(f"Too many images: {len(images)}; at most {s.max_images}.", "image")
@@ -188,6 +185,10 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
     raise ApiError(
         415, "Send the request as multipart/form-data or application/json.", code="unsupported_media_type"
     )
+
+
+def _is_file_field(name: str) -> bool:
+    return name == "mask" or _IMAGE_FIELD.match(name) is not None
 
 
 def _ref(value: Any, param: str) -> str:
