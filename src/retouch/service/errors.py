@@ -11,6 +11,8 @@ ERROR_TYPES = {
     402: "insufficient_credits",
     403: "permission_error",
     404: "invalid_request_error",
+    405: "invalid_request_error",
+    408: "invalid_request_error",
     409: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
