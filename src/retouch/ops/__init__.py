@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("tone", "color", "detail", "geometry", "background", "inpaint", "light", "overlay")
+MODULES = ("tone", "color", "balance", "detail", "haze", "geometry", "background", "inpaint", "light", "overlay")
 
 
 def load_all() -> None:

@@ -87,6 +87,25 @@ CATALOG: dict[str, OpInfo] = {
             "amount": "float 0..1, default 1",
         },
     ),
+    "white_balance": OpInfo(
+        "pixel",
+        "Remove a colour cast: automatic (illuminant estimated by gray edge), "
+        "or only the named cast, luminance kept.",
+        {
+            "mode": "auto | red|orange|yellow|green|cyan|blue|purple|magenta|pink|violet|teal|amber "
+            "(the cast to remove), default auto",
+            "amount": "float 0..1, default 1 (how much of the cast is removed)",
+        },
+    ),
+    "replace_color": OpInfo(
+        "pixel",
+        "Recolour one hue band: its mean colour becomes `color`; shading and texture kept, other hues untouched.",
+        {
+            "band": "red|orange|yellow|green|cyan|blue|purple|magenta|skin (the colour to change)",
+            "color": "[r,g,b] 0..255, the new colour",
+            "amount": "float 0..1, default 1",
+        },
+    ),
     "match_color": OpInfo(
         "image",
         "Match the colour statistics (Lab mean/std) of reference image `ref`.",
@@ -103,6 +122,16 @@ CATALOG: dict[str, OpInfo] = {
         {"amount": "float 0..3, default 1 (σ≈0.4% of diagonal)"},
     ),
     "denoise": OpInfo("image", "Edge-preserving noise reduction.", {"amount": "float 0..2, default 1"}),
+    "clarity": OpInfo(
+        "image",
+        "Midtone local contrast (Lightroom's Clarity): + crisper, - softer; edge-aware, no halos.",
+        {"amount": "float -1..1, default 0.35"},
+    ),
+    "dehaze": OpInfo(
+        "image",
+        "Remove (+) or add (-) atmospheric haze (dark channel prior).",
+        {"amount": "float -1..1, default 0.6; the share of the estimated haze removed (1 = He et al.'s full strength)"},
+    ),
     "vignette": OpInfo(
         "pixel",
         "Darken (+) or lighten (-) toward the corners; corners × (1 - amount).",
@@ -115,6 +144,15 @@ CATALOG: dict[str, OpInfo] = {
         "geometry",
         "Rotate counter-clockwise by degrees (90/180/270 exact; others expand canvas).",
         {"degrees": "float; +90 = counterclockwise", "fill": "[r,g,b] or 'transparent' for non-right angles"},
+        regional=False,
+    ),
+    "straighten": OpInfo(
+        "geometry",
+        "Level a small tilt and crop to the largest rectangle inside (no empty corners).",
+        {
+            "angle": "float -15..15 degrees, + = counterclockwise (as rotate); None = detect the horizon",
+            "keep_aspect": "bool, default true: crop at the image's own aspect ratio (else the largest area)",
+        },
         regional=False,
     ),
     "flip": OpInfo(
