@@ -11,7 +11,6 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import __version__
@@ -194,6 +193,8 @@ def batch_output_paths(inputs: Sequence[str], out_dir: Path, ext: str) -> list[P
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """`retouch batch`: one output per input, in parallel with -j, a progress bar on a terminal."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     from .editing import edit, explain
 
     check_common(args)

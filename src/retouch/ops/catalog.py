@@ -25,6 +25,8 @@ OpStatus = Literal["ready", "planned"]
 
 #: Hue bands a colour op may be confined to.
 BANDS = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "skin")
+#: Casts white_balance can remove by name: the hue bands, and a few everyday names between them.
+CASTS = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "pink", "violet", "teal", "amber")
 #: Named colour looks.
 LOOKS = (
     "vintage",
@@ -376,17 +378,18 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "white_balance": OpSpec(
         "pixel",
-        "Neutralise a colour cast: automatically (gray world), or away from a named cast.",
+        "Remove a colour cast: automatic (illuminant estimated by gray edge), or only the named cast; "
+        "gains in linear light, luminance kept.",
         {
-            "cast": Param(
+            "mode": Param(
                 PType.CHOICE,
-                None,
-                choices=("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta"),
-                help="the cast to remove; None = find it automatically",
-                nullable=True,
+                "auto",
+                choices=("auto", *CASTS),
+                help="the cast to remove; auto = estimate it from the image",
             ),
-            "amount": amount(1.0, 0, 1, help="how much of the cast to remove"),
+            "amount": amount(1.0, 0, 1, help="how much of the cast is removed"),
         },
+        main="amount",
         words=(
             W(
                 "white balance|auto white balance|awb|color correct|color correction|colour correct|"
@@ -396,7 +399,6 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
         ),
-        status="planned",
     ),
     "grayscale": OpSpec(
         "pixel",
@@ -438,14 +440,14 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "replace_color": OpSpec(
         "pixel",
-        "Change the colours of one hue band to another colour (hue, and for white/black/gray lightness).",
+        "Recolour one hue band: its mean colour becomes `color`; shading and texture kept, other hues untouched.",
         {
-            "band": Param(PType.CHOICE, None, choices=BANDS[:-1], help="the hue band to change"),
-            "color": Param(PType.COLOR, None, help="the colour it becomes"),
+            "band": Param(PType.CHOICE, "red", choices=BANDS, help="the hue band to change"),
+            "color": Param(PType.COLOR, [40, 90, 200], help="the colour its mean becomes"),
             "amount": amount(1.0, 0, 1, help="1 = all the way"),
         },
+        main="amount",
         words=(W("replace color|swap color|recolor|recolour|change the color", 0, "v"),),
-        status="planned",
     ),
     "look": OpSpec(
         "pixel",
@@ -505,25 +507,23 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "clarity": OpSpec(
         "image",
-        "Local (midtone) contrast: + crisper structure, - softer.",
-        {"amount": amount(0.4, -1, 2, "more local contrast")},
+        "Midtone local contrast (Lightroom's Clarity): + crisper, - softer; edge-aware, no halos.",
+        {"amount": amount(0.35, -1, 1, "more local contrast")},
         main="amount",
         words=(
             W("clarity|micro contrast|local contrast|structure|midtone contrast", 0, "n"),
             W("clear|clearer|clearly", +1, "a"),
         ),
-        status="planned",
     ),
     "dehaze": OpSpec(
         "image",
         "Remove (+) or add (-) atmospheric haze (dark channel prior).",
-        {"amount": amount(0.5, -1, 1, "less haze")},
+        {"amount": amount(0.6, -1, 1, "less haze", "the share of the estimated haze removed (dark channel prior)")},
         main="amount",
         words=(
             W("dehaze|de haze|haze removal|remove haze", +1, "v"),
             W("haze|hazy|haziness|fog|foggy|mist|misty|overcast|smog|smoggy", -1, "a"),
         ),
-        status="planned",
     ),
     "blur": OpSpec(
         "image",
@@ -613,16 +613,19 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "straighten": OpSpec(
         "geometry",
-        "Level a slightly tilted photo: rotate by a small angle and crop to the largest upright rectangle.",
+        "Level a small tilt and crop to the largest rectangle inside (no empty corners).",
         {
             "angle": Param(
                 F,
                 None,
-                -45,
-                45,
+                -15,
+                15,
                 positive="counter-clockwise",
-                help="degrees; None = level the dominant near-horizontal lines automatically",
+                help="degrees, + = counter-clockwise (as rotate); None = detect the horizon (LSD lines)",
                 nullable=True,
+            ),
+            "keep_aspect": Param(
+                PType.BOOL, True, help="crop at the image's own aspect ratio (else the largest area)"
             ),
         },
         main="angle",
@@ -635,7 +638,6 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
         ),
-        status="planned",
     ),
     "flip": OpSpec(
         "geometry",

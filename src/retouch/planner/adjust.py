@@ -7,14 +7,14 @@ import math
 from typing import Any
 
 from retouch.errors import UnsupportedInstruction
-from retouch.ops.catalog import ready
+from retouch.ops.catalog import CASTS
 from retouch.schema import PlanStep
 
 from .amounts import DEFAULT_AMOUNTS, clamp
 from .clause import Clause, OpHit
 from .colors import HUE_OF
 from .common import Ctx, Steps, make_step, needs_generation
-from .enhance import recipe_for, recipe_steps, runnable
+from .enhance import recipe_for, recipe_steps
 from .items import Item
 from .lexicon import Sense, SenseKind
 from .refusals import GENERATIVE_HINT, cannot_locate, needs_mask
@@ -116,6 +116,48 @@ def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
     raise cannot_locate(cl.text, " ".join(named), "removing an object")
 
 
+#: Verbs that change one colour into another ("change the red to blue", "replace red with blue").
+_RECOLOR_VERBS = frozenset(
+    {"change", "replace", "turn", "swap", "make", "recolor", "convert", "switch", "substitute", "exchange"}
+)
+#: Words that link the colour being changed to the colour it becomes.
+_RECOLOR_LINKS = frozenset({"to", "into", "with", "for", "by"})
+
+
+def build_recolor(cl: Clause, ctx: Ctx) -> Steps | None:
+    """A hue band becomes another colour: "change the red to blue", "replace red colour with blue and
+    yellow with white", "make it red instead of blue" (replace_color, once per pair)."""
+    colors = cl.colors()
+    if len(colors) < 2 or not cl.has_word(*_RECOLOR_VERBS):
+        return None
+    if any(
+        h.op not in ("color", "hue", "look", "replace_color") and cl.items[h.index].text not in _RECOLOR_VERBS
+        for h in cl.ops()
+    ):
+        return None  # "turn" names rotate too; any other op makes it another kind of edit
+    pairs: list[tuple[Item, Item]] = []
+    k = 0
+    while k + 1 < len(colors):
+        (i, a), (j, b) = colors[k], colors[k + 1]
+        between = {it.text for it in cl.items[i + 1 : j]}
+        if "instead" in between:
+            pairs.append((b, a))  # "red instead of blue": blue is what changes
+        elif between & _RECOLOR_LINKS:
+            pairs.append((a, b))
+        else:
+            return None
+        k += 2
+    regions = regions_in(cl, has_mask=ctx.has_mask) or ["all"]
+    steps: Steps = []
+    for source, target in pairs:
+        band = band_name(source)
+        if band is None or band == "skin":
+            return None  # white/gray/black are not hue bands
+        params = {"band": band, "color": list(target.value), "amount": unit_amount(cl, "replace_color")}
+        steps += [make_step("replace_color", params, cl, ctx, region) for region in regions]
+    return steps or None
+
+
 ADJUST_OPS = frozenset(
     {
         "brightness",
@@ -202,10 +244,12 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
     hits = _resolve_hits(cl, hits)
-    bands = [it for _, it in colors if it.plural or _followed_by_tone_noun(cl, it)]
+    toning = any(h.op == "colorize" for h in hits)
+    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it)]
+    bands = [it for _, it in colors if it not in casts and (it.plural or _followed_by_tone_noun(cl, it))]
     if cl.has_word("skin") and cl.has_word("tone", "tones"):
         bands.append(Item("color", "skin", (224, 172, 105)))
-    targets = [(i, it) for i, it in colors if it not in bands]
+    targets = [(i, it) for i, it in colors if it not in bands and it not in casts]
     regions = [forced_region] if forced_region else regions_in(cl, has_mask=ctx.has_mask)
     if not regions:
         regions = ["all"]
@@ -213,8 +257,10 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     # edges: "darken the edges" is a vignette
     edges_only = regions == ["edges"]
     for hit in hits:
-        planned += _plan_hit(cl, ctx, hit, hits, bands, targets, edges_only)
+        planned += _plan_hit(cl, ctx, hit, hits, bands, targets + [(-1, c) for c in casts], edges_only)
     cl.focus = None
+    for it in casts:
+        planned += _cast(cl, it)
     for name in looknames:
         planned.append(("look", {"name": name, "amount": unit_amount(cl, "look")}, None))
     tonal = {h.op for h in hits} & {"highlights", "shadows"}
@@ -245,6 +291,50 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
                 region = "all"
             steps.append(make_step(op, params, cl, ctx, region))
     return steps
+
+
+#: Nouns after a single colour that make it a cast of the whole picture ("a green tint", "the yellow tone").
+_CAST_NOUNS = frozenset({"tone", "tint", "tinge", "hue", "cast", "color cast", "colour cast", "channel", "shade"})
+
+
+def _is_cast(cl: Clause, it: Item) -> bool:
+    """A single colour naming a cast: "remove the green tone", "a pink hue", "add a yellow tint"."""
+    if it.plural or hue_of(it.value) is None:
+        return False
+    idx = cl.items.index(it)
+    nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
+    return nxt is not None and nxt.text in _CAST_NOUNS
+
+
+def cast_name(it: Item) -> str:
+    """The white_balance cast a colour item names ("pink" stays pink; "brown" is its hue band)."""
+    word = it.text.split()[-1]
+    return word if word in CASTS else (band_name(it) or "auto")
+
+
+def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
+    """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
+    sign = -1 if cl.op("remove") is not None else sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
+    if sign < 0:
+        return [("white_balance", {"mode": cast_name(it)}, None)]
+    if cast_name(it) in ("pink", "magenta", "purple", "violet"):
+        return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
+    hue = hue_of(it.value)
+    return _toward_hue(cl, hue, 1) if hue is not None else []
+
+
+def _toward_hue(cl: Clause, hue: float, sign: int) -> list[tuple[str, dict[str, Any], str | None]]:
+    """A global shift toward (sign +1) or away from (-1) a hue: warm/cool for reds-yellows/blues, tint for
+    greens/magentas."""
+    if 15 <= hue < 75 or hue >= 345 or hue < 15:
+        op, s = "temperature", 1
+    elif 75 <= hue < 165:
+        op, s = "tint", -1
+    elif 165 <= hue < 260:
+        op, s = "temperature", -1
+    else:
+        op, s = "tint", 1
+    return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
 
 
 def _followed_by_tone_noun(cl: Clause, it: Item) -> bool:
@@ -381,6 +471,8 @@ def _plan_hit(
         and not (op in ("color", "saturation") and _removes_colour(cl, op))  # "remove colour": grayscale
     ):
         # "fix the exposure", "correct the colours": no direction given, so an automatic correction
+        if op in ("color", "temperature", "tint"):
+            return [("white_balance", {"mode": "auto"}, None)]
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "brightness" and edges_only:
         return [("vignette", {"amount": amount_of(cl, "vignette", -sign)}, "all")]
@@ -405,9 +497,9 @@ def _plan_hit(
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "tint":
         if targets:
-            return []  # the colour words carry it (see _color_targets)
-        if cl.has_word("cast", "tinge") or cl.has("fixverb") or cl.op("remove"):
-            return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]  # "fix the colour cast"
+            return []  # the colour words carry it (see _color_targets, _cast)
+        if cl.has_word("cast", "tinge") or cl.has("fixverb") or cl.op("remove") or (sign < 0 and hit.sign == 0):
+            return [("white_balance", {"mode": "auto"}, None)]  # "fix the colour cast", "less tint"
         return [("tint", {"amount": amount_of(cl, "tint", sign)}, None)]
     if op == "gamma":
         bare = cl.quantity("bare")
@@ -436,6 +528,10 @@ def _plan_hit(
             params["band"] = band
         return [("saturation", params, None)]
     if op == "hue":
+        if any(i < 0 for i, _ in targets):
+            return []  # "a pink hue": a cast (see _cast)
+        if cl.has("fixverb") and not cl.quantities:
+            return [("white_balance", {"mode": "auto"}, None)]  # "fix the hue": a colour correction
         deg = cl.quantity("degrees") or cl.quantity("bare")
         pct = cl.quantity("percent")
         if deg is not None:
@@ -491,12 +587,9 @@ def _plan_hit(
     if op == "auto":
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "white_balance":
-        return [(o, p, None) for o, p in runnable("white_balance", {})]
+        return [("white_balance", {"mode": "auto"}, None)]
     if op in ("clarity", "dehaze"):
-        value = amount_of(cl, op, sign)
-        if ready(op) or value > 0:
-            return [(o, p, None) for o, p in runnable(op, {"amount": value})]
-        return [("contrast", {"amount": amount_of(cl, "contrast", -1)}, None)]  # softer / hazier, until it lands
+        return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
         others = [h for h in hits if h.op not in ("enhance", "auto", "look", "match")]
         if others or cl.has("lookname") or targets:
@@ -634,15 +727,7 @@ def _color_targets(
         if y < 40:
             return [("brightness", {"amount": amount_of(cl, "brightness", -sign), "_from_color": True}, None)]
         return [("grayscale", {"amount": 1.0, "_from_color": True}, None)]
-    if 15 <= hue < 75 or hue >= 345 or hue < 15:
-        op, s = "temperature", 1
-    elif 75 <= hue < 165:
-        op, s = "tint", -1
-    elif 165 <= hue < 260:
-        op, s = "temperature", -1
-    else:
-        op, s = "tint", 1
-    return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+    return _toward_hue(cl, hue, sign)
 
 
 def enhance_steps(cl: Clause, ctx: Ctx, recipe: str | None = None) -> Steps:

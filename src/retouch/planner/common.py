@@ -41,6 +41,10 @@ def make_step(op: str, params: dict[str, Any], cl: Clause, ctx: Ctx, region: str
     planner bug: `validate_step` raises PlanInvalid naming the op and parameter.
     """
     info = CATALOG[op]
+    if info.status != "ready":
+        raise UnsupportedInstruction(
+            f'cannot do "{cl.text}" with the builtin engine yet: {op} is planned, not implemented', fragment=cl.text
+        )
     if not info.regional:
         region = "all"
     elif region is None or region == "all":

@@ -413,7 +413,7 @@ _reg(
     "version|output|result|edit|everything|overall look|whole image|entire image|whole photo|entire photo|"
     "whole picture|entire picture|scene|frame overall|composition|view|image overall|look overall|"
     "overall tone|the lot|it all|them all|all images|all photos|each image|each photo|every image|"
-    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance",
+    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance|channel|channels",
 )
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and

@@ -49,7 +49,16 @@ from collections.abc import Callable
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
 
-from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remove, enhance_steps, removal_object
+from .adjust import (
+    ADJUST_OPS,
+    band_name,
+    build_adjust,
+    build_match,
+    build_recolor,
+    build_remove,
+    enhance_steps,
+    removal_object,
+)
 from .background import build_background, build_relight
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
@@ -358,6 +367,7 @@ BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [
     ("straighten", build_straighten),
     ("match", build_match),
     ("remove", build_remove),
+    ("recolor", build_recolor),
     ("adjust", build_adjust),
 ]
 
