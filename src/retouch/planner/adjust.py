@@ -95,6 +95,10 @@ def removal_object(cl: Clause) -> str | None:
     return None
 
 
+#: Removal verbs that, with nothing named, mean tidying the photo ("clean it up").
+_CLEANING = frozenset({"clean", "clean up", "tidy", "tidy up"})
+
+
 def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
     """Remove an object: inpaint under the mask; without a mask it cannot be found, so refuse."""
     hit = cl.op("remove")
@@ -110,7 +114,9 @@ def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     if ctx.has_mask:
         return [PlanStep(op="remove_object", params={"method": "auto"}, region="mask", text=cl.text)]
-    named = [it.text for it in cl.items if it.unknown or it.generative or it.has("region")]
+    named = [it.text for it in cl.items[hit.index + 1 :] if it.unknown or it.generative or it.has("region")]
+    if not named and cl.items[hit.index].lemmas[0] in _CLEANING and not cl.has("region", "mask"):
+        return enhance_steps(cl, ctx, "clean")  # "can someone clean it up": a cleaner photo, not a removal
     if not named or all(w in ("it", "this", "that", "here") for w in named) or cl.has("region", "mask"):
         raise needs_mask(cl.text, "needs a mask marking what to remove")
     raise cannot_locate(cl.text, " ".join(named), "removing an object")
@@ -549,6 +555,8 @@ def _plan_hit(
     if op == "grayscale":
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
+        if sign < 0:
+            return [("white_balance", {"mode": "auto"}, None)]  # "remove the sepia tone": neutralise the brown
         return [("sepia", {"amount": unit_amount(cl, "sepia")}, None)]
     if op == "colorize":
         if not targets and {h.op for h in hits} & {"sepia", "grayscale"}:
@@ -570,7 +578,9 @@ def _plan_hit(
     if op in ("denoise",):
         return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
     if op in ("noise", "grain"):
-        if sign < 0 or cl.has_word("clean", "despeckle", "remove", "reduce"):
+        # "the photo is really grainy": a complaint about grain (the adjective after a copula)
+        complaint = inverted(cl, hit.index, "a") and not cl.has("dir", 1)
+        if sign < 0 or complaint or cl.has_word("clean", "despeckle", "remove", "reduce"):
             return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
         return [("grain", {"amount": amount_of(cl, "grain", 1)}, None)]
     if op == "vignette":

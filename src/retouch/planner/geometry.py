@@ -379,6 +379,15 @@ def build_rotate(cl: Clause, ctx: Ctx) -> Steps | None:
         return [make_step("rotate", {"degrees": 180.0 if raw == -180 else float(raw)}, cl, ctx)]
     if cl.has_word("half"):
         return [make_step("rotate", {"degrees": 180.0}, cl, ctx)]
+    level = cl.level()
+    if (level is not None and level < 1) or cl.has_op("straighten"):
+        # "rotate it a little (to the left)", "rotate it so the building is straight": a small tilt, not a
+        # quarter turn: a third of the straighten range per unit of intensity ("a little": 2.5 degrees)
+        spec = CATALOG["straighten"].param("angle")
+        small = round((spec.max or 15.0) / 3 * (level if level is not None else 1.0), 2)
+        if direction == 0 and cl.has_op("straighten"):
+            return [make_step("straighten", {}, cl, ctx)]
+        return [make_step("straighten", {"angle": float(small * (direction or -1))}, cl, ctx)]
     return [make_step("rotate", {"degrees": float(90 * (direction or -1))}, cl, ctx)]
 
 
