@@ -272,7 +272,8 @@ CATALOG: dict[str, OpSpec] = {
         words=(
             W(
                 "shadows|shadow detail|shadow tone|shadow area|dark area|dark part|darks|blacks|shadow region|"
-                "low lights|lowlights|shadow percentage|dark spot|dark spots",
+                "low lights|lowlights|shadow percentage|dark spot|dark spots|shadow|in shadow|in the shadow|"
+                "shadowed",
                 0,
                 "n",
             ),

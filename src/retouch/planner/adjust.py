@@ -27,8 +27,8 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     hit = cl.op("match")
     refs = [r for r in refs_in(cl) if r != "logo"]
     grade_words = cl.has_op("look", "color") and not cl.has("lookname")
-    if hit is None and not (refs and grade_words and not cl.has("bg")):
-        return None  # "apply image 2's colour grade" matches without the verb
+    if hit is None and not ([r for r in refs if r != 0] and grade_words and not cl.has("bg")):
+        return None  # "apply image 2's colour grade" matches without the verb; "this picture" is the edited one
     word = cl.items[hit.index].lemmas[0] if hit is not None else "match"
     strong_verb = word in (
         "match",
@@ -227,6 +227,8 @@ def _partial(cl: Clause) -> bool:
 
 
 _TONAL = frozenset({"highlights", "shadows", "gamma", "color"})
+#: Words that ask colours to look right rather than stronger: a colour correction.
+_NATURAL = frozenset({"natural", "realistic", "normal", "accurate", "neutral", "true to life"})
 
 
 _DIRECTORS = {"brightness": None, "light": None, "blur": -1}
@@ -515,6 +517,8 @@ def _plan_hit(
         g = 1 + dev if sign > 0 else 1 / (1 + dev)
         return [("gamma", {"gamma": round(g, 4)}, None)]
     if op in ("saturation", "color"):
+        if op == "color" and hit.sign == 0 and cl.has_word(*_NATURAL) and not bands:
+            return [("white_balance", {"mode": "auto"}, None)]  # "make the colours look more natural"
         if _removes_colour(cl, op):
             if _partial(cl):
                 # "take out some of the colour", "drain a bit of the saturation": less, not none

@@ -74,6 +74,10 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     return None
 
 
+#: Words that name the light in a scene; a light is added only when a verb asks for it.
+_LIGHT_NOUNS = frozenset({"lighting", "illumination", "light source", "sunlight"})
+
+
 def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     """Directional light on the face or subject: "light from the left", "add a key light on the right"."""
     relight = cl.op("relight")
@@ -84,6 +88,9 @@ def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     direction = light_direction(cl)
     if relight is not None and direction is None and cl.has_op("enhance"):
         return None  # "improve the lighting" is an overall fix
+    asked = cl.has("verb") or cl.has("dir") or any(h.pos == "v" and h.op != "relight" for h in cl.ops())
+    if relight is not None and direction is None and cl.items[relight.index].text in _LIGHT_NOUNS and not asked:
+        return None  # "taken with terrible lighting", "indoor lighting ruined it": a remark, not a light to add
     target = "face" if cl.has("region", "face") else "subject"
     if not cl.has("region") and not relight:
         target = "all"

@@ -87,12 +87,19 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
         if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
             end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
+    story = False
     for i, it in enumerate(cl.items[:end]):
-        if not (it.unknown or it.generative):
+        if it.text in STATEMENT_VERBS - {"is", "are", "has"} and not it.has("op"):
+            story = True  # "my friend took this on her phone": what follows tells the story
+        elif it.has("dir") or any(s.kind == "op" and s.pos in ("v", "a") for s in it.senses):
+            story = False
+        if story or not (it.unknown or it.generative) or is_statement_verb(it):
             continue
         nxt = cl.next_content(i)
         if nxt is not None and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if nxt is not None and is_statement_verb(cl.items[nxt]):
+            continue  # "my friend took this", "the camera made everything orange": a subject, not a target
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue
@@ -106,6 +113,19 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
+
+
+#: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").
+STATEMENT_VERBS = frozenset(
+    {"took", "take", "was", "were", "is", "are", "made", "came", "ruined", "got", "had", "has", "shot", "did",
+     "looked", "passed", "loves", "love", "likes", "wanted", "wants", "turned", "died", "said", "says"}
+)
+
+
+def is_statement_verb(it: Item) -> bool:
+    """A verb that makes the noun before it the subject of a statement (backstory), not an edit's target."""
+    word = it.text.split()[0] if it.text else ""
+    return it.has("copula") or word in STATEMENT_VERBS or (it.unknown and word.endswith("ed") and len(word) > 4)
 
 
 def is_glue(it: Item) -> bool:

@@ -180,7 +180,7 @@ _reg(
     "copula",
     0,
     "is|are|look|looks|look too|seem|seems|appear|appears|feel|feels|it is|it s|this is|photo is|"
-    "image is|picture is|was",
+    "image is|picture is|was|came out|come out|comes out|turned out|turns out|turn out",
 )
 _reg(
     "neg",
@@ -413,7 +413,8 @@ _reg(
     "version|output|result|edit|everything|overall look|whole image|entire image|whole photo|entire photo|"
     "whole picture|entire picture|scene|frame overall|composition|view|image overall|look overall|"
     "overall tone|the lot|it all|them all|all images|all photos|each image|each photo|every image|"
-    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance|channel|channels",
+    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance|channel|channels|"
+    "desired|edited|resulting|retouched|modified|altered|output image|after image|final image|finished",
 )
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and

@@ -300,8 +300,12 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
     for phrase in GENERATIVE_PHRASES:
         if " " + " ".join(phrase) + " " in joined:
             tail = [it for it in cl.items if it.unknown or it.generative]
-            if tail and not refs_in(cl):
+            if (tail or phrase in _ALWAYS_GENERATIVE) and not refs_in(cl):
                 raise needs_generation(cl)
+
+
+#: Phrases that are generative whatever follows them (their words are also op words: "shadow").
+_ALWAYS_GENERATIVE = frozenset({("drop", "shadow"), ("swap", "face"), ("face", "swap")})
 
 
 _EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
