@@ -256,7 +256,7 @@ CATALOG: dict[str, OpSpec] = {
         main="amount",
         words=(
             W(
-                "highlights|highlight detail|highlight tone|bright area|bright part|brights|highlight area|"
+                "highlights|highlight|highlight detail|highlight tone|bright area|bright part|brights|highlight area|"
                 "whites|sky detail|highlight value",
                 0,
                 "n",

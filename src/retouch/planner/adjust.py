@@ -417,7 +417,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
         if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"}:
             continue  # "brighten the shadows": brightness gives the direction only
         if h.op == "brightness" and h.pos != "n" and "color" in names and len(names - {"look"}) == 2:
-            continue  # "bright colours" → more saturated
+            out.append(OpHit(h.index, "saturation", 1, "a"))  # "brighten the colours", "brighter colours"
+            continue
         if h.op == "blur" and names & {"contrast", "shadows", "highlights", "color", "saturation"}:
             continue  # "soften the contrast": a direction
         if h.op == "exposure" and h.pos == "v" and names & {"highlights"}:
@@ -606,6 +607,10 @@ def _plan_hit(
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
         others = [h for h in hits if h.op not in ("enhance", "auto", "look", "match")]
+        if bands and not others:
+            # "enhance the green tones": more of that band
+            more = amount_of(cl, "saturation", 1)
+            return [("saturation", {"amount": more, "band": band_name(b)}, None) for b in bands]
         if others or cl.has("lookname") or targets:
             return []  # "enhance the colours": a direction for the other op
         words = " ".join(lem for it in cl.items for lem in it.lemmas)

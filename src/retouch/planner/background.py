@@ -8,8 +8,23 @@ from .adjust import build_adjust, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, make_step, needs_generation
+from .items import Item
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
+
+
+def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, Item]]:
+    """The colours the background should become: a colour right before the background noun describes the
+    old one ("replace the black background with a white one"; "remove the white background") when the
+    clause also names a colour after it, or when a removal verb acts on that background."""
+    bg = next((i for i, it in enumerate(cl.items) if it.has("bg")), None)
+    if bg is None:
+        return colors
+    before = [(i, it) for i, it in colors if i < bg and cl.next_content(i) == bg]
+    after = [(i, it) for i, it in colors if i > bg]
+    if before and (after or removal_object(cl) == "background"):
+        return after
+    return colors
 
 
 def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -40,6 +55,10 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
+    colors = _new_colors(cl, colors)
+    if removal_object(cl) == "background" and colors and not wants_transparent:
+        # "remove the background so it's all white": the colour named after the background is the new one
+        return [make_step("background_color", {"color": list(colors[-1][1].value)}, cl, ctx)]
     if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
         return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
     if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):

@@ -51,6 +51,7 @@ _REPLACEMENTS = (
     (re.compile(r"\bw/o\b"), " without "),
     (re.compile(r"\bw/"), " with "),
     (re.compile(r"&"), " and "),
+    (re.compile(r"(?<=[a-z])\s*/\s*(?=[a-z])"), " and "),  # "Color/Lighting Correction", "overexposure/focus"
     (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # off-white, top-right, teal-and-orange
     (re.compile(r"(?<=\d)(?=[a-z%])(?!x\d)(?!st\b|nd\b|rd\b|th\b|k\b|p\b|x\b|s\b)"), " "),  # 20px, 50%
 )
