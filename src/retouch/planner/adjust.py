@@ -87,6 +87,10 @@ def removal_object(cl: Clause) -> str | None:
         if it.text in ("everything", "everyone", "everybody", "anything", "all", "object", "objects", "thing"):
             return "thing"
         if it.has("bg"):
+            nxt = cl.next_content(cl.items.index(it))
+            after = cl.items[nxt] if nxt is not None else None
+            if after is not None and (after.has("region", "subject") or after.unknown or after.generative):
+                return "thing"  # "erase the background people", "remove the background tourists"
             return "background"
         if it.kind == "color" and not it.plural:
             continue  # "the white car", "the black line": look at the noun after it

@@ -103,6 +103,9 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue
+        before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
+        if before is not None and before >= 0 and cl.items[before].text in ("from", "by", "because of", "due to"):
+            continue  # "washed out from the sun": a cause, not a target
         prev_words = prev.text.split()
         verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
         if (

@@ -392,7 +392,8 @@ _reg(
     "looking|appear|appearance of|a little help|help me|try to|attempt|ensure|sure|make sure|i guess|"
     "bit more|little more|overall|the whole|whole|entire|entirely|everything|all over|throughout|globally|"
     "all|whole thing|in general|generally|evenly|uniformly|as well|too please|again|same time|once|"
-    "already|still|even|currently|right now|today|instead|rather",
+    "already|still|even|currently|right now|today|instead|rather|someone|somebody|anyone|anybody|"
+    "one of you|guys|everyone|folks|reddit|redditors|wizards|experts",
 )
 _reg(
     "stop",

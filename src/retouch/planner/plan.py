@@ -343,6 +343,8 @@ def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
 
 def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
+    if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
+        return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
         named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]

@@ -119,6 +119,12 @@ def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
     if _story_only(cl):
         return Role.BACKSTORY
+    start = cl.after_for()
+    if 0 < start < len(cl.items) and all(
+        it.senses and all(s.kind in ("polite", "stop", "verb", "filler", "imgnoun") for s in it.senses)
+        for it in cl.items[:start]
+    ):
+        return Role.PURPOSE  # "need it for a logo", "use it for my etsy shop": what the photo is for
     if _edit_content(cl) or _asks(cl):
         return None
     words = {w for it in cl.items for w in it.text.split()}
