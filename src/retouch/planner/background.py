@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retouch.errors import UnsupportedInstruction
 
-from .adjust import build_adjust, removal_object
+from .adjust import build_adjust, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, make_step, needs_generation
@@ -109,7 +109,8 @@ def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
         return None  # "improve the lighting" is an overall fix
     asked = cl.has("verb") or cl.has("dir") or any(h.pos == "v" and h.op != "relight" for h in cl.ops())
     if relight is not None and direction is None and cl.items[relight.index].text in _LIGHT_NOUNS and not asked:
-        return None  # "taken with terrible lighting", "indoor lighting ruined it": a remark, not a light to add
+        # "bad lighting", "taken with terrible lighting": a lighting correction, not a light to add
+        return enhance_steps(cl, ctx, "light")
     target = "face" if cl.has("region", "face") else "subject"
     if not cl.has("region") and not relight:
         target = "all"
