@@ -267,6 +267,8 @@ def run_image_step(
     quality: str,
 ) -> np.ndarray:
     """Run one whole-image or geometry op; blend by region and mask."""
+    import numpy as np
+
     from ..imaging.convert import to_float, to_uint8
     from ..ops.registry import Frame, OpContext
 
