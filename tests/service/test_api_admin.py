@@ -21,6 +21,7 @@ def test_health_ready_metrics_and_request_id(server: Server) -> None:
         "database": "ok",
         "workers": "ok",
         "engine": "ok",
+        "storage": "ok",
     }
     r = httpx.get(server.base_url + "/healthz", headers={"x-request-id": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
