@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import OptionError
 from .color import BANDS
 from .registry import OpContext, register
-from .tone import LUMA, affine_rgb, by_rows, clip01_, roll_off_, stats_view
+from .tone import LUMA, affine_rgb, by_rows, chunk_rows, clip01_, roll_off_, stats_view
 
 #: Minkowski norm of shades of gray and gray edge (p = 6 is the survey's best fixed choice for both).
 MINKOWSKI_P = 6.0
@@ -179,13 +179,18 @@ def gain_tables(gains: Any) -> np.ndarray:
 def apply_tables(img: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """Per-channel curves (3 x N tables over 0..1) with linear interpolation: one cv2.remap per chunk."""
     n = tables.shape[1]
+    h, w = img.shape[:2]
+    scale = np.eye(3, dtype=np.float32) * np.float32(n - 1)
+    # the remap row of every sample is its channel: built once, for the tallest chunk
+    rows = np.ascontiguousarray(
+        np.broadcast_to(np.arange(3, dtype=np.float32), (min(h, 2 * chunk_rows(w)), w, 3)).reshape(-1, w * 3)
+    )
 
     def kernel(c: np.ndarray, _y: int) -> np.ndarray:
-        h, w = c.shape[:2]
-        idx = affine_rgb(c, np.eye(3, dtype=np.float32) * np.float32(n - 1)).reshape(h, w * 3)
-        rows = np.broadcast_to(np.arange(3, dtype=np.float32), (h, w, 3)).reshape(h, w * 3)
-        out = cv2.remap(tables, idx, np.ascontiguousarray(rows), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape(h, w, 3)
+        k = c.shape[0]
+        idx = affine_rgb(c, scale).reshape(k, w * 3)
+        out = cv2.remap(tables, idx, rows[:k], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return out.reshape(k, w, 3)
 
     return by_rows(img, kernel)
 
