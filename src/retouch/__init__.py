@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import RetouchError, UnsupportedInstruction
 
 if TYPE_CHECKING:
-    from .editing import edit, explain
+    from .editing import batch, edit, explain
     from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
 
 __version__ = "0.1.0"
@@ -26,6 +26,7 @@ __all__ = [
     "UnsupportedInstruction",
     "Usage",
     "__version__",
+    "batch",
     "edit",
     "explain",
 ]
@@ -33,6 +34,7 @@ __all__ = [
 #: Public names imported on first use: `import retouch` (and every `retouch ...` command, which
 #: imports this package first) then costs no NumPy, pydantic or OpenCV until something needs them.
 _LAZY = {
+    "batch": "editing",
     "edit": "editing",
     "explain": "editing",
     "EditPlan": "schema",

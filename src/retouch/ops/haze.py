@@ -71,7 +71,7 @@ def _full(coeff: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 @register("dehaze")
-def dehaze(img: np.ndarray, ctx: OpContext, amount: float = 0.6) -> np.ndarray:
+def dehaze(img: np.ndarray, ctx: OpContext, amount: float = 0.5) -> np.ndarray:
     """Remove haze (+, 1 = He et al.'s full strength) or add it (-), by the dark channel prior."""
     a = float(np.clip(amount, -1.0, 1.0))
     rgb = rgb_of(img)
