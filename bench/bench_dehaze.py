@@ -72,7 +72,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def main() -> int:
     methods: dict[str, Callable[[np.ndarray], np.ndarray] | None] = {
         "hazy input": lambda img: img,
-        "retouch dehaze 0.6 (default)": ours(0.6),
+        "retouch dehaze 0.5 (default)": ours(0.5),
         "retouch dehaze 1.0": ours(1.0),
         "image_dehazer (Meng 2013)": meng(),
     }

@@ -100,7 +100,7 @@ def test_white_balance_amount_scales_the_correction() -> None:
 def test_white_balance_named_cast_moves_only_along_that_colour() -> None:
     """"Remove the red tint": red goes down against green and blue; green against blue is kept."""
     img = with_cast(neutral_scene(), (1.25, 1.0, 1.0))
-    out = run("white_balance", img, mode="red")
+    out = run("white_balance", img, cast="red")
     m_in, m_out = img.reshape(-1, 3).mean(0), out.reshape(-1, 3).mean(0)
     assert m_out[0] / m_out[1] < 0.92 * m_in[0] / m_in[1]
     assert abs(m_out[1] / m_out[2] - m_in[1] / m_in[2]) < 0.01
@@ -110,7 +110,7 @@ def test_white_balance_named_cast_moves_only_along_that_colour() -> None:
 def test_white_balance_named_cast_acts_even_when_the_estimate_sees_none() -> None:
     """The user says there is a pink cast: something visible happens even on a neutral image."""
     img = neutral_scene()
-    out = run("white_balance", img, mode="pink")
+    out = run("white_balance", img, cast="pink")
     r_in, g_in, _ = img.reshape(-1, 3).mean(0)
     r, g, b = out.reshape(-1, 3).mean(0)
     assert g / r > 1.02 * g_in / r_in and g / b > 1.01
@@ -118,7 +118,7 @@ def test_white_balance_named_cast_acts_even_when_the_estimate_sees_none() -> Non
 
 def test_white_balance_rejects_an_unknown_cast() -> None:
     with pytest.raises(OptionError, match="colour cast"):
-        run("white_balance", neutral_scene(), mode="plaid")
+        run("white_balance", neutral_scene(), cast="plaid")
 
 
 def test_white_balance_highlights_roll_off_instead_of_clipping() -> None:
@@ -215,7 +215,7 @@ def test_replace_color_needs_a_known_band() -> None:
 @pytest.mark.parametrize(
     "step",
     [
-        PlanStep(op="white_balance", params={"mode": "auto"}),
+        PlanStep(op="white_balance", params={"cast": None}),
         PlanStep(op="replace_color", params={"band": "red", "color": [40, 90, 200]}),
     ],
 )

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import OptionError
 from .color import BANDS
 from .registry import OpContext, register
-from .tone import LUMA, affine_rgb, by_rows, clip01_, roll_off_, stats_view
+from .tone import LUMA, affine_rgb, by_rows, chunk_rows, clip01_, roll_off_, stats_view
 
 #: Minkowski norm of shades of gray and gray edge (p = 6 is the survey's best fixed choice for both).
 MINKOWSKI_P = 6.0
@@ -119,9 +119,9 @@ def cast_gains(cast: np.ndarray) -> np.ndarray:
     return np.exp(log_gain)
 
 
-def named_direction(mode: str) -> np.ndarray | None:
-    """The unit log-chroma direction of a named cast colour, or None for "auto"."""
-    m = str(mode).lower().strip()
+def named_direction(cast: str | None) -> np.ndarray | None:
+    """The unit log-chroma direction of a named cast colour, or None for automatic (None or "auto")."""
+    m = "" if cast is None else str(cast).lower().strip()
     if m in ("auto", "", "none"):
         return None
     if m in BANDS and m != "skin":
@@ -130,9 +130,7 @@ def named_direction(mode: str) -> np.ndarray | None:
         angle = EXTRA_CASTS[m]
     else:
         names = [b for b in BANDS if b != "skin"] + list(EXTRA_CASTS)
-        raise OptionError(
-            f"unknown colour cast {mode!r}; use auto or one of {', '.join(names)}", param="mode"
-        )
+        raise OptionError(f"unknown colour cast {cast!r}; use auto or one of {', '.join(names)}", param="cast")
     return np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
 
 
@@ -144,16 +142,16 @@ def _limited(cast: np.ndarray) -> np.ndarray:
 
 
 def correction_gains(
-    rgb: np.ndarray, mode: str = "auto", amount: float = 1.0, method: str = "gray_edge"
+    rgb: np.ndarray, cast: str | None = None, amount: float = 1.0, method: str = "gray_edge"
 ) -> np.ndarray:
     """Linear-light channel gains that remove the image's cast (auto) or a named one, luminance kept."""
     a = float(np.clip(amount, 0.0, 1.0))
-    cast = _limited(cast_vector(estimate_illuminant(rgb, method)))
-    direction = named_direction(mode)
+    found = _limited(cast_vector(estimate_illuminant(rgb, method)))
+    direction = named_direction(cast)
     if direction is not None:
         # only the part of the cast along the named colour, and at least a noticeable amount of it
-        cast = direction * max(float(cast @ direction), MIN_NAMED_CAST)
-    g = cast_gains(cast * a)
+        found = direction * max(float(found @ direction), MIN_NAMED_CAST)
+    g = cast_gains(found * a)
     return (g / float(g @ LUMA)).astype(np.float32)  # a neutral grey keeps its luminance
 
 
@@ -179,13 +177,18 @@ def gain_tables(gains: Any) -> np.ndarray:
 def apply_tables(img: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """Per-channel curves (3 x N tables over 0..1) with linear interpolation: one cv2.remap per chunk."""
     n = tables.shape[1]
+    h, w = img.shape[:2]
+    scale = np.eye(3, dtype=np.float32) * np.float32(n - 1)
+    # the remap row of every sample is its channel: built once, for the tallest chunk
+    rows = np.ascontiguousarray(
+        np.broadcast_to(np.arange(3, dtype=np.float32), (min(h, 2 * chunk_rows(w)), w, 3)).reshape(-1, w * 3)
+    )
 
     def kernel(c: np.ndarray, _y: int) -> np.ndarray:
-        h, w = c.shape[:2]
-        idx = affine_rgb(c, np.eye(3, dtype=np.float32) * np.float32(n - 1)).reshape(h, w * 3)
-        rows = np.broadcast_to(np.arange(3, dtype=np.float32), (h, w, 3)).reshape(h, w * 3)
-        out = cv2.remap(tables, idx, np.ascontiguousarray(rows), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape(h, w, 3)
+        k = c.shape[0]
+        idx = affine_rgb(c, scale).reshape(k, w * 3)
+        out = cv2.remap(tables, idx, rows[:k], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return out.reshape(k, w, 3)
 
     return by_rows(img, kernel)
 
@@ -196,18 +199,18 @@ def apply_gains(img: np.ndarray, gains: Any) -> np.ndarray:
 
 
 def _white_balance_prepare(
-    img: np.ndarray, ctx: OpContext, mode: str = "auto", amount: float = 1.0, **params: Any
+    img: np.ndarray, ctx: OpContext, cast: str | None = None, amount: float = 1.0, **params: Any
 ) -> dict[str, Any]:
     """Estimate the cast on the (downscaled) image once; the strips then share the gains."""
-    gains = correction_gains(img, mode, amount)
-    return {**params, "mode": mode, "amount": amount, "gains": [float(x) for x in gains]}
+    gains = correction_gains(img, cast, amount)
+    return {**params, "cast": cast, "amount": amount, "gains": [float(x) for x in gains]}
 
 
 @register("white_balance", prepare=_white_balance_prepare)
 def white_balance(
-    img: np.ndarray, ctx: OpContext, mode: str = "auto", amount: float = 1.0, gains: Any = None
+    img: np.ndarray, ctx: OpContext, cast: str | None = None, amount: float = 1.0, gains: Any = None
 ) -> np.ndarray:
     """Remove the colour cast: automatic (gray edge), or only the part along a named cast ("red")."""
     if gains is None:
-        gains = correction_gains(img, mode, amount)
+        gains = correction_gains(img, cast, amount)
     return apply_gains(img, gains)

@@ -379,14 +379,18 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "white_balance": OpSpec(
         "pixel",
-        "Remove a colour cast: automatic (illuminant estimated by gray edge), or only the named cast; "
-        "gains in linear light, luminance kept.",
+        "Neutralise a colour cast: automatically (illuminant by gray edge, gains in linear light), or only "
+        "the part along a named cast; neutral luminance kept.",
         {
-            "mode": Param(
+            "cast": Param(
                 PType.CHOICE,
-                "auto",
-                choices=("auto", *CASTS),
-                help="the cast to remove; auto = estimate it from the image",
+                None,
+                choices=(
+                    "red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta",
+                    "pink", "violet", "teal", "amber",
+                ),
+                help="the cast to remove; None = find it automatically",
+                nullable=True,
             ),
             "amount": amount(1.0, 0, 1, help="how much of the cast is removed"),
         },
@@ -443,8 +447,8 @@ CATALOG: dict[str, OpSpec] = {
         "pixel",
         "Recolour one hue band: its mean colour becomes `color`; shading and texture kept, other hues untouched.",
         {
-            "band": Param(PType.CHOICE, "red", choices=BANDS, help="the hue band to change"),
-            "color": Param(PType.COLOR, [40, 90, 200], help="the colour its mean becomes"),
+            "band": Param(PType.CHOICE, None, choices=BANDS[:-1], help="the hue band to change"),
+            "color": Param(PType.COLOR, None, help="the colour its mean becomes"),
             "amount": amount(1.0, 0, 1, help="1 = all the way"),
         },
         main="amount",
@@ -508,8 +512,8 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "clarity": OpSpec(
         "image",
-        "Midtone local contrast (Lightroom's Clarity): + crisper, - softer; edge-aware, no halos.",
-        {"amount": amount(0.35, -1, 1, "more local contrast")},
+        "Local (midtone) contrast, as Lightroom's Clarity: + crisper structure, - softer; edge-aware (no halos).",
+        {"amount": amount(0.4, -1, 2, "more local contrast")},
         main="amount",
         words=(
             W("clarity|micro contrast|local contrast|structure|midtone contrast", 0, "n"),
@@ -519,7 +523,7 @@ CATALOG: dict[str, OpSpec] = {
     "dehaze": OpSpec(
         "image",
         "Remove (+) or add (-) atmospheric haze (dark channel prior).",
-        {"amount": amount(0.6, -1, 1, "less haze", "the share of the estimated haze removed (dark channel prior)")},
+        {"amount": amount(0.5, -1, 1, "less haze", "the share of the estimated haze removed (dark channel prior)")},
         main="amount",
         words=(
             W("dehaze|de haze|haze removal|remove haze", +1, "v"),
@@ -622,11 +626,12 @@ CATALOG: dict[str, OpSpec] = {
                 -15,
                 15,
                 positive="counter-clockwise",
-                help="degrees, + = counter-clockwise (as rotate); None = detect the horizon (LSD lines)",
+                help="degrees; None = level the horizon or dominant straight lines, detected (refused when "
+                "there are none); larger turns are rotations",
                 nullable=True,
             ),
             "keep_aspect": Param(
-                PType.BOOL, True, help="crop at the image's own aspect ratio (else the largest area)"
+                PType.BOOL, True, help="crop at the image's own aspect ratio; false = the largest area of any aspect"
             ),
         },
         main="angle",

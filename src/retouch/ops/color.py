@@ -326,12 +326,14 @@ def _replace_weight(img: np.ndarray, band: str, ref_chroma: float | None = None)
 
 
 def _replace_prepare(
-    img: np.ndarray, ctx: OpContext, band: str = "red", color: Any = (40, 90, 200), **params: Any
+    img: np.ndarray, ctx: OpContext, band: str | None = None, color: Any = None, **params: Any
 ) -> dict[str, Any]:
     """The band's mean luma and chroma (weighted by membership), measured once on a small copy."""
     b = _band_or_none(band)
     if b is None:
         raise OptionError("replace_color needs the hue band to change, e.g. band='red'", param="band")
+    if color is None:
+        raise OptionError("replace_color needs the colour to change it to, e.g. color=[40, 90, 200]", param="color")
     small = stats_view(img)
     w = _replace_weight(small, b)
     opp = cv2.transform(np.ascontiguousarray(small), _OPP)
@@ -383,8 +385,8 @@ def _recolor(c: np.ndarray, band: str, target: np.ndarray, ref_l: float, ref_c: 
 def replace_color(
     img: np.ndarray,
     ctx: OpContext,
-    band: str = "red",
-    color: Any = (40, 90, 200),
+    band: str | None = None,
+    color: Any = None,
     amount: float = 1.0,
     ref_luma: float | None = None,
     ref_chroma: float | None = None,

@@ -247,9 +247,9 @@ def local_base(lum: np.ndarray, radius: float, eps: float) -> np.ndarray:
 
 
 @register("clarity")
-def clarity(img: np.ndarray, ctx: OpContext, amount: float = 0.35) -> np.ndarray:
+def clarity(img: np.ndarray, ctx: OpContext, amount: float = 0.4) -> np.ndarray:
     """Midtone local contrast (+ crisper, - softer): luminance detail around an edge-aware base, × gain."""
-    a = float(np.clip(amount, -1.0, 1.0))
+    a = float(np.clip(amount, -1.0, 2.0))
     if a == 0:
         return img.copy()
     rgb = rgb_of(img)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..vision.matte import guided_coeffs
 from .registry import OpContext, register
-from .tone import clip01_, luma, rgb_of, with_alpha
+from .tone import by_rows, clip01_, luma, rgb_of
 
 #: Longest side of the copy the airlight and the transmission are estimated on.
 WORK_SIDE = 768
@@ -71,7 +71,7 @@ def _full(coeff: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 @register("dehaze")
-def dehaze(img: np.ndarray, ctx: OpContext, amount: float = 0.6) -> np.ndarray:
+def dehaze(img: np.ndarray, ctx: OpContext, amount: float = 0.5) -> np.ndarray:
     """Remove haze (+, 1 = He et al.'s full strength) or add it (-), by the dark channel prior."""
     a = float(np.clip(amount, -1.0, 1.0))
     rgb = rgb_of(img)
@@ -79,15 +79,24 @@ def dehaze(img: np.ndarray, ctx: OpContext, amount: float = 0.6) -> np.ndarray:
         return img.copy()
     h, w = rgb.shape[:2]
     air, ca, cb = haze_map(rgb)
-    haze = _full(ca, h, w) * luma(rgb) + _full(cb, h, w)
-    clip01_(haze)
-    air3 = air.reshape(1, 1, 3)
-    if a > 0:
-        t = np.float32(1.0) - np.float32(OMEGA * a) * haze
-        np.maximum(t, np.float32(T_MIN), out=t)
-        out = (rgb - air3) / t[..., None] + air3  # J = (I - A) / t + A
-    else:
-        # more haze where there already is some (it stands in for depth), never a flat veil
-        veil = np.float32(-a * 0.75) * (np.float32(0.35) + np.float32(0.65) * haze)
-        out = rgb + (air3 - rgb) * veil[..., None]
-    return with_alpha(clip01_(out.astype(np.float32)), img)
+    ca, cb = _full(ca, h, w), _full(cb, h, w)
+    air4 = (*(float(v) for v in air), 0.0)
+
+    def kernel(c: np.ndarray, y: int) -> np.ndarray:
+        n = c.shape[0]
+        haze = cv2.multiply(ca[y : y + n], luma(c))
+        cv2.add(haze, cb[y : y + n], dst=haze)
+        clip01_(haze)
+        diff = cv2.subtract(rgb_of(c), air4)  # I - A
+        if a > 0:  # J = (I - A) / t + A, t = 1 - ω·haze, at least T_MIN
+            t = cv2.addWeighted(haze, -OMEGA * a, haze, 0.0, 1.0)
+            cv2.max(t, T_MIN, dst=t)
+            cv2.divide(diff, cv2.cvtColor(t, cv2.COLOR_GRAY2RGB), dst=diff)
+        else:  # more haze where there already is some (it stands in for depth), never a flat veil
+            veil = cv2.addWeighted(haze, 0.65 * -a * 0.75, haze, 0.0, 0.35 * -a * 0.75)
+            cv2.multiply(diff, cv2.cvtColor(veil, cv2.COLOR_GRAY2RGB), dst=diff)
+            cv2.subtract(rgb_of(c), diff, dst=diff)  # I + (A - I)·veil
+            return clip01_(diff)
+        return clip01_(cv2.add(diff, air4, dst=diff))
+
+    return by_rows(img, kernel)

@@ -321,14 +321,14 @@ def _is_cast(cl: Clause, it: Item) -> bool:
 def cast_name(it: Item) -> str:
     """The white_balance cast a colour item names ("pink" stays pink; "brown" is its hue band)."""
     word = it.text.split()[-1]
-    return word if word in CASTS else (band_name(it) or "auto")
+    return word if word in CASTS else (band_name(it) or "red")
 
 
 def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
     """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
     sign = -1 if cl.op("remove") is not None else sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
     if sign < 0:
-        return [("white_balance", {"mode": cast_name(it)}, None)]
+        return [("white_balance", {"cast": cast_name(it)}, None)]
     if cast_name(it) in ("pink", "magenta", "purple", "violet"):
         return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
     hue = hue_of(it.value)
@@ -485,7 +485,7 @@ def _plan_hit(
     ):
         # "fix the exposure", "correct the colours": no direction given, so an automatic correction
         if op in ("color", "temperature", "tint"):
-            return [("white_balance", {"mode": "auto"}, None)]
+            return [("white_balance", {}, None)]
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "brightness" and edges_only:
         return [("vignette", {"amount": amount_of(cl, "vignette", -sign)}, "all")]
@@ -512,7 +512,7 @@ def _plan_hit(
         if targets:
             return []  # the colour words carry it (see _color_targets, _cast)
         if cl.has_word("cast", "tinge") or cl.has("fixverb") or cl.op("remove") or (sign < 0 and hit.sign == 0):
-            return [("white_balance", {"mode": "auto"}, None)]  # "fix the colour cast", "less tint"
+            return [("white_balance", {}, None)]  # "fix the colour cast", "less tint"
         return [("tint", {"amount": amount_of(cl, "tint", sign)}, None)]
     if op == "gamma":
         bare = cl.quantity("bare")
@@ -523,7 +523,7 @@ def _plan_hit(
         return [("gamma", {"gamma": round(g, 4)}, None)]
     if op in ("saturation", "color"):
         if op == "color" and hit.sign == 0 and cl.has_word(*_NATURAL) and not bands:
-            return [("white_balance", {"mode": "auto"}, None)]  # "make the colours look more natural"
+            return [("white_balance", {}, None)]  # "make the colours look more natural"
         if _removes_colour(cl, op):
             if _partial(cl):
                 # "take out some of the colour", "drain a bit of the saturation": less, not none
@@ -546,7 +546,7 @@ def _plan_hit(
         if any(i < 0 for i, _ in targets):
             return []  # "a pink hue": a cast (see _cast)
         if cl.has("fixverb") and not cl.quantities:
-            return [("white_balance", {"mode": "auto"}, None)]  # "fix the hue": a colour correction
+            return [("white_balance", {}, None)]  # "fix the hue": a colour correction
         deg = cl.quantity("degrees") or cl.quantity("bare")
         pct = cl.quantity("percent")
         if deg is not None:
@@ -565,7 +565,7 @@ def _plan_hit(
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
         if sign < 0:
-            return [("white_balance", {"mode": "auto"}, None)]  # "remove the sepia tone": neutralise the brown
+            return [("white_balance", {}, None)]  # "remove the sepia tone": neutralise the brown
         return [("sepia", {"amount": unit_amount(cl, "sepia")}, None)]
     if op == "colorize":
         if not targets and {h.op for h in hits} & {"sepia", "grayscale"}:
@@ -606,7 +606,7 @@ def _plan_hit(
     if op == "auto":
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "white_balance":
-        return [("white_balance", {"mode": "auto"}, None)]
+        return [("white_balance", {}, None)]
     if op in ("clarity", "dehaze"):
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
