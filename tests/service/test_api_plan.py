@@ -9,7 +9,7 @@ import numpy as np
 import openai
 import pytest
 
-from retouch import explain
+from retouch import edit, explain
 
 from .helpers import Server, data_url, decode, png
 from .test_api_jobs import wait_done
@@ -97,7 +97,16 @@ def test_generative_models_need_a_prompt(server: Server, key: str) -> None:
 def test_without_plan_or_prompt_the_prompt_is_still_required(server: Server, key: str) -> None:
     with server.client(key) as c:
         r = c.post("/v1/images/edits", json={"images": [{"image_url": data_url(png())}]})
-    assert r.status_code == 400 and r.json()["error"]["param"] == "prompt"
+        assert r.status_code == 400 and r.json()["error"]["param"] == "prompt"
+        # an empty form field is no plan: the prompt runs
+        r = c.post(
+            "/v1/images/edits",
+            files={"image": ("p.png", png(), "image/png")},
+            data={"prompt": "brighten slightly", "plan": ""},
+        )
+        assert r.status_code == 200, r.text
+        r = c.post("/v1/images/edits", files={"image": ("p.png", png(), "image/png")}, data={"plan": " "})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "missing_required_parameter"
 
 
 def test_jobs_take_a_plan(server: Server, key: str) -> None:
@@ -117,3 +126,17 @@ def test_jobs_take_a_plan(server: Server, key: str) -> None:
         err = r.json()["error"]
         assert r.status_code == 400 and err["param"] == "plan", r.text
         assert "step 1" in err["message"] and "amount" in err["message"]
+
+
+def test_a_batch_job_runs_the_plan_on_every_image(server: Server, key: str) -> None:
+    images = [png(40, 30, seed=7), png(30, 40, seed=8)]
+    plan = explain(PROMPT).model_dump(mode="json")
+    with server.client(key) as c:
+        body = {"images": [data_url(i) for i in images], "plan": plan, "mode": "batch"}
+        job = c.post("/v1/jobs", json=body, headers={"prefer": "wait=60"}).json()
+        assert job["status"] == "succeeded", job
+        outs = [c.get(f"/v1/files/{o['file_id']}/content").content for o in job["result"]["images"]]
+    for src, out in zip(images, outs, strict=True):
+        local = edit(src, PROMPT).images[0]  # the same plan run in-process from the prompt
+        assert np.array_equal(np.asarray(decode(out)), np.asarray(decode(local)))
+        assert not np.array_equal(np.asarray(decode(out)), np.asarray(decode(src)))

@@ -52,8 +52,13 @@ class EditOptions(BaseModel):
 
 
 def prompt_optional_with_plan(data: Any) -> Any:
-    """With a `plan`, the prompt may be omitted (the engine check in EditService.prepare decides)."""
-    if isinstance(data, dict) and data.get("plan") not in (None, "") and "prompt" not in data:
+    """With a `plan`, the prompt may be omitted (the engine check in EditService.prepare decides);
+    an empty `plan` form field is no plan."""
+    if not isinstance(data, dict):
+        return data
+    if isinstance(data.get("plan"), str) and not data["plan"].strip():
+        data = {k: v for k, v in data.items() if k != "plan"}
+    if data.get("plan") is not None and "prompt" not in data:
         return {**data, "prompt": ""}
     return data
 
