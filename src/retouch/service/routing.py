@@ -57,6 +57,15 @@ def takes_options(engine_type: type[Engine]) -> bool:
         return False
 
 
+@cache
+def takes_plan(engine_type: type[Engine]) -> bool:
+    """Whether an engine's `edit` runs a given plan (`plan=`; the builtin engine does)."""
+    try:
+        return "plan" in inspect.signature(engine_type.edit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def check_ready(engine: Engine, model: str) -> None:
     """503 engine_unavailable when the engine cannot run here now (its package is not installed,
     no weights or API key are configured): a server-side condition no retry of the request

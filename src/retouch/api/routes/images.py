@@ -55,7 +55,7 @@ _IMAGE_EDIT_FORM: dict[str, Any] = {
             "format": "binary",
             "description": "PNG whose transparent pixels (alpha 0) mark the area to edit",
         },
-        "prompt": {"type": "string", "minLength": 1, "maxLength": 32000},
+        "prompt": {"type": "string", "maxLength": 32000},
         "model": {"type": "string", "default": "retouch-builtin"},
         "n": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
         "size": {"type": "string", "default": "auto", "description": "auto | WxH | 1:1 | 2:3 | 3:2"},
@@ -68,6 +68,11 @@ _IMAGE_EDIT_FORM: dict[str, Any] = {
         "partial_images": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
         "response_format": {"type": "string", "enum": ["b64_json", "url"], "default": "b64_json"},
         "user": {"type": "string"},
+        "plan": {
+            "type": "string",
+            "description": "retouch extension: an EditPlan as JSON text (what `retouch explain --json` prints), "
+            "run instead of the prompt's plan; the prompt may then be empty (retouch-builtin only)",
+        },
     },
 }
 _IMAGE_REF = {
@@ -78,7 +83,11 @@ _IMAGE_EDIT_JSON = {
     "type": "object",
     "required": ["images", "prompt"],
     "properties": {
-        **{k: v for k, v in _IMAGE_EDIT_FORM["properties"].items() if k not in ("image", "mask")},
+        **{k: v for k, v in _IMAGE_EDIT_FORM["properties"].items() if k not in ("image", "mask", "plan")},
+        "plan": {
+            "type": "object",
+            "description": "retouch extension: an EditPlan run instead of the prompt's plan (retouch-builtin only)",
+        },
         "images": {
             "type": "array",
             "items": _IMAGE_REF,
