@@ -526,7 +526,10 @@ class EditService:
     ) -> bool:
         """Fail or cancel a job and release its hold; False if it had already ended."""
         with self.db.write() as s:
-            job = s.get(Job, job_id)
+            # Locked: a settlement under way (which holds the row from its first statement) is
+            # waited for and then seen, never overwritten; and both take the job's row before the
+            # account's, so they cannot deadlock. (SQLite serialises writers anyway.)
+            job = s.get(Job, job_id, with_for_update=True)
             if job is None or job.status not in ACTIVE:
                 return False
             if only_if_running and worker_id is not None and job.worker_id != worker_id:
