@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from ..service.container import Services
 from ..service.errors import ApiError
-from ..service.keys import Principal
+from ..service.keys import Principal, Scope
 
 SESSION_COOKIE = "retouch_session"
 
@@ -62,7 +62,7 @@ def _authenticate(request: Request, svc: Services) -> Principal:
     )
 
 
-def require(scope: str = "edit") -> Callable[..., Awaitable[Principal]]:
+def require(scope: Scope = "edit") -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller's principal, which must have `scope`."""
 
     async def dep(request: Request, svc: Annotated[Services, Depends(services)]) -> Principal:

@@ -32,7 +32,7 @@ from .inputs import ImageInput
 from .keys import Principal
 from .ledger import AlreadySettled, InsufficientCredits, Ledger
 from .models import Job, UsageRecord, new_id
-from .params import EditOptions
+from .params import EditOptions, Mode
 from .pricing import Pricing, Quote
 from .queue import ACTIVE
 from .routing import check_ready, resolve_model, takes_options, takes_plan
@@ -98,7 +98,7 @@ class EditSpec:
     options: EditOptions
     images: list[ImageInput]
     mask: ImageInput | None
-    mode: str
+    mode: Mode
     engine: Engine
     model: str
     quote: Quote
@@ -231,7 +231,7 @@ class EditService:
     # ---- before anything is held
 
     def prepare(
-        self, options: EditOptions, images: list[ImageInput], mask: ImageInput | None, mode: str = "edit"
+        self, options: EditOptions, images: list[ImageInput], mask: ImageInput | None, mode: Mode = "edit"
     ) -> EditSpec:
         """Check the request as a whole and price it."""
         if not images:

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select, update
 
@@ -15,7 +16,8 @@ from .db import Database, now
 from .models import Account, ApiKey, LoginToken
 
 KEY_PREFIX = "rt_live_"
-SCOPES = ("edit", "admin")
+Scope = Literal["edit", "admin"]
+SCOPES: tuple[Scope, ...] = ("edit", "admin")
 #: Characters of the key shown in listings ("rt_live_AbC1…"): enough to tell keys apart.
 DISPLAY_CHARS = len(KEY_PREFIX) + 6
 
@@ -33,7 +35,7 @@ class Principal:
     def is_admin(self) -> bool:
         return "admin" in self.scopes
 
-    def can(self, scope: str) -> bool:
+    def can(self, scope: Scope) -> bool:
         # admin implies every other scope
         return scope in self.scopes or self.is_admin
 

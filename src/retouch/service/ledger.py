@@ -10,6 +10,8 @@ holds against a small balance can never overdraw it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,6 +37,11 @@ _ADD = (
 _APPEND = insert(LedgerEntry)
 
 
+#: The kinds of ledger entries (LedgerEntry.kind).
+LedgerKind = Literal["grant", "adjust", "hold", "capture", "release"]
+KINDS: tuple[LedgerKind, ...] = ("grant", "adjust", "hold", "capture", "release")
+
+
 class InsufficientCredits(Exception):
     def __init__(self, needed: int, available: int) -> None:
         super().__init__(f"this edit needs {needed} credits but only {available} are available")
@@ -52,7 +59,9 @@ class Ledger:
 
     # ---- movements (each in its own transaction unless a session is given)
 
-    def grant(self, account_id: str, amount: int, *, memo: str = "grant", kind: str = "grant") -> int:
+    def grant(
+        self, account_id: str, amount: int, *, memo: str = "grant", kind: Literal["grant", "adjust"] = "grant"
+    ) -> int:
         """Add (or with kind=adjust and a negative amount, remove) credits; returns the new balance."""
         with self.db.write() as s:
             if amount < 0:

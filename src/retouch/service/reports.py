@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from .db import Database
 from .errors import invalid
-from .ledger import Ledger
+from .ledger import KINDS, Ledger
 from .models import UsageRecord
 
 GROUPS = {"day": UsageRecord.day, "model": UsageRecord.model, "key": UsageRecord.key_id}
@@ -97,7 +97,7 @@ class Reports:
         t1 = day_start(end) + 86400  # (not end + 1 day: there is no day after 9999-12-31)
         entries = self.ledger.entries(account_id, start=t0, end=t1)
         opening = self.ledger.balance_at(account_id, t0)
-        totals: dict[str, int] = {"grant": 0, "hold": 0, "release": 0, "capture": 0, "adjust": 0}
+        totals: dict[str, int] = dict.fromkeys(KINDS, 0)
         for e in entries:
             totals[e.kind] = totals.get(e.kind, 0) + e.amount
         return {

@@ -32,7 +32,7 @@ from .keys import Principal
 from .ledger import AlreadySettled
 from .metrics import Metrics
 from .models import Job
-from .params import EditOptions
+from .params import EditOptions, Mode
 from .settings import ServiceSettings
 
 log = logging.getLogger("retouch.service.runner")
@@ -270,7 +270,8 @@ class JobRunner:
         mask = (
             probe(self.files.content(job.mask, None), param="mask", max_bytes=max_bytes) if job.mask else None
         )
-        return self.edits.prepare(EditOptions(**job.params), images, mask, job.mode)
+        mode: Mode = "batch" if job.mode == "batch" else "edit"
+        return self.edits.prepare(EditOptions(**job.params), images, mask, mode)
 
     def _progress(self, job_id: str) -> ProgressFn:
         last = [0.0]
