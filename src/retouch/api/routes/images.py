@@ -123,7 +123,8 @@ class EditBody:
 
     raw: dict[str, Any]
     inputs: Inputs
-    fingerprint: str
+    #: Computed only for requests with an Idempotency-Key (hashing megabytes costs milliseconds).
+    fingerprint: Callable[[], str]
 
 
 async def read_edit_body(request: Request, svc: Services, principal: Principal) -> EditBody:
@@ -157,10 +158,11 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
             m = probe(mask, param="mask", max_bytes=s.max_image_bytes) if mask is not None else None
             return ims, m
 
-        asked = [json.dumps(raw, sort_keys=True).encode(), *(d for _, d in images)]
-        if mask is not None:
-            asked += [b"mask", mask]
-        return EditBody(raw, probed, fingerprint_parts(PATH, asked))
+        def asked() -> str:
+            parts = [json.dumps(raw, sort_keys=True).encode(), *(d for _, d in images)]
+            return fingerprint_parts(PATH, [*parts, b"mask", mask] if mask is not None else parts)
+
+        return EditBody(raw, probed, asked)
     if ctype.startswith("application/json"):
         data = await request.body()
         body = loads(data)
@@ -190,7 +192,7 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
             m = svc.resolver.resolve(mask_ref, param="mask", principal=principal) if mask_ref else None
             return ims, m
 
-        return EditBody(raw, resolve, fingerprint(PATH, data))
+        return EditBody(raw, resolve, lambda: fingerprint(PATH, data))
     raise ApiError(
         415, "Send the request as multipart/form-data or application/json.", code="unsupported_media_type"
     )
@@ -298,7 +300,7 @@ async def create_image_edit(
     record: int | None = None
     if idempotency_key is not None:
         got = await anyio.to_thread.run_sync(
-            lambda: svc.idempotency.begin(principal.key_id, idempotency_key, PATH, body.fingerprint, job_id=edit_id)
+            lambda: svc.idempotency.begin(principal.key_id, idempotency_key, PATH, body.fingerprint(), job_id=edit_id)
         )
         if isinstance(got, Replay):
             return await replay_edit(svc, principal, got)
