@@ -384,6 +384,7 @@ function updateButtons() {
   const uploading = tray.slots.some((s) => s.status === "reading" || s.status === "uploading");
   $("#run").disabled = busy || !ready.length || uploading || !tray.first();
   $("#run-batch").disabled = busy || ready.length < 2 || uploading;
+  $("#batch-consistent").disabled = ready.length < 2;
   $("#run-batch").textContent = ready.length >= 2 ? `Batch all ${ready.length}` : "Batch all";
   $("#edit-result").disabled = busy || !state.shown || state.shown.id === state.base?.id;
 }
@@ -499,15 +500,17 @@ async function runBatch() {
   clearAll();
   tray.clearErrors();
   const prompt = instruction.value;
-  if (!prompt) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
+  const consistent = $("#batch-consistent").checked;
+  if (!prompt && !consistent) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
   const slots = tray.ready();
   const names = slots.map((s) => s.name);
   state.job = { id: null, abort: null };
   updateButtons();
-  batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb })), prompt);
+  batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb, preview: s.preview })), prompt || "Make them consistent");
   $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
   try {
     const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" } };
+    if (consistent) body.consistency = true;
     const job = await submit({ ...body });
     if (job.status === "succeeded") {
       batch.finish(job, names);
