@@ -405,3 +405,35 @@ def test_geometry_that_only_moves_pixels_runs_on_uint8_bit_for_bit(step):
     fast = run_image_step(rgb, st, get_op(st.op), refs=[], mask=None, quality="medium")
     slow = to_uint8(get_op(st.op).fn(to_float(rgb), OpContext(frame=Frame(0, 48, 64)), **st.params))
     assert fast.dtype == np.uint8 and np.array_equal(fast, slow)
+
+
+def test_same_background_gives_every_image_one_backdrop_colour(shoot, tmp_path):
+    shots, paths = shoot
+    res = retouch.batch(paths[:3], "", out_dir=tmp_path, consistent="background")
+    wanted = {tuple(item.plan.steps[0].params["color"]) for item in res.items}
+    assert len(wanted) == 1 and all([st.op for st in i.plan.steps] == ["background_color"] for i in res.items)
+    colour = np.array(wanted.pop())
+    for s, item in zip(shots[:3], res.items, strict=True):
+        out = load(item.output)
+        far = cv2.dilate(s.fg.astype(np.uint8), np.ones((15, 15), np.uint8)) == 0
+        flat = (np.abs(out[far].astype(int) - colour).max(-1) <= 1).mean()
+        assert flat >= 0.9, (item.source, flat)  # (the matte's own misses aside) the one colour
+        inner = cv2.erode(s.fg.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        assert np.array_equal(out[inner], s.rgb[inner])  # the product untouched
+
+
+def test_an_outside_reference_image_sets_the_look_and_is_not_written(shoot, tmp_path):
+    shots, paths = shoot
+    ref_rgb, ref_fg = product_shot((300, 300), colour=(46, 142, 78), centre=(0.5, 0.55), height=0.5, seed=9)
+    ref = tmp_path / "grade.png"
+    Image.fromarray(ref_rgb).save(ref)
+    out = tmp_path / "out"
+    res = retouch.batch(paths[:3], "", out_dir=out, consistent=True, reference=ref)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths[:3])
+    want = backdrop_colour(ref_rgb, ref_fg)
+    for s, item in zip(shots[:3], res.items, strict=True):
+        o = load(item.output)
+        assert o.shape == ref_rgb.shape  # the reference's frame
+        m = carry(s.fg, item.plan)
+        assert np.abs(backdrop_colour(o, m) - want).max() <= 4 / 255
+        assert box_figures(m)[2] == pytest.approx(box_figures(ref_fg)[2], abs=0.02)  # its subject size
