@@ -437,3 +437,26 @@ def test_an_outside_reference_image_sets_the_look_and_is_not_written(shoot, tmp_
         m = carry(s.fg, item.plan)
         assert np.abs(backdrop_colour(o, m) - want).max() <= 4 / 255
         assert box_figures(m)[2] == pytest.approx(box_figures(ref_fg)[2], abs=0.02)  # its subject size
+
+
+def test_cut_outs_are_framed_alike_and_keep_their_colours(tmp_path):
+    paths = []
+    for k, (size, box, colour) in enumerate([((160, 200), (50, 40, 120, 170), (200, 40, 40)),
+                                             ((240, 240), (100, 20, 200, 120), (40, 40, 200))]):
+        a = np.zeros((size[1], size[0], 4), np.uint8)
+        x0, y0, x1, y1 = box
+        a[y0:y1, x0:x1] = (*colour, 255)
+        paths.append(tmp_path / f"cut-{k}.png")
+        Image.fromarray(a).save(paths[-1])
+    res = retouch.batch(paths, "make them consistent", out_dir=tmp_path / "out")
+    outs = [np.asarray(Image.open(i.output)) for i in res.items]
+    assert len({o.shape for o in outs}) == 1 and outs[0].shape[2] == 4
+    for item, out, colour in zip(res.items, outs, [(200, 40, 40), (40, 40, 200)], strict=True):
+        assert {s.op for s in item.plan.steps} <= {"crop_box", "resize", "extend_canvas"}  # no colour change
+        solid = out[..., 3] == 255
+        inner = cv2.erode(solid.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # (resampling rings at edges)
+        assert np.abs(out[inner][:, :3].astype(int) - colour).max() <= 1
+        assert out[0, 0, 3] == out[-1, -1, 3] == 0  # padding stays transparent
+        ys, xs = np.where(solid.any(1))[0], np.where(solid.any(0))[0]
+        fill = max((xs[-1] + 1 - xs[0]) / out.shape[1], (ys[-1] + 1 - ys[0]) / out.shape[0])
+        assert fill == pytest.approx(res.target.fill, abs=0.02)
