@@ -3,6 +3,7 @@
 // sheet the whole set before and after, and one link downloads them all as a zip.
 
 import { $, h } from "./dom.js";
+import { plainWords } from "./errors.js";
 
 export class BatchView {
   constructor() {
@@ -65,7 +66,7 @@ export class BatchView {
       const li = this.cells[f.input_index];
       if (!li) continue;
       li.className = "failed";
-      li.querySelector(".state").textContent = `Not edited: ${f.error.message}`;
+      li.querySelector(".state").textContent = `Not edited: ${plainWords({ ...f.error, engineHint: f.error.engine_hint }, { hasMask: false })}`;
     }
     const afters = this.items.map((_, i) => byInput.has(i) ? `/v1/files/${byInput.get(i).file_id}/content` : null);
     drawSheet($("#batch-sheet-canvas"), this.items.map((it) => it.preview || it.thumb || null), afters)
