@@ -460,3 +460,18 @@ def test_cut_outs_are_framed_alike_and_keep_their_colours(tmp_path):
         ys, xs = np.where(solid.any(1))[0], np.where(solid.any(0))[0]
         fill = max((xs[-1] + 1 - xs[0]) / out.shape[1], (ys[-1] + 1 - ys[0]) / out.shape[0])
         assert fill == pytest.approx(res.target.fill, abs=0.02)
+
+
+def test_a_general_photo_matte_does_not_depend_on_what_ran_before():
+    """The set's statistics (and any edit) must be a function of the pixels: k-means in the vision
+    layer drew from OpenCV's global RNG, so a server's earlier work changed a later matte."""
+    from retouch.vision import subject
+
+    rgb = np.asarray(Image.open(Path(__file__).resolve().parents[1] / "examples" / "motorcycle_left.png")
+                     .convert("RGB"))
+    mattes = []
+    for seed in (1, 3, 5):
+        cv2.setRNGSeed(seed)  # what some earlier work may have left behind
+        subject._cache.clear()
+        mattes.append(subject.segment(rgb).matte)
+    assert all(np.array_equal(mattes[0], m) for m in mattes[1:])
