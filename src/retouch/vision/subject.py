@@ -382,6 +382,10 @@ def _border_contrast(lab: np.ndarray) -> np.ndarray:
     samples = np.concatenate(sides).astype(np.float32)
     k = 8
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    # k-means++ draws from OpenCV's (per-thread) RNG: reset it (0 = its initial state, as in a
+    # fresh process), or the matte depends on what the process did before (a server's earlier
+    # requests, a test run's order)
+    cv2.setRNGSeed(0)
     _, labels, centers = cv2.kmeans(samples, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
     labels = labels.ravel()
     # a cluster on all four sides is surely background; one only on a single side may be the subject
