@@ -176,7 +176,9 @@ CATALOG: dict[str, OpInfo] = {
     ),
     "remove_background": OpInfo("image", "Make the background transparent (adds alpha).", {}, regional=False),
     "remove_object": OpInfo(
-        "image", "Fill the masked area (inpainting) from its surroundings.", {"method": "auto|telea|ns|patch"}
+        "image",
+        "Fill the masked area (inpainting) from its surroundings.",
+        {"method": "auto|telea|ns|patchmatch|fsr_fast|fsr_best"},
     ),
     "relight": OpInfo(
         "image",

@@ -1,0 +1,75 @@
+"""The vision benchmark's targets, asserted on its fixed subset (bench/vision_cases.py, seconds).
+
+Removal: PatchMatch tiers against Telea on flat patches pasted over textured photo areas;
+the coffee spoon. The full tables are in docs/vision.md (`bench/bench_vision.py`).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import vision_cases as vc
+from bench_vision import run_removal
+
+import retouch
+
+
+@pytest.fixture(scope="module")
+def flat_cases() -> list[vc.RemovalCase]:
+    return vc.removal_cases(subset=True)
+
+
+def scores(cases: list[vc.RemovalCase], method: str, quality: str) -> tuple[float, float]:
+    """Mean low-pass PSNR and texture ratio in the holes."""
+    lp, tex = [], []
+    for c in cases:
+        out = run_removal(c.image, c.hole, method, quality)
+        lp.append(vc.lowpass_psnr_in(out, c.clean, c.hole))
+        tex.append(vc.texture_ratio(out, c.hole))
+    return float(np.mean(lp)), float(np.mean(tex))
+
+
+def test_high_removal_beats_telea_on_flat_patches_over_texture(flat_cases: list[vc.RemovalCase]) -> None:
+    telea_lp, telea_tex = scores(flat_cases, "telea", "medium")
+    high_lp, high_tex = scores(flat_cases, "auto", "high")
+    assert high_lp >= telea_lp + 1.0, (high_lp, telea_lp)
+    assert high_tex >= 0.75, high_tex
+    assert telea_tex < 0.4  # the metric tells a smear from texture
+
+
+def test_medium_removal_is_textured_too(flat_cases: list[vc.RemovalCase]) -> None:
+    telea_lp, _ = scores(flat_cases[:4], "telea", "medium")
+    lp, tex = scores(flat_cases[:4], "auto", "medium")
+    assert lp >= telea_lp + 1.0 and tex >= 0.7
+
+
+def spoon_removed(quality: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    img, hole = vc.example("coffee"), vc.spoon_mask()
+    mask = Image.fromarray((hole * 255).astype(np.uint8))
+    res = retouch.edit(images=[Image.fromarray(img)], prompt="remove this", mask=mask, quality=quality)
+    return img, hole, np.asarray(Image.open(io.BytesIO(res.images[0])).convert("RGB"))
+
+
+def silver_fraction(rgb: np.ndarray, hole: np.ndarray) -> float:
+    """Share of bright, colourless (spoon-like) pixels well inside the hole."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    return float(((hsv[..., 1] < 90) & (hsv[..., 2] > 110))[inner].mean())
+
+
+@pytest.mark.parametrize("quality", ["medium", "high"])
+def test_coffee_spoon_removal_is_clean(quality: str) -> None:
+    img, hole, out = spoon_removed(quality)
+    assert silver_fraction(img, hole) > 0.15  # the spoon is there to begin with
+    assert silver_fraction(out, hole) < 0.05  # no grey streak or ghost of it is left
+    assert vc.texture_ratio(out, hole) > 0.6  # the saucer and table keep their grain
+    assert np.array_equal(out[~hole], img[~hole])  # outside the mask: bit for bit
