@@ -117,7 +117,23 @@ def matte_methods() -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
 
         return run
 
-    return [(f"tier {q}", tier(q)) for q in ("low", "medium", "high")]
+    methods = [(f"tier {q}", tier(q)) for q in ("low", "medium", "high")]
+    try:
+        import pymatting
+    except ImportError:
+        return methods
+
+    def closed_form(rgb: np.ndarray) -> np.ndarray:
+        """pymatting's closed-form matting from a trimap around the medium tier's matte."""
+        m = tier("medium")(rgb) > 0.5
+        r = max(2, round(0.01 * max(m.shape)))
+        k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+        trimap = np.full(m.shape, 0.5)
+        trimap[cv2.erode(m.astype(np.uint8), k) > 0] = 1.0
+        trimap[cv2.dilate(m.astype(np.uint8), k) == 0] = 0.0
+        return pymatting.estimate_alpha_cf(rgb.astype(np.float64) / 255, trimap).astype(np.float32)
+
+    return [*methods, ("medium + closed-form (pymatting)", closed_form)]
 
 
 def select_methods(cases: list[vc.CutoutCase]) -> list[tuple[str, Callable[[vc.CutoutCase], np.ndarray]]]:
@@ -168,7 +184,7 @@ def cutout_table(rows: list[dict], *, per_case: bool = True) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for label in dict.fromkeys(r["method"] for r in rows):
-        for g in ("product", "people"):
+        for g in ("product", "people", "scene", "pair"):
             rs = [r for r in rows if r["method"] == label and r["group"] == g]
             if not rs:
                 continue
@@ -284,14 +300,15 @@ def main(argv: list[str] | None = None) -> int:
         out["cutout"] = rows
     if "select" in args.parts:
         rows = []
-        for label, fn in select_methods(cut_cases):
-            rows += score_mattes(cut_cases, label, fn, by_case=True)
+        sel_cases = cut_cases + vc.select_cases(subset=args.subset)
+        for label, fn in select_methods(sel_cases):
+            rows += score_mattes(sel_cases, label, fn, by_case=True)
         if rows:
             print("\n## Click-to-select (retouch.select)")
             print(cutout_table(rows))
             if args.sheets:
                 labels = list(dict.fromkeys(r["method"] for r in rows))
-                matte_sheet(cut_cases, rows, labels, args.sheets / "select-sheet.jpg")
+                matte_sheet(sel_cases, rows, labels, args.sheets / "select-sheet.jpg")
         out["select"] = rows
     if args.json:
         plain = {k: [{a: b for a, b in r.items() if not a.startswith("_")} for r in v] for k, v in out.items()}

@@ -433,7 +433,7 @@ def astronaut_case(size: int = 256) -> CutoutCase:
     m = np.zeros((512, 512), np.uint8)
     cv2.fillPoly(m, [np.array(ASTRONAUT_OUTLINE, np.int32)], 1)
     a = cv2.resize(m.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
-    return CutoutCase(f"astronaut-{size}", "people", img, a, (size * 225 // 512, size * 300 // 512))
+    return CutoutCase(f"astronaut-{size}", "people", img, a, (size * 110 // 512, size * 320 // 512))  # her chest
 
 
 def example_astronaut(size: int) -> np.ndarray:
@@ -458,6 +458,42 @@ def cutout_cases(*, subset: bool = False) -> list[CutoutCase]:
     if skimage_image("astronaut") is not None:
         cases.append(astronaut_case(512))
     return cases
+
+
+#: Photo crops (photo, x, y of the 384² crop's corner) that objects are pasted on for select_cases.
+SCENE_CROPS = [("coffee", 216, 0), ("motorcycle_left", 0, 116), ("chelsea", 60, 0)]
+
+
+def scene_case(kind: str, photo: str, x0: int, y0: int, *, at: tuple[int, int] = (200, 150)) -> CutoutCase:
+    """One object (160 px) pasted onto a real photo crop (384²): a busy background with a known alpha."""
+    rng = np.random.default_rng(OBJECTS.index(kind))
+    fg, a = _render_object(kind, 160, rng)
+    bg = example(photo)[y0 : y0 + 384, x0 : x0 + 384].astype(np.float32)
+    bg = cv2.resize(bg, (384, 384)) if bg.shape[:2] != (384, 384) else bg
+    alpha = np.zeros((384, 384), np.float32)
+    x, y = at
+    alpha[y : y + 160, x : x + 160] = a
+    colour = bg.copy()
+    colour[y : y + 160, x : x + 160] = fg
+    img = np.clip(colour * alpha[..., None] + bg * (1 - alpha[..., None]) + 0.5, 0, 255).astype(np.uint8)
+    return CutoutCase(f"{kind}-on-{photo.split('_')[0]}", "scene", img, alpha, click_point(alpha))
+
+
+def pair_case(kind: str, other: str, backdrop: str) -> CutoutCase:
+    """Two objects side by side on one backdrop; the truth (and the click) is the left one."""
+    left, right = product_case(kind, backdrop, size=256), product_case(other, backdrop, size=256)
+    img = np.concatenate([left.image, right.image], 1)
+    alpha = np.concatenate([left.alpha, np.zeros_like(right.alpha)], 1)
+    return CutoutCase(f"{kind}+{other}-on-{backdrop}", "pair", img, alpha, left.click)
+
+
+def select_cases(*, subset: bool = False) -> list[CutoutCase]:
+    """Click-to-select cases beyond the cut-outs: objects on real photos, and one object of two."""
+    kinds = ("red", "metal", "mug") if subset else OBJECTS
+    cases = [scene_case(k, *SCENE_CROPS[i % len(SCENE_CROPS)]) for i, k in enumerate(kinds)]
+    pairs = [("mug", "metal", "plain"), ("light", "dark", "light")] if subset else [
+        ("mug", "metal", "plain"), ("light", "dark", "light"), ("thin", "ring", "gradient"), ("glass", "red", "light")]
+    return cases + [pair_case(*p) for p in pairs]
 
 
 # --------------------------------------------------------------------------- cut-out scores

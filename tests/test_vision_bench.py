@@ -112,3 +112,45 @@ def test_people_matte_no_worse_than_before(cutouts: list[vc.CutoutCase]) -> None
 
     (astro,) = [c for c in cutouts if c.group == "people"]
     assert vc.iou(subject.subject_matte(astro.image), astro.alpha) >= 0.92  # 0.93 before this work
+
+
+# --------------------------------------------------------------------------- click-to-select
+
+
+def test_click_at_each_objects_centre_selects_it(cutouts: list[vc.CutoutCase]) -> None:
+    ious = {c.name: vc.iou(retouch.select(c.image, point=c.click).astype(np.float32), c.alpha) for c in cutouts}
+    assert np.mean(list(ious.values())) >= 0.85, ious
+
+
+def test_click_picks_one_object_of_two_and_one_on_a_photo() -> None:
+    pair = vc.pair_case("mug", "metal", "plain")
+    sel = retouch.select(pair.image, point=pair.click)
+    assert vc.iou(sel.astype(np.float32), pair.alpha) >= 0.9
+    assert not sel[:, 256:].any()  # the other object stays unselected
+    scene = vc.scene_case("mug", "coffee", 216, 0)
+    assert vc.iou(retouch.select(scene.image, point=scene.click).astype(np.float32), scene.alpha) >= 0.85
+
+
+def test_box_selects_the_object_in_it() -> None:
+    c = vc.scene_case("red", "coffee", 216, 0)  # a click here is weak (the red saucer), a box is not
+    ys, xs = np.nonzero(c.alpha > 0.5)
+    sel = retouch.select(c.image, box=(xs.min() - 8, ys.min() - 8, xs.max() + 8, ys.max() + 8))
+    assert vc.iou(sel.astype(np.float32), c.alpha) >= 0.9
+
+
+def test_select_refuses_bad_points_and_boxes() -> None:
+    img = vc.example("coffee")
+    for kw, param in [({}, "point"), ({"point": (600, 10)}, "point"), ({"point": (1, 1), "box": (0, 0, 9, 9)}, "box"),
+                      ({"box": (5, 5, 5, 30)}, "box"), ({"point": ("a", 1)}, "point")]:
+        with pytest.raises(retouch.RetouchError) as e:
+            retouch.select(img, **kw)
+        assert e.value.param == param, kw
+
+
+def test_selection_mask_keeps_everything_outside_bit_identical() -> None:
+    img = vc.example("motorcycle_left")
+    sel = retouch.select(img, point=(560, 210))  # the red box on the shelf
+    assert 0.001 < sel.mean() < 0.3
+    res = retouch.edit(images=[img], prompt="make it black and white", mask=retouch.mask_png(sel))
+    out = np.asarray(Image.open(io.BytesIO(res.images[0])).convert("RGB"))
+    assert np.array_equal(out[~sel], img[~sel]) and not np.array_equal(out[sel], img[sel])

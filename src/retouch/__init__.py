@@ -10,6 +10,7 @@ from __future__ import annotations
 from .editing import edit, explain
 from .errors import RetouchError, UnsupportedInstruction
 from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
+from .selecting import mask_png, select
 
 __version__ = "0.1.0"
 __all__ = [
@@ -23,4 +24,6 @@ __all__ = [
     "__version__",
     "edit",
     "explain",
+    "mask_png",
+    "select",
 ]

@@ -15,7 +15,7 @@ from ..service.container import Services, build_services
 from ..service.settings import ServiceSettings, load_settings
 from . import errors
 from .middleware import RequestContext
-from .routes import admin, billing, files, images, jobs, models, system
+from .routes import admin, billing, files, images, jobs, models, select, system
 
 log = logging.getLogger("retouch.api")
 
@@ -56,6 +56,7 @@ def create_app(
     errors.install(app)
     for r in (images.router, jobs.router, files.router, models.router, billing.router, admin.router, system.router):
         app.include_router(r)
+    app.include_router(select.router)  # POST /v1/images/select (retouch extension)
     app.add_middleware(RequestContext, metrics=svc.metrics, access_log=settings.access_log)
     if not mount_web_ui(app):
         app.add_api_route("/", system.landing, include_in_schema=False)

@@ -41,6 +41,7 @@ def grabcut(rgb: np.ndarray, labels: np.ndarray, *, iters: int = 4) -> np.ndarra
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
     bgr = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2BGR)
+    cv2.setRNGSeed(0)  # its colour mixtures start from k-means: the same input gives the same cut
     try:
         cv2.grabCut(bgr, lab, None, bgd, fgd, iters, cv2.GC_INIT_WITH_MASK)
     except cv2.error:

@@ -147,13 +147,8 @@ def _segment(rgb: np.ndarray, quality: str) -> Segmentation:
 
 def _rough_mask(rgb: np.ndarray, small: np.ndarray, quality: str) -> tuple[np.ndarray | None, str]:
     """A float mask at working resolution (soft for people) and the method's name."""
-    f = small.astype(np.float32)
-    bd = fit_backdrop(f)
-    if bd.plain:
-        fg = studio_mask(f, bd)
-        if quality != "low" and 0.003 <= fg.mean() <= 0.9:
-            holes = backdrop_holes(fg | fill_holes(fg), _backdrop_distance(f, bd), bd.sigma)
-            fg = grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE[quality])
+    fg = studio_subject(small, quality)
+    if fg is not None:
         frac = fg.mean()
         if 0.003 <= frac <= 0.9:
             if people.has_face(small, cheap=True):
@@ -173,6 +168,22 @@ def _rough_mask(rgb: np.ndarray, small: np.ndarray, quality: str) -> tuple[np.nd
 
 
 # --------------------------------------------------------------------------- studio backdrops
+
+
+def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | None:
+    """Everything standing on a plain backdrop (bool, at `small`'s size), or None without a plain backdrop.
+
+    The backdrop flood of `studio_mask`, repaired by GrabCut except at low quality.
+    """
+    f = small[..., :3].astype(np.float32)
+    bd = fit_backdrop(f)
+    if not bd.plain:
+        return None
+    fg = studio_mask(f, bd)
+    if quality != "low" and 0.003 <= fg.mean() <= 0.9:
+        holes = backdrop_holes(fg | fill_holes(fg), _backdrop_distance(f, bd), bd.sigma)
+        fg = grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE.get(quality, 256))
+    return fg
 
 
 def _design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
