@@ -11,7 +11,10 @@ import importlib.util
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .settings import ServiceSettings
 
 _EXTRA = (
     "fastapi",
@@ -50,7 +53,7 @@ def _store_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
         help="run the HTTP API (OpenAI-compatible) and web UI",
         epilog=SERVE_EXAMPLES,
@@ -76,7 +79,7 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def add_keys_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "keys",
         help="create, list and revoke API keys",
         epilog=KEYS_EXAMPLES,
@@ -106,7 +109,7 @@ def add_keys_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _settings(args: argparse.Namespace, **extra: Any):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, **extra: Any) -> ServiceSettings:
     from .settings import load_settings
 
     return load_settings(
@@ -258,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     add_serve_parser(sub)
     add_keys_parser(sub)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    return int(args.handler(args))
 
 
 if __name__ == "__main__":

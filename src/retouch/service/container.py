@@ -30,9 +30,10 @@ from .pricing import Pricing
 from .queue import DbJobQueue
 from .recovery import recover_orphans
 from .reports import Reports
+from .runner import JobRunner, RunningSet
 from .settings import ServiceSettings
 from .webhooks import WebhookService
-from .workers import JobRunner, RunningSet, WorkerPool
+from .workers import WorkerPool
 
 log = logging.getLogger("retouch.service")
 
@@ -55,6 +56,7 @@ class Services:
     running: RunningSet
     workers: WorkerPool
     webhooks: WebhookService
+    runner: JobRunner
     idempotency: IdempotencyStore
     reports: Reports
     metrics: Metrics
@@ -137,7 +139,8 @@ def build_services(settings: ServiceSettings) -> Services:
     )
     edits.terminal_hooks.append(webhooks.on_job_terminal)
     boot_id = uuid.uuid4().hex[:8]
-    runner = JobRunner(settings, db, edits, files, bus, running, metrics)
+    side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retouch-side")
+    runner = JobRunner(settings, db, edits, files, bus, running, metrics, side)
     workers = WorkerPool(settings, db, queue, runner, running, boot_id=boot_id)
     metrics.bind(queue.depth, lambda: len(running.items()))
     return Services(
@@ -157,7 +160,11 @@ def build_services(settings: ServiceSettings) -> Services:
         running=running,
         workers=workers,
         webhooks=webhooks,
-        idempotency=IdempotencyStore(db, settings.idempotency_ttl_h * 3600),
+        runner=runner,
+        side=side,
+        idempotency=IdempotencyStore(
+            db, settings.idempotency_ttl_h * 3600, stale_s=settings.sync_timeout_s + 60
+        ),
         reports=Reports(db, ledger),
         metrics=metrics,
         boot_id=boot_id,

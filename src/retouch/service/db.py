@@ -13,9 +13,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,7 +66,7 @@ class Database:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN
         # cannot be IMMEDIATE).
         dbapi_conn.isolation_level = None
@@ -77,7 +78,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("begin_mode", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
@@ -85,3 +86,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def now() -> float:
     """Timestamps are epoch seconds (float): portable across SQLite and PostgreSQL."""
     return time.time()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows changed by an UPDATE or DELETE run through a Session (whose `execute` is typed as
+    returning a plain Result, though such statements give a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..consistency import ConsistencyRequest
 from ..engines import EditCancelled, Engine, ProgressFn
 from ..engines import EditOptions as EngineOptions
-from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction
+from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction, with_hint
 from ..schema import EditRequest, EditResult, Usage
+from .consistent import read_request, run_consistent
 from .db import Database, now
 from .errors import ApiError, invalid
 from .inputs import ImageInput
@@ -73,6 +75,11 @@ _CLAIM_RUNNING_HERE = (
 )
 _SET_CHARGED = update(Job).where(Job.id == bindparam("job")).values(charged_credits=bindparam("charged"))
 _INSERT_USAGE = insert(UsageRecord)
+_PROGRESS = (
+    update(Job)
+    .where(Job.id == bindparam("job"), Job.status == "running")
+    .values(progress=bindparam("p"), stage=bindparam("stage"))
+)
 
 #: Called inside the settlement transaction of a job with a webhook_url that reached a
 #: terminal state (the webhook outbox hooks in here: an event is recorded iff the job ended).
@@ -95,6 +102,9 @@ class EditSpec:
     model: str
     quote: Quote
     output_sizes: list[tuple[int, int]] = field(default_factory=list)
+    #: A consistent batch (service/consistent.py): the request, and the prompt without its words.
+    consistency: ConsistencyRequest | None = None
+    instruction: str = ""
 
     @property
     def output_count(self) -> int:
@@ -142,8 +152,9 @@ def error_headers(e: Exception) -> dict[str, str]:
 def error_body(e: Exception) -> dict[str, Any]:
     """OpenAI's error object for `e` (internal errors say nothing of their insides)."""
     status = error_status(e)
-    if isinstance(e, RetouchError) and status < 500:
-        message = e.message
+    # (an ApiError's message is written for the client, whatever its status)
+    if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
+        message = with_hint(e, "http")
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
         body: dict[str, Any] = {
@@ -155,6 +166,7 @@ def error_body(e: Exception) -> dict[str, Any]:
         if isinstance(e, UnsupportedInstruction):
             body["fragment"] = e.fragment
             body["engine_hint"] = e.engine_hint
+            body["reason"] = e.kind or None
         return body
     if isinstance(e, EngineError):
         return {"message": e.message, "type": "server_error", "param": e.param, "code": e.code}
@@ -226,7 +238,7 @@ class EditService:
         if len(images) > self.settings.max_images:
             raise invalid(f"Too many images: {len(images)}; at most {self.settings.max_images}.", "image")
         prompt = options.prompt
-        if not prompt.strip():
+        if not prompt.strip() and options.consistency is None:
             raise invalid("The prompt is empty.", "prompt")
         if len(prompt) > self.settings.max_prompt_chars:
             raise invalid(
@@ -254,6 +266,9 @@ class EditService:
                 "In batch mode a mask applies to every image, so all images must have its size.", "mask"
             )
         engine, model = resolve_model(options.model)
+        consistency, instruction = read_request(
+            options, mode, images=len(images), has_mask=mask is not None, engine=engine.name
+        )
         firsts = images if mode == "batch" else images[:1]
         sizes = [self._output_size(options.size, im) for im in firsts]
         quotes = []
@@ -271,6 +286,8 @@ class EditService:
             model=model,
             quote=quote,
             output_sizes=sizes,
+            consistency=consistency,
+            instruction=instruction,
         )
 
     @staticmethod
@@ -286,8 +303,10 @@ class EditService:
     @staticmethod
     def check_plan(spec: EditSpec) -> None:
         """Refuse an instruction the engine cannot do before anything is held or streamed."""
+        if spec.consistency is not None and not spec.instruction.strip():
+            return  # only the consistency pass: nothing to plan
         spec.engine.plan(
-            spec.options.prompt,
+            spec.instruction if spec.consistency is not None else spec.options.prompt,
             n_images=1 if spec.mode == "batch" else len(spec.images),
             has_mask=spec.mask is not None,
         )
@@ -399,9 +418,11 @@ class EditService:
         result_doc: dict[str, Any],
         *,
         worker_id: str | None = None,
+        also: Callable[[Session], None] | None = None,
     ) -> int:
         """Capture and finish a job; returns the credits charged. Raises AlreadySettled when
-        the job is no longer this run's (canceled, recovered elsewhere)."""
+        the job is no longer this run's (canceled, recovered elsewhere). `also` runs inside the
+        same transaction (the output files' rows, an idempotency record)."""
         usage = sum_usage(results)
         t = now()
         with self.db.write() as s:
@@ -437,9 +458,16 @@ class EditService:
                     "created_at": t,
                 },
             )
+            if also is not None:
+                also(s)
             if webhook_url:
                 self._terminal(s, job_id)
         return charged
+
+    def record_progress(self, job_id: str, fraction: float, stage: str) -> None:
+        """Progress of a running job, for status reads (throttled by the caller)."""
+        with self.db.write() as s:
+            s.connection().execute(_PROGRESS, {"job": job_id, "p": fraction, "stage": stage[:100]})
 
     def finish_unsuccessfully(
         self,
@@ -487,6 +515,10 @@ class EditService:
 def _run(
     spec: EditSpec, progress: ProgressFn | None, cancel: threading.Event | None, *, keep_going: bool
 ) -> list[EditResult | Exception]:
+    if spec.consistency is not None:
+        return run_consistent(
+            spec.consistency, spec.instruction, spec.requests(), progress, cancel, lambda: JobCanceled(spec.model)
+        )
     o = spec.options
     kwargs: dict[str, Any] = {}
     if takes_options(type(spec.engine)):

@@ -22,7 +22,7 @@ from .files import FileStore
 from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
-from .params import EditOptions, Mode
+from .params import Consistency, EditOptions, Mode
 from .queue import ACTIVE, TERMINAL, JobQueue
 from .settings import ServiceSettings
 
@@ -66,6 +66,11 @@ class JobCreate(BaseModel):
     webhook_url: str | None = Field(default=None, max_length=2000)
     sync_mode: bool = Field(default=False, description="Wait for the result before responding")
     metadata: dict[str, str] | None = Field(default=None, description="Echoed back on the job and webhooks")
+    consistency: bool | Consistency | None = Field(
+        default=None,
+        description="retouch extension, batch mode: make the set look like one shoot (true, or "
+        "{aspects, reference}); words such as 'make them consistent' in the prompt do the same",
+    )
 
     @field_validator("metadata")
     @classmethod
@@ -84,6 +89,7 @@ class JobCreate(BaseModel):
             background=self.background,
             output_format=self.output_format,
             output_compression=self.output_compression,
+            consistency=Consistency() if self.consistency is True else self.consistency or None,
         )
 
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import and_, func, or_, select, update
 
-from .db import Database, now
+from .db import Database, now, rowcount
 from .models import Job
 
 ACTIVE = ("queued", "running")
@@ -86,7 +86,7 @@ class DbJobQueue:
                     progress=0.0,
                 )
             )
-            return job_id if res.rowcount == 1 else None
+            return job_id if rowcount(res) == 1 else None
 
     def heartbeat(self, job_id: str, worker_id: str) -> bool:
         with self.db.write() as s:
@@ -95,7 +95,7 @@ class DbJobQueue:
                 .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == "running")
                 .values(heartbeat_at=now())
             )
-            return res.rowcount == 1
+            return rowcount(res) == 1
 
     def position(self, job_id: str) -> int | None:
         with self.db.read() as s:

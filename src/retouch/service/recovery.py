@@ -13,7 +13,7 @@ import logging
 
 from sqlalchemy import or_, select, update
 
-from .db import Database, now
+from .db import Database, now, rowcount
 from .edits import EditService
 from .models import Job
 from .settings import ServiceSettings
@@ -48,7 +48,7 @@ def recover_orphans(
                         stage="requeued after a restart",
                     )
                 )
-            if res.rowcount == 1:
+            if rowcount(res) == 1:
                 counts["requeued"] += 1
                 log.info("requeued job %s (attempt %d was interrupted)", job.id, job.attempts)
         else:

@@ -31,7 +31,7 @@ def resolve_model(model: str | None) -> tuple[Engine, str]:
 
 
 @cache
-def takes_options(engine_type: type) -> bool:
+def takes_options(engine_type: type[Engine]) -> bool:
     """Whether an engine's `edit` accepts per-request `options` (generative engines do)."""
     try:
         return "options" in inspect.signature(engine_type.edit).parameters

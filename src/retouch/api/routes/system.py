@@ -22,11 +22,12 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(svc: Svc) -> Response:
-    """Ready to serve: database reachable, workers alive, default engine ready."""
+    """Ready to serve: database reachable, file storage writable, workers alive, default engine ready."""
     from ...service.routing import resolve_model
 
     checks: dict[str, str] = {}
     checks["database"] = "ok" if svc.db.ping() else "unreachable"
+    checks["storage"] = svc.files.writable()[1]
     alive = sum(t.is_alive() for t in svc.workers._threads)
     checks["workers"] = "ok" if alive == len(svc.workers._threads) and alive else f"{alive} alive"
     try:
