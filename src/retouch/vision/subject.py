@@ -182,7 +182,9 @@ def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | N
     fg = studio_mask(f, bd)
     if quality != "low" and 0.003 <= fg.mean() <= 0.9:
         holes = backdrop_holes(fg | fill_holes(fg), _backdrop_distance(f, bd), bd.sigma)
-        fg = grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE.get(quality, 256))
+        # GrabCut only adds: it repairs leaks; where colour says backdrop it would also eat into
+        # a subject that shares the backdrop's colours (a light gray bottle on a graded backdrop)
+        fg = fg | grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE.get(quality, 256))
     return fg
 
 
