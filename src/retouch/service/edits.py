@@ -34,7 +34,7 @@ from .models import Job, UsageRecord, new_id
 from .params import EditOptions
 from .pricing import Pricing, Quote
 from .queue import ACTIVE
-from .routing import resolve_model, takes_options
+from .routing import check_ready, resolve_model, takes_options
 from .settings import ServiceSettings
 
 log = logging.getLogger("retouch.service.edits")
@@ -297,8 +297,15 @@ class EditService:
         try:
             target = parse_size(size)
         except RetouchError as e:
-            raise invalid(f"Invalid value for 'size': {size!r}. {e.message}", "size") from None
+            raise invalid(f"Invalid value for 'size': {e.message}.", "size") from None
         return target or first.size
+
+    @staticmethod
+    def check_runnable(spec: EditSpec) -> None:
+        """503 engine_unavailable before anything is held when the engine cannot run here.
+        (One process runs what it accepts; a node that hands jobs to other machines would ask
+        whether any of them offers the engine instead.)"""
+        check_ready(spec.engine, spec.model)
 
     @staticmethod
     def check_plan(spec: EditSpec) -> None:

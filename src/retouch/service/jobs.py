@@ -131,6 +131,7 @@ class JobService:
             self.resolver.resolve(_ref(body.mask), param="mask", principal=principal) if body.mask else None
         )
         spec = self.edits.prepare(body.options(), images, mask, body.mode)
+        self.edits.check_runnable(spec)
         self.edits.check_plan(spec)
         if body.webhook_url:
             self.fetcher.check(body.webhook_url, param="webhook_url")
@@ -182,15 +183,17 @@ class JobService:
         all_accounts: bool = False,
     ) -> tuple[list[Job], bool]:
         """Newest first; `after` is the last id of the previous page (cursor pagination)."""
+        everyone = all_accounts and principal.is_admin
         with self.db.read() as s:
             q = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
-            if not (all_accounts and principal.is_admin):
+            if not everyone:
                 q = q.where(Job.account_id == principal.account_id)
             if status:
                 q = q.where(Job.status == status)
             if after:
                 anchor = s.get(Job, after)
-                if anchor is None:
+                # (another account's job is as absent as a job that never was: no existence oracle)
+                if anchor is None or not (everyone or anchor.account_id == principal.account_id):
                     raise not_found("job", after, param="after")
                 q = q.where(
                     (Job.created_at < anchor.created_at)

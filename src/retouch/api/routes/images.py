@@ -31,10 +31,11 @@ from ...service.previews import progressive_previews
 from ...service.runner import Outcome, SyncEdit
 from .. import multipart
 from ..deps import EditKey, Svc, count_images, count_request
+from ..jsontext import StrictJSONRoute, loads
 from ..schemas import ErrorResponse, ImagesResponse
 from ..sse import KEEPALIVE, sse
 
-router = APIRouter(tags=["images"])
+router = APIRouter(tags=["images"], route_class=StrictJSONRoute)
 
 #: Multipart bodies up to this size are parsed in memory (see api/multipart.py).
 FAST_MULTIPART_BYTES = 64 * 1024 * 1024
@@ -156,12 +157,7 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
         return EditBody(raw, probed, fingerprint_parts(PATH, parts))
     if ctype.startswith("application/json"):
         data = await request.body()
-        try:
-            body = json.loads(data)
-        except ValueError:
-            raise invalid(
-                "We could not parse the JSON body of your request.", None, code="invalid_json"
-            ) from None
+        body = loads(data)
         if not isinstance(body, dict):
             raise invalid("The JSON body must be an object.", None, code="invalid_json")
         refs = body.get("images")
@@ -368,6 +364,7 @@ async def run_edit(
         # one trip to a worker thread for all the blocking preparation
         images, mask = body.inputs()
         spec = svc.edits.prepare(options, images, mask)
+        svc.edits.check_runnable(spec)
         if options.stream:
             svc.edits.check_plan(spec)
         timing.mark("prepare")
