@@ -7,6 +7,7 @@ import { $, $$, announce, fmtInt } from "./dom.js";
 import { plainWords, slotFor, imageIndex, showError, clearAll, clearError, setErrorContext } from "./errors.js";
 import { Tray, isSlotDrag } from "./tray.js";
 import { MaskPainter } from "./mask.js";
+import { ClickSelect } from "./select.js";
 import { Compare } from "./compare.js";
 import { renderTree, renderTrees } from "./history.js";
 import { Options } from "./options.js";
@@ -101,6 +102,7 @@ function setup() {
     zoomFit: $("#mask-zoom-fit"), zoomValue: $("#mask-zoom-value"),
   }, { onChange: onMaskChange });
   setErrorContext({ hasMask: () => mask.hasMask() });
+  new ClickSelect(mask, { onError: (e) => showError("mask-error", plainWords(e)), status: $("#mask-status") });
   compare = new Compare({
     box: $("#compare"), before: $("#before-img"), after: $("#after-img"), afterLayer: $("#after-layer"),
     handle: $("#compare-handle"), split: $("#compare-split"), zoomIn: $("#zoom-in"), zoomOut: $("#zoom-out"),
