@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from ...service.errors import ApiError, invalid
 from ...service.inputs import probe
 from ..deps import EditKey, Svc, count_request
+from ..forms import read_parts
 from ..schemas import ErrorResponse
-from .images import _form_items
 
 router = APIRouter(tags=["images"])
 
@@ -53,7 +53,13 @@ async def select_object(request: Request, svc: Svc, principal: EditKey) -> Respo
     s = svc.settings
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "Send the request as multipart/form-data.", code="unsupported_media_type")
-    items = dict(reversed(await _form_items(request, request.headers.get("content-length", ""), s)))
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > 2 * s.max_image_bytes:
+        raise ApiError(413, f"The request body is larger than {2 * s.max_image_bytes} bytes.", code="request_too_large")
+    parts = await read_parts(request, max_parts=16, max_file_bytes=s.max_image_bytes, files=lambda n: n == "image")
+    items: dict[str, bytes | str] = {}
+    for part in parts:  # the first part of a name counts
+        items.setdefault(part.name, part.data if part.is_file else part.text)
     data = items.get("image")
     if data is None:
         raise invalid("Missing required parameter: 'image'.", "image", code="missing_required_parameter")
