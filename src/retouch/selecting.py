@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import NoReturn
-
-import numpy as np
+from typing import TYPE_CHECKING, NoReturn
 
 from .editing import ImageLike, image_bytes
 from .errors import OptionError
 from .schema import resolved_quality
+
+if TYPE_CHECKING:  # NumPy loads when a selection runs, not when `import retouch` lists the names
+    import numpy as np
 
 QUALITIES = ("low", "medium", "high", "auto")
 
@@ -42,6 +43,7 @@ def select(
 
 def mask_png(mask: np.ndarray) -> bytes:
     """A selection as a mask file for edits: grayscale PNG, white = selected (the area to edit)."""
+    import numpy as np
     from PIL import Image
 
     buf = io.BytesIO()
