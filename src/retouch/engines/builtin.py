@@ -35,6 +35,7 @@ class BuiltinEngine:
     """Exact edits compiled from the instruction (tone, colour, geometry, background, overlays)."""
 
     name = "builtin"
+    request_options: frozenset[str] = frozenset()  # builtin edits take nothing beyond the request
     capabilities = Capabilities(
         instruction_edit=True,
         mask_inpaint=True,

@@ -31,11 +31,13 @@ from .ledger import AlreadySettled, InsufficientCredits, Ledger
 from .models import Job, UsageRecord, new_id
 from .params import EditOptions
 from .pricing import Pricing, Quote
-from .queue import ACTIVE
 from .routing import resolve_model, takes_options
 from .settings import ServiceSettings
+from .states import ACTIVE, JobStatus, announce, transition
 
 log = logging.getLogger("retouch.service.edits")
+
+ACTIVE_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 # Statements on every edit's path, built once with bound parameters so that SQLAlchemy reuses
 # their compiled form (see ledger.py).
@@ -43,34 +45,8 @@ _INSERT_JOB = insert(Job)
 _ACTIVE_JOBS_OF_KEY = (
     select(func.count()).select_from(Job).where(Job.key_id == bindparam("key"), Job.status.in_(ACTIVE))
 )
-_SUCCEEDED = {
-    "status": "succeeded",
-    "progress": 1.0,
-    "stage": "done",
-    "finished_at": bindparam("t"),
-    "usage": bindparam("u", type_=Job.__table__.c.usage.type),
-    "result": bindparam("r", type_=Job.__table__.c.result.type),
-}
-_CLAIMED_FIELDS = (
-    Job.account_id,
-    Job.key_id,
-    Job.model,
-    Job.estimate_credits,
-    Job.cancel_requested,
-    Job.webhook_url,
-)
-_CLAIM_RUNNING = (
-    update(Job)
-    .where(Job.id == bindparam("job"), Job.status == "running")
-    .values(_SUCCEEDED)
-    .returning(*_CLAIMED_FIELDS)
-)
-_CLAIM_RUNNING_HERE = (
-    update(Job)
-    .where(Job.id == bindparam("job"), Job.status == "running", Job.worker_id == bindparam("worker"))
-    .values(_SUCCEEDED)
-    .returning(*_CLAIMED_FIELDS)
-)
+#: What `succeed` returns from its transition (the settlement needs them).
+_SETTLED_FIELDS = ("account_id", "key_id", "model", "estimate_credits", "cancel_requested", "webhook_url")
 _SET_CHARGED = update(Job).where(Job.id == bindparam("job")).values(charged_credits=bindparam("charged"))
 _INSERT_USAGE = insert(UsageRecord)
 
@@ -326,7 +302,8 @@ class EditService:
             estimate_credits=spec.quote.credits,
             usage=usage_dict(spec.quote.usage),
             created_at=t,
-            status="running" if origin == "inline" else "queued",
+            status=JobStatus.RUNNING if origin == "inline" else JobStatus.QUEUED,
+            engine=spec.engine.name,
             worker_id=worker_id if origin == "inline" else None,
             started_at=t if origin == "inline" else None,
             heartbeat_at=t if origin == "inline" else None,
@@ -358,6 +335,8 @@ class EditService:
             values = {c.key: getattr(job, c.key) for c in Job.__table__.columns}
             # (None left out rather than bound: a JSON column would store JSON null, not NULL)
             conn.execute(_INSERT_JOB, {k: v for k, v in values.items() if v is not None})
+            if job.status == JobStatus.QUEUED:
+                announce(conn, job.engine)
             try:
                 self.ledger.hold(
                     s, principal.account_id, spec.quote.credits, job_id=job.id, key_id=principal.key_id
@@ -406,12 +385,22 @@ class EditService:
         t = now()
         with self.db.write() as s:
             conn = s.connection()  # Core statements, as in open_job
-            # Claim the right to settle with a conditional UPDATE: exactly one settlement wins.
-            params = {"job": job_id, "t": t, "u": usage_dict(usage), "r": result_doc}
-            if worker_id is None:
-                row = conn.execute(_CLAIM_RUNNING, params).first()
-            else:
-                row = conn.execute(_CLAIM_RUNNING_HERE, {**params, "worker": worker_id}).first()
+            # Claim the right to settle with the guarded transition: exactly one settlement wins.
+            row = transition(
+                conn,
+                job_id,
+                JobStatus.SUCCEEDED,
+                frm=(JobStatus.RUNNING,),
+                worker_id=worker_id,
+                values={
+                    "progress": 1.0,
+                    "stage": "done",
+                    "finished_at": t,
+                    "usage": usage_dict(usage),
+                    "result": result_doc,
+                },
+                returning=_SETTLED_FIELDS,
+            )
             if row is None:
                 raise AlreadySettled(f"job {job_id} is no longer running here")
             account_id, key_id, model, held, cancel_requested, webhook_url = row
@@ -450,31 +439,35 @@ class EditService:
         worker_id: str | None = None,
         only_if_running: bool = True,
     ) -> bool:
-        """Fail or cancel a job and release its hold; False if it had already ended."""
+        """Fail or cancel a job and release its hold; False if it had already ended (or, with
+        `worker_id` and `only_if_running`, is no longer that worker's)."""
+        to = JobStatus(status)
         with self.db.write() as s:
-            job = s.get(Job, job_id)
-            if job is None or job.status not in ACTIVE:
-                return False
-            if only_if_running and worker_id is not None and job.worker_id != worker_id:
+            row = transition(
+                s.connection(),
+                job_id,
+                to,
+                frm=ACTIVE_STATES,
+                worker_id=worker_id if only_if_running else None,
+                values={"error": error, "finished_at": now()},
+                returning=("id", "account_id", "key_id", "estimate_credits", "webhook_url"),
+            )
+            if row is None:
                 return False
             try:
                 with s.begin_nested():  # a savepoint: a duplicate release must not poison the transaction
                     self.ledger.release(
                         s,
-                        job.account_id,
-                        job_id=job.id,
-                        key_id=job.key_id,
-                        held=job.estimate_credits,
-                        memo=f"hold released: job {status}",
+                        row.account_id,
+                        job_id=job_id,
+                        key_id=row.key_id,
+                        held=row.estimate_credits,
+                        memo=f"hold released: job {to}",
                     )
             except AlreadySettled:
                 log.warning("job %s was already settled", job_id)
-            job.status = status
-            job.error = error
-            job.finished_at = now()
-            if job.webhook_url:
-                s.flush()
-                self._terminal(s, job.id)
+            if row.webhook_url:
+                self._terminal(s, job_id)
         return True
 
     def _terminal(self, s: Session, job_id: str) -> None:
@@ -489,7 +482,7 @@ def _run(
 ) -> list[EditResult | Exception]:
     o = spec.options
     kwargs: dict[str, Any] = {}
-    if takes_options(type(spec.engine)):
+    if takes_options(spec.engine):
         kwargs["options"] = EngineOptions(
             input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
         )

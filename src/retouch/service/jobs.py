@@ -23,8 +23,9 @@ from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
 from .params import EditOptions, Mode
-from .queue import ACTIVE, TERMINAL, JobQueue
+from .queue import JobQueue
 from .settings import ServiceSettings
+from .states import ACTIVE, TERMINAL, JobStatus
 
 
 class ImageRef(BaseModel):
@@ -145,7 +146,7 @@ class JobService:
                 self.files.delete(fid, principal)
             raise
         self.queue.notify()
-        self.bus.publish(job.id, {"type": "job.queued", "id": job.id, "status": "queued"})
+        self.bus.publish(job.id, {"type": "job.queued", "id": job.id, "status": JobStatus.QUEUED.value})
         return job
 
     def _store(self, principal: Principal, im: ImageInput, name: str) -> str:
@@ -199,20 +200,22 @@ class JobService:
         """Queued: canceled now, hold released. Running: asked to stop (it ends `canceled`).
         Already ended: unchanged."""
         job = self.get(principal, job_id)
-        if job.status == "queued":
+        if job.status == JobStatus.QUEUED:
             self.edits.finish_unsuccessfully(
                 job_id,
-                "canceled",
+                JobStatus.CANCELED,
                 {"code": "canceled", "message": "Canceled.", "param": None, "type": "canceled"},
                 only_if_running=False,
             )
-        elif job.status == "running":
+        job = self.get(principal, job_id)
+        if job.status == JobStatus.RUNNING:
+            # (also when it was claimed in between: the flag is what its worker's heartbeat reads)
             with self.db.write() as s:
                 s.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
-            self.on_cancel(job_id)
+            self.on_cancel(job_id)  # this process's workers now, others' through the broadcast
         job = self.get(principal, job_id)
         if job.status in TERMINAL:
-            self.bus.publish(job.id, {"type": f"job.{job.status}", "id": job.id, "status": job.status})
+            self.bus.publish(job.id, {"type": f"job.{job.status}", "id": job.id, "status": str(job.status)})
         return job
 
     # ---- wait
@@ -246,16 +249,11 @@ class JobService:
             end = job.finished_at or now()
             timings["run_ms"] = round((end - job.started_at) * 1000, 1)
         result = None
-        if job.status == "succeeded" and job.result:
+        if job.status == JobStatus.SUCCEEDED and job.result:
             result = dict(job.result)
-            result["images"] = [
-                {
-                    **im,
-                    "url": self.settings.base_url
-                    + self.files.signed_path(im["file_id"], self.settings.url_ttl_s),
-                }
-                for im in job.result.get("images", [])
-            ]
+            images = job.result.get("images", [])
+            urls = self.files.urls([im["file_id"] for im in images], self.settings.url_ttl_s, self.settings.base_url)
+            result["images"] = [{**im, "url": urls[im["file_id"]]} for im in images]
         return {
             "id": job.id,
             "object": "job",
@@ -265,14 +263,14 @@ class JobService:
             "created_at": ts(job.created_at),
             "started_at": ts(job.started_at),
             "finished_at": ts(job.finished_at),
-            "queue_position": position if job.status == "queued" else None,
+            "queue_position": position if job.status == JobStatus.QUEUED else None,
             "progress": round(job.progress, 4),
             "stage": job.stage,
             "attempts": job.attempts,
             "timings": timings,
             "estimate": {"credits": job.estimate_credits},
-            "charged_credits": job.charged_credits if job.status == "succeeded" else 0,
-            "usage": job.usage if job.status == "succeeded" else None,
+            "charged_credits": job.charged_credits if job.status == JobStatus.SUCCEEDED else 0,
+            "usage": job.usage if job.status == JobStatus.SUCCEEDED else None,
             "params": {
                 k: v
                 for k, v in job.params.items()
@@ -285,7 +283,7 @@ class JobService:
         }
 
     def view_with_position(self, job: Job) -> dict[str, Any]:
-        return self.view(job, position=self.queue.position(job.id) if job.status == "queued" else None)
+        return self.view(job, position=self.queue.position(job.id) if job.status == JobStatus.QUEUED else None)
 
     @staticmethod
     def is_active(job: Job) -> bool:

@@ -6,9 +6,6 @@ engine names and aliases, models an engine claims (`gpt-image-1.5`, ...), `engin
 
 from __future__ import annotations
 
-import inspect
-from functools import cache
-
 from ..engines import Engine, get_engine, resolve
 from ..errors import OptionError
 from .errors import invalid
@@ -30,10 +27,6 @@ def resolve_model(model: str | None) -> tuple[Engine, str]:
     return engine, canonical
 
 
-@cache
-def takes_options(engine_type: type) -> bool:
-    """Whether an engine's `edit` accepts per-request `options` (generative engines do)."""
-    try:
-        return "options" in inspect.signature(engine_type.edit).parameters
-    except (TypeError, ValueError):
-        return False
+def takes_options(engine: Engine) -> bool:
+    """Whether an engine takes per-request `options` (it declares which: `request_options`)."""
+    return bool(getattr(engine, "request_options", None))

@@ -22,6 +22,7 @@ from .keys import Principal
 from .ledger import AlreadySettled
 from .metrics import Metrics
 from .models import Job
+from .nodes import ANY_ENGINE, NodeRegistry
 from .params import EditOptions
 from .queue import JobQueue
 from .settings import ServiceSettings
@@ -126,6 +127,9 @@ class JobRunner:
         cancel = self.running.add(job_id, worker_id)
         t0 = time.monotonic()
         self.bus.publish(job_id, {"type": "job.running", "id": job_id, "status": "running", "progress": 0.0})
+        if job.attempts > 1:  # outputs an interrupted run stored (it never settled) are not the result
+            self.files.delete_outputs(job_id)
+        stored: dict[str, Any] | None = None
         try:
             spec = self._spec(job)
             inputs: list[int] | None = None
@@ -144,8 +148,8 @@ class JobRunner:
                 results = self.edits.execute(spec, progress=self._progress(job_id), cancel=cancel)
             if self.running.is_canceled(job_id):
                 raise JobCanceled(job_id)
-            doc = self._store_outputs(job, results, inputs, failures)
-            self.edits.succeed(job_id, results, doc, worker_id=worker_id)
+            stored = self._store_outputs(job, results, inputs, failures)
+            self.edits.succeed(job_id, results, stored, worker_id=worker_id)
             status = "succeeded"
         except JobCanceled:
             status = "canceled"
@@ -165,6 +169,10 @@ class JobRunner:
             self.edits.finish_unsuccessfully(job_id, "failed", error_body(e), worker_id=worker_id)
         finally:
             self.running.remove(job_id)
+        if stored is not None and status != "succeeded":
+            # stored, then not settled here (canceled, failed, or taken over): not anyone's result
+            keep = self._result_files(job_id)
+            self.files.delete_outputs(job_id, keep=keep)
         self.metrics.job_duration.labels(mode=job.mode, status=status).observe(time.monotonic() - t0)
         with self.db.read() as s:
             final = s.get(Job, job_id)
@@ -176,6 +184,12 @@ class JobRunner:
                 "status": final.status if final else None,
             },
         )
+
+    def _result_files(self, job_id: str) -> set[str]:
+        """File ids the job's stored result names (another run's, when this one lost the job)."""
+        with self.db.read() as s:
+            job = s.get(Job, job_id)
+        return {im["file_id"] for im in (job.result or {}).get("images", [])} if job else set()
 
     def _spec(self, job: Job) -> EditSpec:
         max_bytes = self.settings.max_image_bytes
@@ -244,7 +258,8 @@ class JobRunner:
 
 
 class WorkerPool:
-    """N threads claiming jobs from the queue, plus one heartbeat thread."""
+    """N threads claiming jobs of the engines this process runs, plus one heartbeat thread that
+    keeps their leases and this node's row alive and notices cancels and lost leases."""
 
     def __init__(
         self,
@@ -254,6 +269,7 @@ class WorkerPool:
         runner: JobRunner,
         running: RunningSet,
         boot_id: str | None = None,
+        nodes: NodeRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -261,8 +277,13 @@ class WorkerPool:
         self.runner = runner
         self.running = running
         self.boot_id = boot_id or uuid.uuid4().hex[:8]
+        self.nodes = nodes
+        engines = set(settings.worker_engines)
+        #: None: every engine (the embedded default); else the names this process claims
+        self.engines: frozenset[str] | None = None if ANY_ENGINE in engines else frozenset(engines)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._heartbeat_thread: threading.Thread | None = None
 
     def worker_id(self, name: str) -> str:
         # node/boot/thread: at start-up, jobs held by this node with another boot id are orphans.
@@ -277,24 +298,30 @@ class WorkerPool:
             self._threads.append(t)
         hb = threading.Thread(target=self._heartbeat, name="retouch-heartbeat", daemon=True)
         hb.start()
-        self._threads.append(hb)
+        self._heartbeat_thread = hb
+
+    def alive(self) -> tuple[int, int]:
+        """(worker threads alive, worker threads started)."""
+        return sum(t.is_alive() for t in self._threads), len(self._threads)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self.queue.notify()
-        for t in self._threads:
+        for t in [*self._threads, *([self._heartbeat_thread] if self._heartbeat_thread else [])]:
             t.join(timeout)
 
     def _loop(self, worker_id: str) -> None:
         while not self._stop.is_set():
             try:
-                job_id = self.queue.claim(worker_id)
+                job_id = self.queue.claim(worker_id, self.engines)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("claiming a job failed")
                 job_id = None
                 self._stop.wait(1.0)
             if job_id is None:
-                self.queue.wait(1.0)
+                # woken by NOTIFY (PostgreSQL) or this process's enqueues; the timeout is a
+                # safety net for a notification lost while the LISTEN connection was down
+                self.queue.wait(5.0 if not self.db.is_sqlite else 1.0)
                 continue
             try:
                 self.runner.run(job_id, worker_id)
@@ -304,19 +331,17 @@ class WorkerPool:
     def _heartbeat(self) -> None:
         interval = max(0.2, min(5.0, self.settings.job_lease_s / 4))
         while not self._stop.wait(interval):
-            items = self.running.items()
-            if not items:
-                continue
             try:
-                from sqlalchemy import update
-
-                with self.db.write() as s:
-                    for job_id, wid in items:
-                        s.execute(
-                            update(Job)
-                            .where(Job.id == job_id, Job.worker_id == wid, Job.status == "running")
-                            .values(heartbeat_at=time.time())
-                        )
+                if self.nodes is not None:
+                    self.nodes.beat()
+                items = self.running.items()
+                if not items:
+                    continue
+                for job_id in self.queue.heartbeat(items):
+                    # the job was taken over (its lease ran out while this process stalled) or
+                    # ended elsewhere: stop working on it, its settlement would be refused anyway
+                    log.warning("job %s is no longer this worker's; stopping it", job_id)
+                    self.running.cancel(job_id)
                 with self.db.read() as s:
                     canceled = s.scalars(
                         select(Job.id).where(
