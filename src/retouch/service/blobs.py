@@ -133,21 +133,27 @@ class S3BlobStore:
         self.bucket = bucket
         self.prefix = prefix
         self.presigns = presign
-        self.client: Any = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region,
-            aws_access_key_id=access_key_id,
-            aws_secret_access_key=secret_access_key,
-            config=Config(
-                s3={"addressing_style": addressing_style},
-                retries={"max_attempts": 4, "mode": "standard"},
-                max_pool_connections=64,
-                connect_timeout=timeout_s,
-                read_timeout=timeout_s,
-                signature_version="s3v4",
-            ),
-        )
+
+        def client(attempts: int, timeout: float) -> Any:
+            return boto3.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=region,
+                aws_access_key_id=access_key_id,
+                aws_secret_access_key=secret_access_key,
+                config=Config(
+                    s3={"addressing_style": addressing_style},
+                    retries={"max_attempts": attempts, "mode": "standard"},
+                    max_pool_connections=64,
+                    connect_timeout=timeout,
+                    read_timeout=timeout,
+                    signature_version="s3v4",
+                ),
+            )
+
+        self.client: Any = client(4, timeout_s)
+        #: readiness asks once and briefly: a probe must not hang behind retries
+        self._probe: Any = client(1, 2.0)
         if create_bucket:
             self._create_bucket(region)
 
@@ -203,7 +209,7 @@ class S3BlobStore:
 
     def check(self) -> str | None:
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self._probe.head_bucket(Bucket=self.bucket)
         except Exception as e:  # readiness reports, it does not raise
             return f"object store: {type(e).__name__}: {str(e)[:200]}"
         return None
