@@ -65,7 +65,7 @@ def create_app(
 def mount_web_ui(app: FastAPI) -> bool:
     """Serve the web UI at / when it is installed: `retouch.web.mount(app)` (see issue 4)."""
     try:
-        from ..web import mount  # type: ignore[attr-defined]
+        from ..web import mount
     except ImportError:
         return False
     mount(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import anyio
@@ -17,7 +17,8 @@ SESSION_COOKIE = "retouch_session"
 
 async def services(request: Request) -> Services:
     # async: a plain lookup needs no trip through the thread pool
-    return request.app.state.services
+    svc: Services = request.app.state.services
+    return svc
 
 
 def add_headers(request: Request, headers: dict[str, str]) -> None:
@@ -61,7 +62,7 @@ def _authenticate(request: Request, svc: Services) -> Principal:
     )
 
 
-def require(scope: str = "edit") -> Callable[..., Principal]:
+def require(scope: str = "edit") -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller's principal, which must have `scope`."""
 
     async def dep(request: Request, svc: Annotated[Services, Depends(services)]) -> Principal:

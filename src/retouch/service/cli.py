@@ -11,7 +11,10 @@ import importlib.util
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .settings import ServiceSettings
 
 _EXTRA = (
     "fastapi",
@@ -60,7 +63,7 @@ def _store_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
         help="run the HTTP API (OpenAI-compatible) and web UI",
         epilog=SERVE_EXAMPLES,
@@ -96,7 +99,7 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_worker_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "worker",
         help="run job workers without an HTTP server (a worker node of a cluster)",
         epilog=WORKER_EXAMPLES,
@@ -112,7 +115,7 @@ def add_worker_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def add_keys_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "keys",
         help="create, list and revoke API keys",
         epilog=KEYS_EXAMPLES,
@@ -142,7 +145,7 @@ def add_keys_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _settings(args: argparse.Namespace, **extra: Any):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, **extra: Any) -> ServiceSettings:
     from .settings import load_settings
 
     return load_settings(
@@ -353,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     add_worker_parser(sub)
     add_keys_parser(sub)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    return int(args.handler(args))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Float, cast, create_engine, event, func, literal_column, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Float, create_engine, event, func, literal_column, text
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,7 +59,7 @@ class Database:
         compared by it, so that machines whose clocks disagree still agree on who is late."""
         if self.is_sqlite:
             return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Float)
-        return cast(func.extract("epoch", func.clock_timestamp()), Float)
+        return sql_cast(func.extract("epoch", func.clock_timestamp()), Float)
 
     def ping(self) -> bool:
         try:
@@ -73,7 +75,7 @@ class Database:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN
         # cannot be IMMEDIATE).
         dbapi_conn.isolation_level = None
@@ -85,7 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("begin_mode", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
@@ -93,3 +95,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def now() -> float:
     """Timestamps are epoch seconds (float): portable across SQLite and PostgreSQL."""
     return time.time()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows changed by an UPDATE or DELETE run through a Session (whose `execute` is typed as
+    returning a plain Result, though such statements give a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -403,7 +403,7 @@ class EditService:
             )
             if row is None:
                 raise AlreadySettled(f"job {job_id} is no longer running here")
-            account_id, key_id, model, held, cancel_requested, webhook_url = row
+            account_id, key_id, model, held, cancel_requested, webhook_url = tuple(row)
             if cancel_requested:
                 raise JobCanceled(job_id)  # rolls back; the caller ends it as canceled
             # priced per result, as the estimate is (per input in batch mode): the same rounding

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import re
 import time
+import builtins
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import MetaData, Table, delete, inspect, select
@@ -129,7 +131,7 @@ class FileStore:
         writing a blob and committing its row leaves one). Returns how many."""
         cutoff = blob_age_cutoff(grace_s)
         reclaimed = 0
-        pending: list[str] = []
+        pending: builtins.list[str] = []
         for key in self.blobs.keys(older_than=cutoff):
             pending.append(key)
             if len(pending) >= batch:
@@ -139,14 +141,14 @@ class FileStore:
             reclaimed += self._reclaim(pending)
         return reclaimed
 
-    def _reclaim(self, keys: list[str]) -> int:
+    def _reclaim(self, keys: Sequence[str]) -> int:
         referenced = self.referenced(keys)
         gone = [k for k in keys if k not in referenced]
         for k in gone:
             self.blobs.delete(k)
         return len(gone)
 
-    def referenced(self, keys: list[str]) -> set[str]:
+    def referenced(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` a row refers to, in every table that holds blob keys."""
         found: set[str] = set()
         with self.db.read() as s:
@@ -156,7 +158,7 @@ class FileStore:
                 if t is None:
                     continue
                 for col in columns:
-                    found.update(conn.scalars(select(t.c[col]).where(t.c[col].in_(keys))))
+                    found.update(conn.scalars(select(t.c[col]).where(t.c[col].in_(list(keys)))))
         return found
 
     def _table(self, conn: Any, name: str) -> Table | None:
@@ -167,7 +169,7 @@ class FileStore:
 
     # ---- signed URLs: anyone holding the link can download until it expires
 
-    def urls(self, file_ids: list[str], ttl_s: int, base_url: str) -> dict[str, str]:
+    def urls(self, file_ids: Sequence[str], ttl_s: int, base_url: str) -> dict[str, str]:
         """Download links for files: presigned by the object store where it can, else signed
         links to this API (`/v1/files/{id}/content?expires=&signature=`)."""
         out: dict[str, str] = {}
@@ -176,7 +178,7 @@ class FileStore:
         if not self.blobs.presigns:
             return {f: base_url + self.signed_path(f, ttl_s) for f in file_ids}
         with self.db.read() as s:
-            rows = {f.id: f for f in s.scalars(select(FileObject).where(FileObject.id.in_(file_ids)))}
+            rows = {f.id: f for f in s.scalars(select(FileObject).where(FileObject.id.in_(list(file_ids))))}
         for fid in file_ids:
             f = rows.get(fid)
             url = (

@@ -66,19 +66,19 @@ class IdempotencyStore:
         except IntegrityError:
             pass
         with self.db.read() as s:
-            rec = s.scalar(
+            found = s.scalar(
                 select(IdempotencyRecord).where(
                     IdempotencyRecord.key_id == key_id, IdempotencyRecord.idem_key == idem_key
                 )
             )
-        if rec is None:  # expired and deleted in between: very unlikely, ask to retry
+        if found is None:  # expired and deleted in between: very unlikely, ask to retry
             raise ApiError(
                 409,
                 "A request with this Idempotency-Key is being processed; retry shortly.",
                 code="idempotency_key_in_use",
                 headers={"retry-after": "1"},
             )
-        if rec.fingerprint != fp or rec.path != path:
+        if found.fingerprint != fp or found.path != path:
             raise ApiError(
                 400,
                 "Keys for idempotent requests can only be used with the same parameters "
@@ -86,14 +86,14 @@ class IdempotencyStore:
                 code="idempotency_key_reused",
                 param="Idempotency-Key",
             )
-        if rec.status_code is None:
+        if found.status_code is None:
             raise ApiError(
                 409,
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 code="idempotency_key_in_use",
                 headers={"retry-after": "1"},
             )
-        return Replay(rec.status_code, rec.body or "")
+        return Replay(found.status_code, found.body or "")
 
     def complete(self, rec_id: int, status_code: int, body: str) -> None:
         with self.db.write() as s:

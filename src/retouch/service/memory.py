@@ -39,8 +39,8 @@ def keep_freed_memory(keep_mb: int) -> bool:
     keep = min(keep_mb * 1024 * 1024, 2**31 - 1)
     # Both or neither: fixing the trim threshold alone also pins the mmap threshold at its
     # 128 KB default, which is far worse (measured 500k page faults per 10 edits).
-    ok = mallopt(_M_MMAP_THRESHOLD, min(MMAP_THRESHOLD_MAX, keep)) == 1
-    ok = ok and mallopt(_M_TRIM_THRESHOLD, keep) == 1
+    ok = bool(mallopt(_M_MMAP_THRESHOLD, min(MMAP_THRESHOLD_MAX, keep)) == 1)
+    ok = ok and bool(mallopt(_M_TRIM_THRESHOLD, keep) == 1)
     if not ok:
         log.warning("could not tune malloc (mallopt refused); running with its defaults")
     return ok

@@ -54,5 +54,7 @@ def run_env(metadata: MetaData, **configure: Any) -> None:
         run_on(connection)
         return
     url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("alembic: give the database with -x url=... (or sqlalchemy.url)")
     with create_engine(url).begin() as conn:
         run_on(conn)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from .. import __version__
-from .db import Database, now
+from .db import Database, now, rowcount
 from .models import Node
 
 log = logging.getLogger("retouch.service.nodes")
@@ -95,7 +95,7 @@ class NodeRegistry:
     def beat(self) -> None:
         with self.db.write() as s:
             res = s.execute(update(Node).where(Node.id == self.node_id).values(heartbeat_at=self.db.clock()))
-        if res.rowcount == 0:  # type: ignore[attr-defined]
+        if rowcount(res) == 0:
             self.register()  # removed by a janitor while this process was stalled
 
     def unregister(self) -> None:
@@ -129,7 +129,7 @@ class NodeRegistry:
         """Forget nodes dead for ten leases (their jobs were recovered long ago)."""
         with self.db.write() as s:
             res = s.execute(delete(Node).where(Node.heartbeat_at < self.db.clock() - 10 * self.lease_s))
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(res)
 
 
 def serves(offered: set[str], engine: str) -> bool:

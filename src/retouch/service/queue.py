@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy import and_, func, or_, select
 
-from .db import Database, now
+from .db import Database, now, rowcount
 from .models import Job
 from .states import ACTIVE, TERMINAL, JobStatus, transition
 
@@ -102,7 +102,7 @@ class DbJobQueue:
                     .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == JobStatus.RUNNING)
                     .values(heartbeat_at=self.db.clock())
                 )
-                if res.rowcount != 1:  # type: ignore[attr-defined]
+                if rowcount(res) != 1:
                     lost.add(job_id)
         return lost
 

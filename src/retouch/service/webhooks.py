@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .db import Database, now
+from .db import Database, now, rowcount
 from .fetch import SafeFetcher
 from .keys import Principal
 from .models import Job, WebhookAttempt, WebhookDelivery
@@ -152,7 +152,7 @@ class WebhookService:
                     )
                     .values(next_attempt_at=lease)
                 )
-            if res.rowcount != 1:
+            if rowcount(res) != 1:
                 continue
             self._attempt(d)
             n += 1

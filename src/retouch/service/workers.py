@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..engines import ProgressFn
 from ..errors import RetouchError
 from ..schema import EditResult
 from .db import Database
@@ -201,7 +202,7 @@ class JobRunner:
         )
         return self.edits.prepare(EditOptions(**job.params), images, mask, job.mode)
 
-    def _progress(self, job_id: str):  # type: ignore[no-untyped-def]
+    def _progress(self, job_id: str) -> ProgressFn:
         last = [0.0]
 
         def progress(fraction: float, stage: str, partial: bytes | None) -> None:

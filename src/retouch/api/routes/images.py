@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -36,7 +36,7 @@ FAST_MULTIPART_BYTES = 64 * 1024 * 1024
 _IMAGE_FIELD = re.compile(r"^image(\[\d*\])?$")
 _OPTION_FIELDS = tuple(EditOptions.model_fields)
 
-_IMAGE_EDIT_FORM = {
+_IMAGE_EDIT_FORM: dict[str, Any] = {
     "type": "object",
     "required": ["image", "prompt"],
     "properties": {
@@ -440,10 +440,11 @@ def render_images_response(body: dict[str, Any]) -> bytes:
 
 def svc_limiter(svc: Services) -> anyio.CapacityLimiter:
     """Inline edits run on at most `workers` threads at once (beyond that they wait their turn)."""
-    return svc.inline_slots
+    slots: anyio.CapacityLimiter = svc.inline_slots
+    return slots
 
 
-async def stream_edit(svc: Services, edit: InlineEdit):  # type: ignore[no-untyped-def]
+async def stream_edit(svc: Services, edit: InlineEdit) -> AsyncIterator[bytes]:
     """SSE: `image_edit.partial_image` events, then one `image_edit.completed` per image."""
     o = edit.spec.options
     loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ import contextlib
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
@@ -155,7 +156,7 @@ async def job_events(job_id: str, principal: EditKey, svc: Svc) -> StreamingResp
     `job.failed` or `job.canceled` carrying the whole job."""
     job = await anyio.to_thread.run_sync(svc.jobs.get, principal, job_id)
 
-    async def events():  # type: ignore[no-untyped-def]
+    async def events() -> AsyncIterator[bytes]:
         q = svc.bus.subscribe(job_id)
         try:
             current = await anyio.to_thread.run_sync(svc.jobs.view_with_position, job)
