@@ -6,7 +6,7 @@ login link (a token in the URL, exchanged for a session cookie on first use).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from .container import Services
 from .models import ApiKey
@@ -14,6 +14,19 @@ from .models import ApiKey
 
 def ensure_admin(services: Services) -> tuple[str | None, str | None]:
     """(new admin key or None, key id of the first admin key or None)."""
+    if services.db.is_sqlite:
+        return _ensure_admin(services)
+    # API nodes of a cluster start together: one makes the key, the others find it
+    with services.db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext('retouch-bootstrap'))"))
+        try:
+            return _ensure_admin(services)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext('retouch-bootstrap'))"))
+            conn.commit()
+
+
+def _ensure_admin(services: Services) -> tuple[str | None, str | None]:
     with services.db.read() as s:
         admin = s.scalar(
             select(ApiKey)

@@ -3,11 +3,11 @@ signed expiring URLs for outputs."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import re
 import time
-import builtins
 from collections.abc import Sequence
 from typing import Any
 
