@@ -20,7 +20,7 @@ def test_health_ready_metrics_and_request_id(server: Server) -> None:
     checks = ready.json()["checks"]
     assert ready.status_code == 200 and checks == {
         "database": "ok",
-        "blobs": "ok",
+        "storage": "ok",
         "workers": "ok",
         "engine": "ok",
         **({"listen": "ok"} if server.database_url else {}),  # PostgreSQL: the LISTEN connection

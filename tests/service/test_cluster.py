@@ -160,7 +160,7 @@ def test_cluster(cluster: Cluster) -> None:
     for api in (c.api1, c.api2):
         ready = httpx.get(api.base_url + "/readyz").json()
         assert ready["checks"] | {"engine": "ok"} == {
-            "database": "ok", "blobs": "ok", "redis": "ok", "listen": "ok", "engine": "ok"
+            "database": "ok", "storage": "ok", "redis": "ok", "listen": "ok", "engine": "ok"
         }, ready  # an API-only node has no workers to check
     nodes = {r[0]: (r[1], r[2]) for r in c.sql("SELECT node_name, role, engines FROM nodes")}
     assert nodes == {"api1": ("api", []), "api2": ("api", []), "w1": ("worker", ["builtin"]),

@@ -257,9 +257,9 @@ def test_readiness_reports_redis_and_the_object_store(tmp_path: Path, s3: MotoS3
         checks = svc.check()
         assert checks["database"] == "ok"
         assert checks["redis"].startswith("redis: ConnectionError")
-        assert checks["blobs"].startswith("object store: ")
+        assert checks["storage"].startswith("not writable: object store: ")
         good = build_services(load_settings(None, data_dir=str(tmp_path), s3=s3.settings(s3.bucket())))
-        assert good.check() == {"database": "ok", "blobs": "ok"}
+        assert good.check() == {"database": "ok", "storage": "ok"}
         good.db.dispose()
     finally:
         svc.db.dispose()

@@ -26,11 +26,15 @@ def _code(e: openai.APIStatusError) -> str:
     return e.response.json()["error"]["code"]
 
 
-def test_a_refused_hold_is_the_answer_even_when_the_engine_fails_too(server: Server) -> None:
+def test_a_refused_hold_is_the_answer_and_leaves_nothing(server: Server) -> None:
     poor = server.new_key(credits=1)
     client = server.openai(poor["key"])
-    # The engine refuses the dragon and the hold is refused: the 402 wins, as if held first.
-    for prompt in ("brighten slightly and add a dragon", "brighten slightly", "increase contrast by 10%"):
+    # An instruction it cannot do is refused as it is read, before anything is held (as on
+    # /v1/jobs); one it can do is refused for the money.
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.images.edit(image=("p.png", png(), "image/png"), prompt="brighten slightly and add a dragon")
+    assert _code(bad.value) == "unsupported_instruction"
+    for prompt in ("brighten slightly", "increase contrast by 10%"):
         with pytest.raises(openai.APIStatusError) as e:
             client.images.edit(image=("p.png", png(), "image/png"), prompt=prompt)
         assert e.value.status_code == 402 and _code(e.value) == "insufficient_credits"
@@ -43,18 +47,25 @@ def test_a_refused_hold_is_the_answer_even_when_the_engine_fails_too(server: Ser
     assert [e["kind"] for e in entries] == ["grant"]  # and no ledger entry
 
 
-def test_a_held_edit_whose_engine_fails_is_released(server: Server) -> None:
+def test_an_edit_refused_on_its_input_leaves_no_job_and_no_ledger_entries(server: Server) -> None:
+    # Issue 11, defect 7: a refused instruction or an image that cannot be decoded left a
+    # failed job and a hold/release pair behind, cluttering job lists and statements.
     k = server.new_key(credits=10_000)
+    client = server.openai(k["key"])
     with pytest.raises(openai.BadRequestError) as e:
-        server.openai(k["key"]).images.edit(image=("p.png", png(), "image/png"), prompt="add a dragon")
+        client.images.edit(image=("p.png", png(), "image/png"), prompt="add a dragon")
     assert _code(e.value) == "unsupported_instruction"
+    truncated = png(256, 256, seed=3)[:-300]  # header readable, pixels not
+    with pytest.raises(openai.BadRequestError) as e:
+        client.images.edit(image=("p.png", truncated, "image/png"), prompt="brighten slightly")
+    assert e.value.status_code == 400 and _code(e.value) == "invalid_image"
     with server.client(k["key"]) as c:
         bal = c.get("/v1/balance").json()
         jobs = c.get("/v1/jobs").json()["data"]
         kinds = sorted(x["kind"] for x in c.get("/v1/statements").json()["entries"])
     assert (bal["available"], bal["held"]) == (10_000, 0)
-    assert [j["status"] for j in jobs] == ["failed"]
-    assert kinds == ["grant", "hold", "release"]
+    assert jobs == []
+    assert kinds == ["grant"]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ class BlobStore(Protocol):
         ...
 
     def check(self) -> str | None:
-        """None when the store can be written and read now, else why not (readiness)."""
+        """None when the store takes a write now, else why not (readiness)."""
         ...
 
     def presign(self, key: str, ttl_s: int, *, content_type: str, filename: str) -> str | None:
@@ -96,10 +96,10 @@ class LocalBlobStore:
                     yield name
 
     def check(self) -> str | None:
-        if not self.root.is_dir():
-            return f"blob directory {self.root} is missing"
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            return f"blob directory {self.root} is not writable"
+        try:
+            self.delete(self.put(b""))
+        except OSError as e:
+            return e.strerror or str(e) or type(e).__name__
         return None
 
     def presign(self, key: str, ttl_s: int, *, content_type: str, filename: str) -> str | None:
@@ -176,18 +176,20 @@ class S3BlobStore:
 
     def put(self, data: bytes, *, suffix: str = "") -> str:
         key = new_key(suffix)
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        with _as_oserror("write"):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
         return key
 
     def get(self, key: str) -> bytes:
         try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            with _as_oserror("read"):
+                obj = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+                return bytes(obj["Body"].read())
         except self.client.exceptions.NoSuchKey as e:
             raise KeyError(key) from e
-        return bytes(obj["Body"].read())
 
     def delete(self, key: str) -> None:
-        with contextlib.suppress(KeyError):
+        with contextlib.suppress(KeyError), _as_oserror("delete"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def exists(self, key: str) -> bool:
@@ -208,8 +210,11 @@ class S3BlobStore:
                     yield name
 
     def check(self) -> str | None:
+        # a real write and delete, through a client that does not retry: readiness answers fast
+        probe = self.prefix + "_readiness_probe"
         try:
-            self._probe.head_bucket(Bucket=self.bucket)
+            self._probe.put_object(Bucket=self.bucket, Key=probe, Body=b"")
+            self._probe.delete_object(Bucket=self.bucket, Key=probe)
         except Exception as e:  # readiness reports, it does not raise
             return f"object store: {type(e).__name__}: {str(e)[:200]}"
         return None
@@ -229,6 +234,22 @@ class S3BlobStore:
                 ExpiresIn=max(1, min(int(ttl_s), 7 * 24 * 3600)),  # SigV4's limit is a week
             )
         )
+
+
+@contextlib.contextmanager
+def _as_oserror(what: str) -> Iterator[None]:
+    """The object store's failures as OSError, as a local disk's would be (callers handle one kind:
+    a store that cannot write ends the edit with 503 storage_unavailable)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise
+        raise OSError(f"object store {what} failed: {e.response.get('Error', {}).get('Code', e)}") from e
+    except BotoCoreError as e:
+        raise OSError(f"object store {what} failed: {type(e).__name__}") from e
 
 
 def blob_age_cutoff(grace_s: float) -> float:

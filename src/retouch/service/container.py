@@ -33,10 +33,11 @@ from .pricing import Pricing
 from .queue import DbJobQueue
 from .recovery import UnservedJobs, recover_orphans
 from .reports import Reports
+from .runner import JobRunner, RunningSet
 from .settings import ServiceSettings
 from .states import WAKE_CHANNEL
 from .webhooks import WebhookService
-from .workers import JobRunner, RunningSet, WorkerPool
+from .workers import WorkerPool
 
 log = logging.getLogger("retouch.service")
 
@@ -59,6 +60,7 @@ class Services:
     running: RunningSet
     workers: WorkerPool
     webhooks: WebhookService
+    runner: JobRunner
     idempotency: IdempotencyStore
     reports: Reports
     metrics: Metrics
@@ -131,7 +133,7 @@ class Services:
     def check(self) -> dict[str, str]:
         """Readiness of what this process depends on: "ok", or why not."""
         checks = {"database": "ok" if self.db.ping() else "unreachable"}
-        checks["blobs"] = self.blobs.check() or "ok"
+        checks["storage"] = self.files.writable()[1]
         if self.settings.redis_url:
             checks["redis"] = self.broadcast.check() or "ok"
         if self.listener is not None:
@@ -248,7 +250,8 @@ def build_services(settings: ServiceSettings, *, role: str | None = None) -> Ser
         workers=settings.workers,
         lease_s=settings.job_lease_s,
     )
-    runner = JobRunner(settings, db, edits, files, bus, running, metrics)
+    side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retouch-side")
+    runner = JobRunner(settings, db, edits, files, bus, running, metrics, side)
     workers = WorkerPool(settings, db, queue, runner, running, boot_id=boot_id, nodes=nodes)
     metrics.bind(queue.depth, lambda: len(running.items()))
     broadcast, listener = build_broadcast(settings, db, node_id)
@@ -281,7 +284,11 @@ def build_services(settings: ServiceSettings, *, role: str | None = None) -> Ser
         running=running,
         workers=workers,
         webhooks=webhooks,
-        idempotency=IdempotencyStore(db, settings.idempotency_ttl_h * 3600),
+        runner=runner,
+        side=side,
+        idempotency=IdempotencyStore(
+            db, settings.idempotency_ttl_h * 3600, stale_s=settings.sync_timeout_s + 60
+        ),
         reports=Reports(db, ledger),
         metrics=metrics,
         boot_id=boot_id,

@@ -49,6 +49,11 @@ _ACTIVE_JOBS_OF_KEY = (
 _SETTLED_FIELDS = ("account_id", "key_id", "model", "estimate_credits", "cancel_requested", "webhook_url")
 _SET_CHARGED = update(Job).where(Job.id == bindparam("job")).values(charged_credits=bindparam("charged"))
 _INSERT_USAGE = insert(UsageRecord)
+_PROGRESS = (
+    update(Job)
+    .where(Job.id == bindparam("job"), Job.status == JobStatus.RUNNING.value)
+    .values(progress=bindparam("p"), stage=bindparam("stage"))
+)
 
 #: Called inside the settlement transaction of a job with a webhook_url that reached a
 #: terminal state (the webhook outbox hooks in here: an event is recorded iff the job ended).
@@ -118,7 +123,8 @@ def error_headers(e: Exception) -> dict[str, str]:
 def error_body(e: Exception) -> dict[str, Any]:
     """OpenAI's error object for `e` (internal errors say nothing of their insides)."""
     status = error_status(e)
-    if isinstance(e, RetouchError) and status < 500:
+    # (an ApiError's message is written for the client, whatever its status)
+    if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
         message = e.message
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
@@ -378,9 +384,11 @@ class EditService:
         result_doc: dict[str, Any],
         *,
         worker_id: str | None = None,
+        also: Callable[[Session], None] | None = None,
     ) -> int:
         """Capture and finish a job; returns the credits charged. Raises AlreadySettled when
-        the job is no longer this run's (canceled, recovered elsewhere)."""
+        the job is no longer this run's (canceled, recovered elsewhere). `also` runs inside the
+        same transaction (the output files' rows, an idempotency record)."""
         usage = sum_usage(results)
         t = now()
         with self.db.write() as s:
@@ -426,9 +434,16 @@ class EditService:
                     "created_at": t,
                 },
             )
+            if also is not None:
+                also(s)
             if webhook_url:
                 self._terminal(s, job_id)
         return charged
+
+    def record_progress(self, job_id: str, fraction: float, stage: str) -> None:
+        """Progress of a running job, for status reads (throttled by the caller)."""
+        with self.db.write() as s:
+            s.connection().execute(_PROGRESS, {"job": job_id, "p": fraction, "stage": stage[:100]})
 
     def finish_unsuccessfully(
         self,

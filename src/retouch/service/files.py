@@ -6,18 +6,43 @@ from __future__ import annotations
 import builtins
 import hashlib
 import hmac
+import logging
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, Table, delete, inspect, select
+from sqlalchemy import MetaData, Table, delete, insert, inspect, select
+from sqlalchemy.orm import Session
 
 from .blobs import BlobStore, blob_age_cutoff
 from .db import Database, now
 from .errors import ApiError, not_found
 from .keys import Principal
-from .models import FileObject
+from .models import FileObject, new_id
+
+log = logging.getLogger("retouch.service.files")
+_INSERT_FILES = insert(FileObject)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """Content written to the blob store whose row is not in the database yet."""
+
+    id: str
+    blob_key: str
+    row: dict[str, Any]
+
+
+def storage_unavailable(what: str) -> ApiError:
+    """The error for a blob store that cannot write (the details go to the log, not the client)."""
+    return ApiError(
+        503,
+        f"The server could not store {what}: its file storage is not writable. Nothing was charged; "
+        "try again later.",
+        code="storage_unavailable",
+    )
 
 #: Tables and columns that hold blob keys: a blob none of them names is an orphan. (The web
 #: UI's version history keeps its own copies; its table is checked where it exists, also by
@@ -51,21 +76,67 @@ class FileStore:
         content_type: str = "application/octet-stream",
         job_id: str | None = None,
     ) -> FileObject:
-        key = self.blobs.put(data)
-        f = FileObject(
-            account_id=principal.account_id,
-            key_id=principal.key_id,
-            filename=safe_name(filename),
-            purpose=purpose,
-            content_type=content_type,
-            bytes=len(data),
-            blob_key=key,
-            job_id=job_id,
-            expires_at=now() + self.retention_s if self.retention_s > 0 else None,
+        """Store content and its row now."""
+        staged = self.stage(
+            principal, data, filename=filename, purpose=purpose, content_type=content_type, job_id=job_id
         )
-        with self.db.write() as s:
-            s.add(f)
-        return f
+        try:
+            with self.db.write() as s:
+                self.insert(s, [staged])
+        except BaseException:
+            self.discard([staged])
+            raise
+        return FileObject(**staged.row)
+
+    def stage(
+        self,
+        principal: Principal,
+        data: bytes,
+        *,
+        filename: str = "",
+        purpose: str = "input",
+        content_type: str = "application/octet-stream",
+        job_id: str | None = None,
+    ) -> StagedFile:
+        """Write content to the blob store; its row goes in later with `insert`, inside the
+        caller's transaction (a job's outputs exist exactly when the job succeeded)."""
+        try:
+            key = self.blobs.put(data)
+        except OSError as e:
+            log.error("the blob store cannot write: %s", e)
+            raise storage_unavailable("the file" if purpose != "output" else "the result") from e
+        t = now()
+        file_id = new_id("file-")
+        row: dict[str, Any] = {
+            "id": file_id,
+            "account_id": principal.account_id,
+            "key_id": principal.key_id,
+            "filename": safe_name(filename),
+            "purpose": purpose,
+            "content_type": content_type,
+            "bytes": len(data),
+            "blob_key": key,
+            "job_id": job_id,
+            "created_at": t,
+            "expires_at": t + self.retention_s if self.retention_s > 0 else None,
+        }
+        return StagedFile(id=file_id, blob_key=key, row=row)
+
+    @staticmethod
+    def insert(s: Session, staged: Sequence[StagedFile]) -> None:
+        """The rows of staged files, in the caller's transaction."""
+        if staged:
+            s.connection().execute(_INSERT_FILES, [f.row for f in staged])
+
+    def discard(self, staged: Sequence[StagedFile]) -> None:
+        """Delete the content of staged files whose rows will not be inserted."""
+        for f in staged:
+            self.blobs.delete(f.blob_key)
+
+    def writable(self) -> tuple[bool, str]:
+        """Whether the blob store accepts a write now (readiness)."""
+        why = self.blobs.check()
+        return (True, "ok") if why is None else (False, f"not writable: {why}")
 
     def get(self, file_id: str, principal: Principal | None) -> FileObject:
         """The file if it exists, is not expired and belongs to the principal's account (any for

@@ -5,25 +5,30 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import anyio
 import pybase64  # SIMD base64: 40x the standard library's on megabytes of image data
-from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from ...schema import EditResult
 from ...service.container import Services
-from ...service.edits import EditSpec, error_body, sum_usage, usage_dict
+from ...service.edits import error_body, sum_usage, usage_dict
 from ...service.errors import ApiError, invalid
-from ...service.inputs import CONTENT_TYPES, ImageInput, probe
+from ...service.idempotency import IdempotencyStore, Replay, fingerprint, fingerprint_parts, job_pointer
+from ...service.inputs import ImageInput, probe
 from ...service.keys import Principal
 from ...service.models import Job, new_id
 from ...service.params import EditOptions, parse_options
 from ...service.previews import progressive_previews
+from ...service.runner import Outcome, SyncEdit
 from .. import multipart
 from ..deps import EditKey, Svc, count_images, count_request
 from ..schemas import ErrorResponse, ImagesResponse
@@ -101,13 +106,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 Inputs = Callable[[], tuple[list[ImageInput], ImageInput | None]]
+PATH = "/v1/images/edits"
 
 
-async def read_edit_body(
-    request: Request, svc: Services, principal: Principal
-) -> tuple[dict[str, Any], Inputs]:
-    """Options from a multipart or JSON body, and a blocking function that checks (and for URLs
-    fetches) the images and the mask, to be run on a worker thread."""
+@dataclass
+class EditBody:
+    """What a request body holds: the options, a blocking function that checks (and for URLs
+    fetches) the images and the mask, and the fingerprint that Idempotency-Key compares."""
+
+    raw: dict[str, Any]
+    inputs: Inputs
+    fingerprint: str
+
+
+async def read_edit_body(request: Request, svc: Services, principal: Principal) -> EditBody:
+    """A multipart or JSON body; the images are checked later, on a worker thread."""
     s = svc.settings
     ctype = request.headers.get("content-type", "")
     declared = request.headers.get("content-length", "")
@@ -137,10 +150,14 @@ async def read_edit_body(
             m = probe(mask, param="mask", max_bytes=s.max_image_bytes) if mask is not None else None
             return ims, m
 
-        return raw, probed
+        parts = [json.dumps(raw, sort_keys=True).encode(), *(d for _, d in images)]
+        if mask is not None:
+            parts += [b"mask", mask]
+        return EditBody(raw, probed, fingerprint_parts(PATH, parts))
     if ctype.startswith("application/json"):
+        data = await request.body()
         try:
-            body = json.loads(await request.body())
+            body = json.loads(data)
         except ValueError:
             raise invalid(
                 "We could not parse the JSON body of your request.", None, code="invalid_json"
@@ -171,7 +188,7 @@ async def read_edit_body(
             m = svc.resolver.resolve(mask_ref, param="mask", principal=principal) if mask_ref else None
             return ims, m
 
-        return raw, resolve
+        return EditBody(raw, resolve, fingerprint(PATH, data))
     raise ApiError(
         415, "Send the request as multipart/form-data or application/json.", code="unsupported_media_type"
     )
@@ -233,99 +250,11 @@ def _too_large(name: str, size: int, limit: int) -> ApiError:
     )
 
 
-class InlineEdit:
-    """One inline edit: `hold` opens its job row and holds the estimate (before `run`, or during
-    it); `run` edits and ends the job either way."""
-
-    def __init__(
-        self, svc: Services, principal: Principal, spec: EditSpec, worker_id: str, meta: dict[str, Any]
-    ) -> None:
-        self.svc = svc
-        self.principal = principal
-        self.spec = spec
-        self.worker_id = worker_id
-        self.meta = meta
-        self.job_id = new_id("job_")
-        self.job: Job | None = None
-        self.settle_ms: float | None = None
-
-    def hold(self) -> Job:
-        """Open the job and hold its estimate (ApiError 402/429 when refused)."""
-        self.job = self.svc.edits.open_job(
-            self.principal,
-            self.spec,
-            origin="inline",
-            worker_id=self.worker_id,
-            meta=self.meta,
-            job_id=self.job_id,
-        )
-        return self.job
-
-    def run(
-        self, progress: Any = None, render: Callable[[list[EditResult], list[str]], bytes] | None = None
-    ) -> tuple[list[EditResult], int, list[str], bytes | None]:
-        """In a worker thread: hold unless held, edit, store outputs if URLs are wanted, settle.
-        Settlement happens here rather than in the request coroutine, so a client that
-        disconnects cannot leave the hold open. `render` makes the response body."""
-        svc, job_id = self.svc, self.job_id
-        t0 = time.monotonic()
-        cancel = svc.running.add(job_id, self.worker_id)
-        status = "failed"
-        try:
-            # Without a hold yet, it is taken on a side thread while the engine runs: its
-            # database round trip then costs the request nothing. When it is refused, the
-            # edit is thrown away and the refusal (402/429) is the answer.
-            holding = svc.side.submit(self.hold) if self.job is None else None
-            try:
-                results = svc.edits.execute(self.spec, progress, cancel)
-            except Exception as e:
-                if holding is not None:
-                    holding.result()  # a refused hold is the answer, whatever the engine said
-                svc.edits.finish_unsuccessfully(job_id, "failed", error_body(e), worker_id=self.worker_id)
-                raise
-            if holding is not None:
-                holding.result()
-            file_ids: list[str] = []
-            if self.spec.options.response_format == "url":
-                for r in results:
-                    for k, data in enumerate(r.images):
-                        f = svc.files.create(
-                            self.principal,
-                            data,
-                            filename=f"{job_id}-{k}.{r.output_format}",
-                            purpose="output",
-                            content_type=CONTENT_TYPES[r.output_format],
-                            job_id=job_id,
-                        )
-                        file_ids.append(f.id)
-            first = results[0]
-            doc = {
-                "images": [{"file_id": f} for f in file_ids],
-                "plan": first.plan.model_dump(mode="json"),
-                "size": f"{first.width}x{first.height}",
-                "quality": first.quality,
-                "background": first.background,
-                "output_format": first.output_format,
-                "timings_ms": first.timings_ms,
-            }
-            t = time.perf_counter()
-            charged = svc.edits.succeed(job_id, results, doc, worker_id=self.worker_id)
-            self.settle_ms = (time.perf_counter() - t) * 1000
-            status = "succeeded"
-            # Rendered here, on this worker thread, not on the event loop (megabytes of base64);
-            # not beside the settlement: both need the GIL, and sharing it slows both.
-            return results, charged, file_ids, render(results, file_ids) if render is not None else None
-        finally:
-            svc.running.remove(job_id)
-            svc.metrics.edit_duration.labels(model=self.spec.model, status=status).observe(
-                time.monotonic() - t0
-            )
-
-
 def images_response(
     svc: Services, results: list[EditResult], file_ids: list[str], created: int
 ) -> dict[str, Any]:
-    """OpenAI's ImagesResponse; `data` holds URLs, or base64 as bytes (see render_images_response)."""
+    """OpenAI's ImagesResponse; `data` holds URLs (when `file_ids` are given), or base64 as
+    bytes (see render_images_response)."""
     first = results[0]
     if file_ids:
         data: list[dict[str, Any]] = [
@@ -345,8 +274,35 @@ def images_response(
     }
 
 
+def stored_images_response(
+    svc: Services, principal: Principal, job: Job, response_format: str = "b64_json"
+) -> dict[str, Any]:
+    """The ImagesResponse of a succeeded job, from its stored outputs (`data` as text)."""
+    res = job.result
+    images = res.get("images", [])
+    if response_format == "url":
+        data: list[dict[str, Any]] = [
+            {"url": svc.settings.base_url + svc.files.signed_path(im["file_id"], svc.settings.url_ttl_s)}
+            for im in images
+        ]
+    else:
+        data = [
+            {"b64_json": pybase64.b64encode(svc.files.content(im["file_id"], principal)).decode()}
+            for im in images
+        ]
+    return {
+        "created": int(job.finished_at or job.created_at),
+        "data": data,
+        "background": res.get("background"),
+        "output_format": res.get("output_format"),
+        "quality": res.get("quality"),
+        "size": res.get("size"),
+        "usage": job.usage,
+    }
+
+
 @router.post(
-    "/v1/images/edits",
+    PATH,
     response_model=ImagesResponse,
     responses={
         **ERRORS,
@@ -358,51 +314,150 @@ def images_response(
     openapi_extra=OPENAPI_BODY,
     summary="Edit images (OpenAI-compatible)",
 )
-async def create_image_edit(request: Request, principal: EditKey, svc: Svc) -> Any:
+async def create_image_edit(
+    request: Request,
+    principal: EditKey,
+    svc: Svc,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=255, description="Retry-safe key (Stripe semantics, as on /v1/jobs)")
+    ] = None,
+) -> Response:
     timing = ServerTiming(request.scope.get("state", {}).get("t0"))
     timing.mark("auth")
     count_request(request, svc, principal)
-    raw, inputs = await read_edit_body(request, svc, principal)
+    body = await read_edit_body(request, svc, principal)
     timing.mark("read")
-    options = parse_options(raw)
+    options = parse_options(body.raw)
     assert isinstance(options, EditOptions)
-    worker_id = f"{svc.settings.node_name}/{svc.boot_id}/inline"
-    meta = {"user": options.user} if options.user else {}
+    count_images(request, svc, principal, options.n)
+    edit_id = new_id("job_")
+    record: int | None = None
+    if idempotency_key is not None:
+        got = await anyio.to_thread.run_sync(
+            lambda: svc.idempotency.begin(principal.key_id, idempotency_key, PATH, body.fingerprint, job_id=edit_id)
+        )
+        if isinstance(got, Replay):
+            return await replay_edit(svc, principal, got)
+        record = got
+    try:
+        return await run_edit(request, svc, principal, options, body, edit_id, record, timing)
+    except BaseException:
+        if record is not None:
+            await anyio.to_thread.run_sync(svc.idempotency.abandon, record)
+        raise
 
-    def prepare() -> InlineEdit:
+
+async def run_edit(
+    request: Request,
+    svc: Services,
+    principal: Principal,
+    options: EditOptions,
+    body: EditBody,
+    edit_id: str,
+    record: int | None,
+    timing: ServerTiming,
+) -> Response:
+    worker_id = f"{svc.settings.node_name}/{svc.boot_id}/inline"
+    pointer = job_pointer(edit_id, stream=options.stream)
+
+    def complete(s: Session) -> None:  # with the capture: a retry from now on gets this result
+        if record is not None:
+            IdempotencyStore.complete_in(s, record, 200, pointer)
+
+    def prepare() -> SyncEdit:
         # one trip to a worker thread for all the blocking preparation
-        images, mask = inputs()
+        images, mask = body.inputs()
         spec = svc.edits.prepare(options, images, mask)
-        count_images(request, svc, principal, spec.output_count)
         if options.stream:
             svc.edits.check_plan(spec)
         timing.mark("prepare")
-        edit = InlineEdit(svc, principal, spec, worker_id, meta)
+        edit = SyncEdit(
+            edit_id,
+            principal,
+            spec,
+            worker_id,
+            meta={"user": options.user} if options.user else {},
+            on_settle=complete,
+        )
         if options.stream or not svc.edits.may_hold_during_run(principal, spec):
             # (a stream must know the hold stands before its 200 status line goes out)
-            edit.hold()
+            svc.runner.hold_before_run(edit)
             timing.mark("hold")
         return edit
 
     edit = await anyio.to_thread.run_sync(prepare)
-    headers = {"x-retouch-job-id": edit.job_id}
+    headers = {"x-retouch-job-id": edit_id}
     if options.stream:
         return StreamingResponse(
-            stream_edit(svc, edit),
+            stream_edit(svc, edit, record),
             media_type="text/event-stream",
             headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
         )
 
-    def render(results: list[EditResult], file_ids: list[str]) -> bytes:
-        return render_images_response(images_response(svc, results, file_ids, int(time.time())))
+    def render(outcome: Outcome) -> bytes:
+        file_ids = outcome.file_ids if options.response_format == "url" else []
+        return render_images_response(images_response(svc, outcome.results, file_ids, int(time.time())))
 
-    results, charged, _, body = await anyio.to_thread.run_sync(
-        edit.run, None, render, limiter=svc_limiter(svc)
-    )
+    # The client may hang up while its edit runs: then it is not charged (see runner.ClientGone).
+    watcher = asyncio.ensure_future(_until_disconnected(request, edit.gone))
+    try:
+        outcome, rendered = await anyio.to_thread.run_sync(
+            svc.runner.run_sync, edit, None, render, limiter=svc_limiter(svc)
+        )
+    finally:
+        watcher.cancel()
     timing.mark("run")
-    headers["x-retouch-credits-charged"] = str(charged)
-    headers["server-timing"] = timing.header(engine=results[0].timings_ms.get("total"), settle=edit.settle_ms)
-    return Response(body, media_type="application/json", headers=headers)
+    assert rendered is not None
+    headers["x-retouch-credits-charged"] = str(outcome.charged)
+    headers["server-timing"] = timing.header(
+        engine=outcome.results[0].timings_ms.get("total"), settle=outcome.settle_ms
+    )
+    return Response(rendered, media_type="application/json", headers=headers)
+
+
+async def _until_disconnected(request: Request, gone: threading.Event) -> None:
+    """Set `gone` when the client disconnects (the body has been read: the next message
+    the server sends is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
+
+
+async def replay_edit(svc: Services, principal: Principal, replay: Replay) -> Response:
+    """The stored result of an edit sent before with the same Idempotency-Key."""
+    doc = json.loads(replay.body or "{}")
+    job = await anyio.to_thread.run_sync(svc.jobs.get, principal, doc.get("job_id", ""))
+    headers = {
+        "idempotent-replayed": "true",
+        "x-retouch-job-id": job.id,
+        "x-retouch-credits-charged": str(job.charged_credits),
+    }
+    fmt = job.params.get("response_format", "b64_json")
+    response = await anyio.to_thread.run_sync(stored_images_response, svc, principal, job, fmt)
+    if not doc.get("stream"):
+        return JSONResponse(response, headers=headers)
+
+    async def events() -> AsyncIterator[bytes]:
+        for item in response["data"]:
+            yield sse(
+                "image_edit.completed",
+                {
+                    "type": "image_edit.completed",
+                    **item,
+                    "created_at": response["created"],
+                    "size": response["size"],
+                    "quality": response["quality"],
+                    "background": response["background"],
+                    "output_format": response["output_format"],
+                    "usage": response["usage"],
+                },
+            )
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={**headers, "cache-control": "no-cache"}
+    )
 
 
 class ServerTiming:
@@ -439,12 +494,12 @@ def render_images_response(body: dict[str, Any]) -> bytes:
 
 
 def svc_limiter(svc: Services) -> anyio.CapacityLimiter:
-    """Inline edits run on at most `workers` threads at once (beyond that they wait their turn)."""
+    """Sync edits run on at most `workers` threads at once (beyond that they wait their turn)."""
     slots: anyio.CapacityLimiter = svc.inline_slots
     return slots
 
 
-async def stream_edit(svc: Services, edit: InlineEdit) -> AsyncIterator[bytes]:
+async def stream_edit(svc: Services, edit: SyncEdit, record: int | None) -> AsyncIterator[bytes]:
     """SSE: `image_edit.partial_image` events, then one `image_edit.completed` per image."""
     o = edit.spec.options
     loop = asyncio.get_running_loop()
@@ -454,7 +509,9 @@ async def stream_edit(svc: Services, edit: InlineEdit) -> AsyncIterator[bytes]:
         if partial is not None:
             loop.call_soon_threadsafe(partials.put_nowait, partial)
 
-    task = asyncio.ensure_future(anyio.to_thread.run_sync(edit.run, progress, limiter=svc_limiter(svc)))
+    task = asyncio.ensure_future(
+        anyio.to_thread.run_sync(svc.runner.run_sync, edit, progress, None, limiter=svc_limiter(svc))
+    )
     sent = 0
 
     def partial_event(data: bytes, index: int, size: str = o.size) -> bytes:
@@ -485,10 +542,13 @@ async def stream_edit(svc: Services, edit: InlineEdit) -> AsyncIterator[bytes]:
                 if not done:
                     yield KEEPALIVE
         try:
-            results, _charged, _file_ids, _ = task.result()
+            outcome, _ = task.result()
         except Exception as e:  # reported in the stream: the status line is already sent
+            if record is not None:
+                await anyio.to_thread.run_sync(svc.idempotency.abandon, record)
             yield sse("error", {"type": "error", "error": error_body(e)})
             return
+        results = outcome.results
         first = results[0]
         if sent < o.partial_images:
             previews = await anyio.to_thread.run_sync(
@@ -516,5 +576,9 @@ async def stream_edit(svc: Services, edit: InlineEdit) -> AsyncIterator[bytes]:
                 )
     finally:
         if not task.done():
-            # The client went away: the edit still finishes and settles in its thread.
+            # The client went away before the result: the edit stops and is not charged.
+            edit.gone.set()
             task.add_done_callback(lambda t: t.exception())
+            if record is not None:
+                record_id = record
+                task.add_done_callback(lambda t: svc.side.submit(svc.idempotency.abandon, record_id))

@@ -22,8 +22,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(svc: Svc) -> Response:
-    """Ready to serve: database, blob store (and Redis, where configured) reachable, workers
-    alive (none on an API-only node), default engine ready."""
+    """Ready to serve: database reachable, file storage writable, Redis reachable (where
+    configured), workers alive (none on an API-only node), default engine ready."""
     from ...service.routing import resolve_model
 
     checks = svc.check()
