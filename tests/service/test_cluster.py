@@ -13,6 +13,7 @@ bucket holding exactly the blobs that rows refer to.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
@@ -23,7 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import numpy as np
+import openai
 import pytest
+
+from retouch.engines import get_engine
+from retouch.schema import EditRequest
 
 from .conftest import TEST_TIERS
 from .helpers import MotoS3, PgDatabases, Server, data_url, decode, png
@@ -188,6 +194,34 @@ def test_cluster(cluster: Cluster) -> None:
     assert decode(httpx.get(url).content).size == (512, 512)
     (worker,) = c.sql("SELECT worker_id FROM jobs WHERE id = %s", job["id"])[0]
     assert worker.split("/")[0] in c.workers
+
+    # 1b. sync edits on an API-only node go through the queue to a worker and back, unchanged for
+    # the client: the official SDK, plain and streamed, the same pixels as the engine in-process
+    sdk = c.api2.openai(key["key"])
+    photo = png(96, 64, seed=9)
+    got = sdk.images.with_raw_response.edit(image=("p.png", photo, "image/png"), prompt="make it warmer")
+    job_id = got.headers["x-retouch-job-id"]
+    edited = decode(base64.b64decode(got.parse().data[0].b64_json))
+    expected = get_engine("builtin").edit(EditRequest(images=[photo], prompt="make it warmer"))
+    assert np.array_equal(np.asarray(edited), np.asarray(decode(expected.images[0])))
+    (worker, origin) = c.sql("SELECT worker_id, origin FROM jobs WHERE id = %s", job_id)[0]
+    assert origin == "relayed" and worker.split("/")[0] in c.workers
+    assert int(got.headers["x-retouch-credits-charged"]) > 0
+    stream = sdk.images.edit(image=("p.png", photo, "image/png"), prompt="make it warmer", stream=True,
+                             partial_images=1)
+    kinds_ = [e.type for e in stream]
+    assert kinds_ == ["image_edit.partial_image", "image_edit.completed"], kinds_
+    retry = {"idempotency-key": "sync-" + uuid.uuid4().hex}
+    first = c.api1.client(key["key"]).post("/v1/images/edits", files={"image": ("p.png", photo, "image/png")},
+                                           data={"prompt": "make it cooler"}, headers=retry)
+    again = c.api2.client(key["key"]).post("/v1/images/edits", files={"image": ("p.png", photo, "image/png")},
+                                           data={"prompt": "make it cooler"}, headers=retry)
+    assert first.status_code == again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.headers["x-retouch-job-id"] == first.headers["x-retouch-job-id"]
+    assert again.json()["data"] == first.json()["data"]
+    with pytest.raises(openai.APIStatusError) as refused:  # no worker runs it: refused at once
+        sdk.images.edit(image=("p.png", photo, "image/png"), prompt="add a hat", model="diffusers")
+    assert refused.value.status_code == 503 and refused.value.body["code"] == "no_worker_available"
 
     # 2. a cancel sent to API 2 stops the job on its worker
     job = _slow_job(one, images=4)

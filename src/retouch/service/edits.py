@@ -33,7 +33,7 @@ from .params import EditOptions
 from .pricing import Pricing, Quote
 from .routing import resolve_model, takes_options
 from .settings import ServiceSettings
-from .states import ACTIVE, JobStatus, announce, transition
+from .states import ACTIVE, JobStatus, Origin, announce, transition
 
 log = logging.getLogger("retouch.service.edits")
 
@@ -308,12 +308,12 @@ class EditService:
             estimate_credits=spec.quote.credits,
             usage=usage_dict(spec.quote.usage),
             created_at=t,
-            status=JobStatus.RUNNING if origin == "inline" else JobStatus.QUEUED,
+            status=JobStatus.RUNNING if origin == Origin.INLINE else JobStatus.QUEUED,
             engine=spec.engine.name,
-            worker_id=worker_id if origin == "inline" else None,
-            started_at=t if origin == "inline" else None,
-            heartbeat_at=t if origin == "inline" else None,
-            attempts=1 if origin == "inline" else 0,
+            worker_id=worker_id if origin == Origin.INLINE else None,
+            started_at=t if origin == Origin.INLINE else None,
+            heartbeat_at=t if origin == Origin.INLINE else None,
+            attempts=1 if origin == Origin.INLINE else 0,
             # every column given: the row is inserted with Core, and callers read this object
             priority=0,
             progress=0.0,

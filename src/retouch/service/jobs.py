@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from ..schema import Background, OutputFormat, Quality
 from .db import Database, now
-from .edits import EditService
+from .edits import EditService, EditSpec
 from .errors import invalid, not_found
 from .events import EventBus
 from .fetch import SafeFetcher
@@ -25,7 +25,7 @@ from .models import Job
 from .params import EditOptions, Mode
 from .queue import JobQueue
 from .settings import ServiceSettings
-from .states import ACTIVE, TERMINAL, JobStatus
+from .states import ACTIVE, TERMINAL, JobStatus, Origin
 
 
 class ImageRef(BaseModel):
@@ -129,17 +129,32 @@ class JobService:
         self.edits.check_plan(spec)
         if body.webhook_url:
             self.fetcher.check(body.webhook_url, param="webhook_url")
-        stored = [self._store(principal, im, f"input-{i}") for i, im in enumerate(images)]
-        mask_id = self._store(principal, mask, "mask") if mask else None
+        return self.enqueue(principal, spec, webhook_url=body.webhook_url, meta=body.metadata or {})
+
+    def enqueue(
+        self,
+        principal: Principal,
+        spec: EditSpec,
+        *,
+        origin: str = Origin.QUEUED,
+        job_id: str | None = None,
+        webhook_url: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Job:
+        """Store the inputs and open the job with its hold (one transaction; workers are woken
+        when it commits). On a refused hold the stored inputs are deleted again."""
+        stored = [self._store(principal, im, f"input-{i}") for i, im in enumerate(spec.images)]
+        mask_id = self._store(principal, spec.mask, "mask") if spec.mask else None
         try:
             job = self.edits.open_job(
                 principal,
                 spec,
-                origin="queued",
+                origin=origin,
                 inputs=stored,
                 mask=mask_id,
-                webhook_url=body.webhook_url,
-                meta=body.metadata or {},
+                webhook_url=webhook_url,
+                meta=meta or {},
+                job_id=job_id,
             )
         except Exception:
             for fid in [*stored, *([mask_id] if mask_id else [])]:
@@ -199,24 +214,28 @@ class JobService:
     def cancel(self, principal: Principal, job_id: str) -> Job:
         """Queued: canceled now, hold released. Running: asked to stop (it ends `canceled`).
         Already ended: unchanged."""
-        job = self.get(principal, job_id)
-        if job.status == JobStatus.QUEUED:
-            self.edits.finish_unsuccessfully(
-                job_id,
-                JobStatus.CANCELED,
-                {"code": "canceled", "message": "Canceled.", "param": None, "type": "canceled"},
-                only_if_running=False,
-            )
-        job = self.get(principal, job_id)
-        if job.status == JobStatus.RUNNING:
-            # (also when it was claimed in between: the flag is what its worker's heartbeat reads)
-            with self.db.write() as s:
-                s.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
-            self.on_cancel(job_id)  # this process's workers now, others' through the broadcast
+        self.get(principal, job_id)
+        self.stop(job_id)
         job = self.get(principal, job_id)
         if job.status in TERMINAL:
             self.bus.publish(job.id, {"type": f"job.{job.status}", "id": job.id, "status": str(job.status)})
         return job
+
+    def stop(self, job_id: str, error: dict[str, Any] | None = None) -> None:
+        """Cancel a job by id: a queued one ends now (hold released), a running one is asked to
+        stop wherever its worker is (and is not charged: its capture checks the flag)."""
+        error = error or {"code": "canceled", "message": "Canceled.", "param": None, "type": "canceled"}
+        with self.db.read() as s:
+            status = s.scalar(select(Job.status).where(Job.id == job_id))
+        if status == JobStatus.QUEUED:
+            self.edits.finish_unsuccessfully(job_id, JobStatus.CANCELED, error, only_if_running=False)
+            with self.db.read() as s:
+                status = s.scalar(select(Job.status).where(Job.id == job_id))
+        if status == JobStatus.RUNNING:
+            # (also when it was claimed in between: the flag is what its worker's heartbeat reads)
+            with self.db.write() as s:
+                s.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
+            self.on_cancel(job_id)  # this process's workers now, others' through the broadcast
 
     # ---- wait
 

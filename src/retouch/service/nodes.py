@@ -9,6 +9,7 @@ live workers offer, so that a job no worker can run says so instead of waiting f
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,7 @@ class NodeRegistry:
         self.engines = sorted(engines)
         self.workers = workers
         self.lease_s = lease_s
+        self._offered: tuple[float, set[str]] | None = None
 
     def lock_name(self) -> Any:
         """On PostgreSQL, hold a session advisory lock on this node's name for the life of the
@@ -121,9 +123,15 @@ class NodeRegistry:
                 for n in rows
             ]
 
-    def offered(self) -> set[str]:
-        """Engines some live worker runs (`*`: any)."""
-        return {e for n in self.live() if n.workers > 0 for e in n.engines}
+    def offered(self, max_age_s: float = 0.0) -> set[str]:
+        """Engines some live worker runs (`*`: any); with `max_age_s`, an answer that old may be
+        reused (sync edits ask on every request)."""
+        t = time.monotonic()
+        if max_age_s > 0 and self._offered is not None and t - self._offered[0] < max_age_s:
+            return self._offered[1]
+        offered = {e for n in self.live() if n.workers > 0 for e in n.engines}
+        self._offered = (t, offered)
+        return offered
 
     def purge_dead(self) -> int:
         """Forget nodes dead for ten leases (their jobs were recovered long ago)."""

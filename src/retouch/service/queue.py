@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 
 from .db import Database, now, rowcount
 from .models import Job
-from .states import ACTIVE, TERMINAL, JobStatus, transition
+from .states import ACTIVE, QUEUE_ORIGINS, TERMINAL, JobStatus, transition
 
 __all__ = ["ACTIVE", "TERMINAL", "DbJobQueue", "JobQueue"]
 
@@ -56,7 +56,7 @@ class DbJobQueue:
         self._event.clear()
 
     def _next(self, engines: Collection[str] | None) -> object:
-        q = select(Job.id).where(Job.status == JobStatus.QUEUED, Job.origin == "queued")
+        q = select(Job.id).where(Job.status == JobStatus.QUEUED, Job.origin.in_(QUEUE_ORIGINS))
         if engines is not None:
             q = q.where(Job.engine.in_(sorted(engines)))
         return q.order_by(Job.priority.desc(), Job.created_at)
@@ -116,7 +116,7 @@ class DbJobQueue:
                 .select_from(Job)
                 .where(
                     Job.status == JobStatus.QUEUED,
-                    Job.origin == "queued",
+                    Job.origin.in_(QUEUE_ORIGINS),
                     or_(
                         Job.priority > job.priority,
                         and_(Job.priority == job.priority, Job.created_at < job.created_at),
@@ -131,7 +131,7 @@ class DbJobQueue:
                 s.scalar(
                     select(func.count())
                     .select_from(Job)
-                    .where(Job.status == JobStatus.QUEUED, Job.origin == "queued")
+                    .where(Job.status == JobStatus.QUEUED, Job.origin.in_(QUEUE_ORIGINS))
                 )
                 or 0
             )

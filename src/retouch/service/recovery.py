@@ -19,7 +19,7 @@ from .edits import EditService
 from .models import Job
 from .nodes import NodeRegistry, serves
 from .settings import ServiceSettings
-from .states import JobStatus, transition
+from .states import QUEUE_ORIGINS, JobStatus, Origin, transition
 
 log = logging.getLogger("retouch.service.recovery")
 
@@ -39,7 +39,7 @@ def recover_orphans(
         orphans = list(s.scalars(select(Job).where(Job.status == JobStatus.RUNNING, or_(*conds))))
     counts = {"requeued": 0, "failed": 0}
     for job in orphans:
-        if job.origin == "queued" and job.attempts < settings.job_max_attempts and not job.cancel_requested:
+        if job.origin in QUEUE_ORIGINS and job.attempts < settings.job_max_attempts and not job.cancel_requested:
             with db.write() as s:
                 row = transition(
                     s.connection(),
@@ -62,7 +62,7 @@ def recover_orphans(
             status = JobStatus.CANCELED if job.cancel_requested else JobStatus.FAILED
             reason = (
                 "The server stopped while this request was running."
-                if job.origin == "inline"
+                if job.origin == Origin.INLINE
                 else f"The job was interrupted {job.attempts} time(s) and was not retried again."
             )
             if edits.finish_unsuccessfully(
@@ -93,7 +93,7 @@ class UnservedJobs:
             waiting = set(
                 s.scalars(
                     select(Job.engine)
-                    .where(Job.status == JobStatus.QUEUED, Job.origin == "queued")
+                    .where(Job.status == JobStatus.QUEUED, Job.origin.in_(QUEUE_ORIGINS))
                     .distinct()
                 )
             )
@@ -120,7 +120,7 @@ class UnservedJobs:
         with self.db.write() as s:
             s.execute(
                 update(Job)
-                .where(Job.status == JobStatus.QUEUED, Job.origin == "queued", Job.engine == engine)
+                .where(Job.status == JobStatus.QUEUED, Job.origin.in_(QUEUE_ORIGINS), Job.engine == engine)
                 .values(stage=no_worker_message(engine)[:100])
             )
 
@@ -129,7 +129,7 @@ class UnservedJobs:
             ids = list(
                 s.scalars(
                     select(Job.id).where(
-                        Job.status == JobStatus.QUEUED, Job.origin == "queued", Job.engine == engine
+                        Job.status == JobStatus.QUEUED, Job.origin.in_(QUEUE_ORIGINS), Job.engine == engine
                     )
                 )
             )

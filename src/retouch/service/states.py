@@ -33,6 +33,17 @@ class JobStatus(StrEnum):
     CANCELED = "canceled"
 
 
+class Origin(StrEnum):
+    """Where a job came from, which decides who runs it."""
+
+    QUEUED = "queued"  # POST /v1/jobs: a worker claims it
+    RELAYED = "relayed"  # a sync edit on an API-only node: a worker claims it, the request waits
+    INLINE = "inline"  # a sync edit run inside its request (created running)
+
+
+#: Origins whose jobs wait in the queue for a worker.
+QUEUE_ORIGINS: tuple[str, ...] = (Origin.QUEUED, Origin.RELAYED)
+
 ACTIVE: tuple[str, ...] = (JobStatus.QUEUED, JobStatus.RUNNING)
 TERMINAL: tuple[str, ...] = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED)
 

@@ -357,6 +357,10 @@ async def run_edit(
     record: int | None,
     timing: ServerTiming,
 ) -> Response:
+    if svc.settings.workers == 0:  # an API-only node: the edit goes to a worker through the queue
+        from ..relay import relay_edit
+
+        return await relay_edit(request, svc, principal, options, body, edit_id, record, timing)
     worker_id = f"{svc.settings.node_name}/{svc.boot_id}/inline"
     pointer = job_pointer(edit_id, stream=options.stream)
 
