@@ -100,6 +100,11 @@ class ServiceSettings(BaseSettings):
     )
     redis_prefix: str = Field(default="retouch:", description="Prefix of every Redis key and channel")
     s3: S3Settings | None = Field(default=None, description="Blobs in an S3-compatible store instead of blob_dir")
+    progress_write_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="A running job's progress is written to its row at most this often (events are live)",
+    )
     no_worker_timeout_s: float = Field(
         default=60, gt=0, description="A queued job no live worker can run fails after this"
     )
