@@ -263,3 +263,13 @@ def test_readiness_reports_redis_and_the_object_store(tmp_path: Path, s3: MotoS3
         good.db.dispose()
     finally:
         svc.db.dispose()
+
+
+def test_cli_refuses_bad_cluster_settings_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from retouch.cli import main
+
+    assert main(["worker", "--data-dir", str(tmp_path), "--workers", "0"]) == 1
+    assert capsys.readouterr().err.strip() == "error: a worker needs --workers 1 or more"
+    assert main(["serve", "--data-dir", str(tmp_path), "--engines", "builtin,bogus", "--port", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: worker_engines: unknown engine 'bogus'") and "\n" not in err

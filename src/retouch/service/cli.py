@@ -178,6 +178,9 @@ def serve_main(args: argparse.Namespace) -> int:
     )
     configure(settings.log_level, json_logs=settings.log_json)
     keep_freed_memory(settings.malloc_keep_mb)
+    from .container import configure_engines
+
+    configure_engines(settings)  # a wrong engine setting is one error line, before anything starts
     app = create_app(settings, banner=True)
     uvicorn.run(
         app,
@@ -227,6 +230,9 @@ def worker_main(args: argparse.Namespace) -> int:
     except RuntimeError as e:  # e.g. a node name another live process holds
         services.stop()
         raise RetouchError(str(e)) from None
+    except BaseException:
+        services.stop()
+        raise
     engines = ", ".join(settings.worker_engines)
     print(
         f"retouch worker {services.nodes.node_id}: {settings.workers} worker(s) for {engines}",
