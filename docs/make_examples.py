@@ -59,6 +59,33 @@ def edit(inputs: list, prompt: str, name: str, **kw: object) -> None:
     side_by_side(before, Image.open(io.BytesIO(res.images[0])), prompt, name)
 
 
+def consistent_sets() -> None:
+    """Contact sheets of `retouch batch --consistent` on uneven sets, written by the CLI itself."""
+    import tempfile
+
+    from bench.catalogue import catalogue, photo_set
+    from retouch.cli import main as cli
+
+    runs = [
+        ("consistent-catalogue", catalogue(8, seed=5, mixed=True), ["--consistent"]),
+        ("consistent-shop", catalogue(8, seed=5, mixed=True),
+         ["-p", "put them on a white background and crop to a square, make them consistent"]),
+        ("consistent-photos", photo_set(6, seed=3), ["-p", "same exposure and colours"]),
+    ]
+    for name, shots, args in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for s in shots:
+                p = Path(tmp) / f"{s.name}.png"
+                Image.fromarray(s.rgb).save(p)
+                paths.append(str(p))
+            sheet = OUT / f"{name}.jpg"
+            rc = cli(["batch", *paths, *args, "--out-dir", str(Path(tmp) / "out"), "-j", "2",
+                      "--contact-sheet", str(sheet)])
+            assert rc == 0, name
+            print(f"{name}: retouch batch ... {' '.join(args)} --contact-sheet {sheet.name}")
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     coffee, chelsea, moto = EX / "coffee.png", EX / "chelsea.png", EX / "motorcycle_left.png"
@@ -77,4 +104,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["consistent"]:  # only the consistent-batch sheets
+        consistent_sets()
+    else:
+        main()
+        consistent_sets()

@@ -654,8 +654,10 @@ def test_amount_words_order() -> None:
 
 
 def test_every_catalog_op_is_reachable() -> None:
+    """Every op with an implementation is planned by some phrasing (planned ops have stand-ins until then)."""
     planned = {s.op for prompt, kwargs, _ in CASES for s in plan_from_text(prompt, **kwargs).steps}
-    assert set(CATALOG) <= planned, set(CATALOG) - planned
+    runnable = {op for op, spec in CATALOG.items() if spec.status == "ready"}
+    assert runnable <= planned, runnable - planned
 
 
 def test_phrasebook_lists_triggers() -> None:

@@ -7,7 +7,7 @@ print(result.plan.describe())
 
 from __future__ import annotations
 
-from .editing import edit, explain
+from .editing import batch, edit, explain
 from .errors import RetouchError, UnsupportedInstruction
 from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
 
@@ -21,6 +21,7 @@ __all__ = [
     "UnsupportedInstruction",
     "Usage",
     "__version__",
+    "batch",
     "edit",
     "explain",
 ]

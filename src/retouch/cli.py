@@ -7,14 +7,18 @@ and no output file is written.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import RetouchError
+from .errors import RetouchError, with_hint
+
+if TYPE_CHECKING:
+    from .batches import BatchResult
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -31,6 +35,9 @@ EDIT_EXAMPLES = """examples:
 BATCH_EXAMPLES = """examples:
   retouch batch shots/*.jpg -p "make them black and white" --out-dir bw/
   retouch batch *.png -p "pure white background, crop to a square" --out-dir shop/ -j 2 --output-format webp
+  retouch batch shoot/*.jpg --consistent --out-dir uniform/ -j 2 --contact-sheet sheet.jpg
+  retouch batch shoot/*.jpg -p "put them on a white background, make them consistent" --out-dir shop/
+  retouch batch shoot/*.jpg -p "match them all to the first one" --out-dir matched/ --dry-run
 """
 
 
@@ -105,14 +112,33 @@ def build_parser() -> Parser:
 
     p = sub.add_parser(
         "batch",
-        help="edit every input independently with the same prompt",
+        help="edit every input with the same prompt; --consistent makes the set look like one shoot",
         epilog=BATCH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-p", "--prompt", required=True)
+    p.add_argument("-p", "--prompt", default="", help="the instruction for every image (optional with --consistent)")
     p.add_argument("--out-dir", required=True, metavar="DIR", help="writes DIR/<input stem>.<ext>")
     p.add_argument("-j", "--jobs", type=int, default=1, help="images edited in parallel (default 1)")
+    p.add_argument(
+        "--consistent",
+        action="store_true",
+        help="make the set uniform: same exposure, white balance, framing and size (words such as "
+        "'make them consistent' in the prompt do the same)",
+    )
+    p.add_argument(
+        "--consistency",
+        metavar="ASPECTS",
+        help="what to make the same, comma-separated: tone, color, framing, background (implies --consistent)",
+    )
+    p.add_argument(
+        "--reference",
+        metavar="REF",
+        help="match the set to this instead of its median: an input's number (1 = first, 'last') or an image file",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print each image's plan; write nothing")
+    p.add_argument("--show-plan", action="store_true", help="print each image's plan that ran")
+    p.add_argument("--contact-sheet", metavar="PATH", help="also write a before/after contact sheet of the set")
     add_output_options(p)
 
     p = sub.add_parser("explain", help="show the plan for a prompt without running it")
@@ -170,9 +196,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_common(args: argparse.Namespace) -> None:
+def check_common(args: argparse.Namespace, *, prompt_optional: bool = False) -> None:
     """Cheap checks before any image is read."""
-    if not args.prompt.strip():
+    if not args.prompt.strip() and not prompt_optional:
         raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
     if args.output_compression is not None and not 0 <= args.output_compression <= 100:
         raise CliError("--output-compression must be between 0 and 100")
@@ -182,63 +208,89 @@ def check_common(args: argparse.Namespace) -> None:
             raise CliError(f"{what} not found: {path}")
 
 
-def batch_output_paths(inputs: Sequence[str], out_dir: Path, ext: str) -> list[Path]:
-    """DIR/<stem>.<ext> per input; repeated stems get -2, -3 so nothing is overwritten."""
-    seen: dict[str, int] = {}
-    paths = []
-    for inp in inputs:
-        stem = Path(inp).stem
-        seen[stem] = seen.get(stem, 0) + 1
-        name = stem if seen[stem] == 1 else f"{stem}-{seen[stem]}"
-        paths.append(out_dir / f"{name}.{ext}")
-    return paths
-
-
 def cmd_batch(args: argparse.Namespace) -> int:
     """`retouch batch`: one output per input, in parallel with -j, a progress bar on a terminal."""
-    from .editing import edit, explain
+    from .editing import batch
 
-    check_common(args)
+    consistent = args.consistency or args.consistent
+    check_common(args, prompt_optional=bool(consistent or args.reference))
     if args.jobs < 1:
         raise CliError("-j must be at least 1")
-    explain(args.prompt, n_images=1, has_mask=args.mask is not None, engine=args.engine)  # refuse before work
-    fmt = args.output_format or "png"
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    targets = batch_output_paths(args.inputs, out_dir, "jpg" if fmt == "jpeg" else fmt)
-
-    def one(k: int) -> None:
-        edit(
-            args.inputs[k],
+    reference = parse_reference(args.reference)
+    if args.contact_sheet and Path(args.contact_sheet).suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise CliError("--contact-sheet needs a .png, .jpg or .webp file name")
+    with progress_bar(len(args.inputs)) as update:
+        result = batch(
+            args.inputs,
             args.prompt,
-            output=targets[k],
+            out_dir=None if args.dry_run else args.out_dir,
+            consistent=consistent,
+            reference=reference,
             mask=args.mask,
             size=args.size,
             quality=args.quality,
-            output_format=fmt,
+            output_format=args.output_format or "png",
             output_compression=args.output_compression,
             background=args.background,
             engine=args.engine,
             model=args.model,
+            jobs=args.jobs,
+            dry_run=args.dry_run,
+            progress=update,
         )
+    if args.dry_run or args.show_plan:
+        print_batch_plans(result)
+    if args.contact_sheet and not args.dry_run:
+        write_contact_sheet(result, args.contact_sheet)
+    for item in result.failures:
+        print(f"error: {item.source}: {with_hint(item.error, 'cli')}", file=sys.stderr)
+    return EXIT_FAILED if result.failures else 0
 
-    failures: list[str] = []
-    with progress_bar(len(args.inputs)) as advance, ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(one, k): k for k in range(len(args.inputs))}
-        for fut in as_completed(futures):
-            k = futures[fut]
-            try:
-                fut.result()
-            except RetouchError as e:
-                failures.append(f"{args.inputs[k]}: {e.message}")
-            advance()
-    for f in failures:
-        print(f"error: {f}", file=sys.stderr)
-    return EXIT_FAILED if failures else 0
+
+def parse_reference(ref: str | None) -> int | str | None:
+    """--reference: an input number (1-based; 'first', 'last'), else an image file that must exist."""
+    if ref is None:
+        return None
+    word = ref.strip().lower()
+    if word.lstrip("-").isdigit():
+        return int(word)
+    if word in ("first", "last"):
+        return 1 if word == "first" else -1
+    if not Path(ref).is_file():
+        raise CliError(f"reference image not found: {ref} (give an input's number, e.g. 1, or an image file)")
+    return ref
+
+
+def print_batch_plans(result: BatchResult) -> None:
+    """The set's target, then each image's plan."""
+    if result.consistency is not None and result.target is not None:
+        w, h = result.target.size
+        print(f"{result.consistency.describe()}; every output {w}x{h}")
+    for item in result.items:
+        print(f"{item.source}:")
+        if item.plan is None:
+            print("  (not planned: it could not be read)")
+            continue
+        for line in item.plan.describe().splitlines() or ["(nothing to change)"]:
+            print(f"  {line}")
+
+
+def write_contact_sheet(result: BatchResult, path: str) -> None:
+    """Inputs over outputs, one column per image (small copies; unreadable ones left empty)."""
+    from .consistency.sheet import contact_sheet
+    from .editing import write_atomic
+    from .imaging import encode_image
+
+    before = [Path(i.source).read_bytes() if Path(i.source).is_file() else None for i in result.items]
+    after = [i.output.read_bytes() if i.ok and i.output is not None else None for i in result.items]
+    suffix = Path(path).suffix.lower()
+    fmt = "jpeg" if suffix in (".jpg", ".jpeg") else suffix[1:]
+    sheet = contact_sheet(before, after)
+    write_atomic(Path(path), encode_image(sheet, fmt, compression=None if fmt == "png" else 88))
 
 
 class progress_bar:  # lower-case: used like a function in a with statement
-    """A rich progress bar on a terminal, silent otherwise; yields an `advance()` callable."""
+    """A rich progress bar on a terminal, silent otherwise; yields `update(stage, done, total)`."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -257,8 +309,13 @@ class progress_bar:  # lower-case: used like a function in a with statement
             )
             self.progress.start()
             self.task = self.progress.add_task("editing", total=self.total)
-            return lambda: self.progress.advance(self.task)
-        return lambda: None
+            return self.update
+        return lambda stage, done, total: None
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Show how far a stage ("measuring", "editing") is."""
+        if self.progress is not None:
+            self.progress.update(self.task, description=stage, completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
@@ -301,12 +358,18 @@ def cmd_engines(args: argparse.Namespace) -> int:
 COMMANDS = {"edit": cmd_edit, "batch": cmd_batch, "explain": cmd_explain, "engines": cmd_engines}
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (building it costs more than planning a request)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a subcommand; turn every user-facing failure into one `error:` line."""
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep mediapipe's C++ logging quiet
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        parser = build_parser()
+        parser = _parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
@@ -319,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except RetouchError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+        print(f"error: {with_hint(e, 'cli')}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -121,6 +121,65 @@ def explain(prompt: str, *, n_images: int = 1, has_mask: bool = False, engine: s
     return get_engine(engine).plan(prompt, n_images=n_images, has_mask=has_mask)
 
 
+def batch(
+    images: Sequence[ImageLike],
+    prompt: str = "",
+    *,
+    out_dir: str | os.PathLike | None = None,
+    consistent: bool | str | Sequence[str] = False,
+    reference: int | ImageLike | None = None,
+    mask: ImageLike | None = None,
+    size: str = "auto",
+    quality: str = "auto",
+    output_format: str = "png",
+    output_compression: int | None = None,
+    background: str = "auto",
+    engine: str = "builtin",
+    model: str | None = None,
+    jobs: int = 1,
+    dry_run: bool = False,
+    progress: Any = None,
+) -> Any:
+    """Edit every image with the same instruction; with `consistent`, also make the set look like one shoot.
+
+    Writes `out_dir/<stem>.<ext>` per input when `out_dir` is given (outputs are then not kept in
+    memory), else each item carries its encoded bytes. `consistent=True` (or words such as "make
+    them consistent" in the prompt) brings exposure, white balance and framing to the set's median;
+    `consistent="tone,color"` picks aspects (tone, color, framing, background); `reference=1`
+    (1-based, -1 = last) or an image matches the set to that instead. `dry_run` only plans.
+    Returns a `retouch.batches.BatchResult`: one item per input (output path, plan, size, error).
+
+    >>> res = retouch.batch(["a.jpg", "b.jpg"], "white background", out_dir="shop", consistent=True)
+    >>> print(res.items[0].plan.describe())
+    """
+    from .batches import output_paths as batch_paths
+    from .batches import run_batch
+
+    items = list(images)
+    outputs = None
+    if out_dir is not None:
+        fmt = "jpg" if output_format == "jpeg" else output_format
+        outputs = batch_paths(items, Path(out_dir), fmt)
+    return run_batch(
+        items,
+        prompt,
+        outputs=outputs,
+        consistent=consistent,
+        reference=reference,
+        mask=mask,
+        size=size,
+        quality=quality,
+        output_format=output_format,
+        output_compression=output_compression,
+        background=background,
+        engine=engine,
+        model=model,
+        jobs=jobs,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
 def output_paths(output: str | os.PathLike, n: int) -> list[Path]:
     """`out.png` for one output; `out.png, out-2.png, ...` for several."""
     p = Path(output)

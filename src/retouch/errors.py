@@ -42,20 +42,55 @@ class OptionError(RetouchError):
     code = "invalid_value"
 
 
+#: How each surface says a structured hint (the message itself stays surface-neutral).
+HINTS: dict[str, dict[str, str]] = {
+    "mask": {
+        "cli": "pass a mask with --mask PATH (its transparent or white pixels mark the area)",
+        "http": "paint or upload a mask (its transparent or white pixels mark the area)",
+    },
+    "reference": {
+        "cli": "add the reference as another input image",
+        "http": "upload the reference as another image",
+    },
+}
+
+
 class UnsupportedInstruction(RetouchError):
     """Part of the instruction cannot be done by the chosen engine.
 
     `fragment` is the part of the prompt that was not understood or needs another kind
     of engine; `engine_hint` names the kind of engine that could do it (or None).
+    `kind` says why: "not_understood" (words it does not know), "cannot_locate" (a thing it
+    cannot find in the image), "generative" (needs a generative model), or "" (incomplete or
+    inconsistent). `hint` is a structured suggestion ("mask", "reference") that each surface
+    renders in its own terms (`with_hint`): the CLI names its flag, HTTP and the web say "upload".
     """
 
     code = "unsupported_instruction"
     param = "prompt"
 
-    def __init__(self, message: str, *, fragment: str = "", engine_hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fragment: str = "",
+        engine_hint: str | None = None,
+        kind: str = "",
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.fragment = fragment
         self.engine_hint = engine_hint
+        self.kind = kind
+        self.hint = hint
+
+
+def with_hint(e: RetouchError, surface: str) -> str:
+    """The error's message with its structured hint said for `surface` ("cli" or "http")."""
+    hint = getattr(e, "hint", None)
+    if hint and hint in HINTS:
+        return f"{e.message}: {HINTS[hint][surface]}"
+    return e.message
 
 
 class EngineError(RetouchError):

@@ -46,6 +46,15 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+class IgnoredText(BaseModel):
+    """A part of the instruction that is not an edit, and why it was left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    role: str = Field(description="politeness | backstory | purpose | constraint | batch")
+
+
 class EditPlan(BaseModel):
     """The typed, serialisable result of reading an instruction: run it, show it, store it."""
 
@@ -53,9 +62,14 @@ class EditPlan(BaseModel):
 
     prompt: str
     steps: list[PlanStep] = Field(default_factory=list)
+    ignored: list[IgnoredText] = Field(default_factory=list, description="Parts read as not being edits")
+    notes: list[str] = Field(default_factory=list, description="How the plan was read (merges, stand-ins)")
 
     def describe(self) -> str:
-        return "\n".join(f"{i + 1}. {s.describe()}   ← “{s.text}”" for i, s in enumerate(self.steps))
+        lines = [f"{i + 1}. {s.describe()}   ← “{s.text}”" for i, s in enumerate(self.steps)]
+        lines += [f"   (ignored, {g.role}: “{g.text}”)" for g in self.ignored]
+        lines += [f"   note: {n}" for n in self.notes]
+        return "\n".join(lines)
 
 
 class EditRequest(BaseModel):

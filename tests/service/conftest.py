@@ -69,8 +69,9 @@ def server(make_server: Callable[..., Server]) -> Server:
 
 @pytest.fixture(scope="session")
 def open_server(make_server: Callable[..., Server]) -> Server:
-    """A server that may fetch from and post webhooks to loopback (allow_private_urls)."""
-    return make_server("open", {"allow_private_urls": True, "max_image_bytes": 300_000})
+    """A server that may fetch from and post webhooks to loopback (allow_private_urls), with small
+    limits: 300 kB images, 2 s of silence in a request body."""
+    return make_server("open", {"allow_private_urls": True, "max_image_bytes": 300_000, "body_timeout_s": 2.0})
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ where nothing the user did is lost.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,53 +18,10 @@ import pytest
 
 from ..service.helpers import Server
 from .conftest import browser_missing, shot, sign_in
+from .editor import download, paint, run_and_capture, too_wide, wait_ready
 from .pixels import grayness, mask_alpha, rgb, write_photo
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
-
-
-def paint(page: Any, strokes: list[tuple[float, float, float, float]]) -> None:
-    """Drag the pointer over the mask canvas; coordinates are fractions of its box."""
-    box = page.locator("#mask-canvas").bounding_box()
-    assert box and box["width"] > 50
-    for x0, y0, x1, y1 in strokes:
-        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
-        page.mouse.down()
-        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=8)
-        page.mouse.up()
-
-
-def wait_ready(page: Any, count: int) -> None:
-    page.wait_for_function(
-        "n => document.querySelectorAll('#tray li').length === n && "
-        "![...document.querySelectorAll('#tray .role')].some(e => /Reading|Uploading/.test(e.textContent))",
-        arg=count,
-    )
-
-
-def too_wide(page: Any) -> list[str]:
-    """Elements that stick out of the viewport sideways (the page must not scroll sideways)."""
-    return page.evaluate(
-        """() => document.documentElement.scrollWidth <= innerWidth ? [] :
-             [...document.querySelectorAll('body *')]
-               .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
-               .map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
-               .concat([`scrollWidth ${document.documentElement.scrollWidth}`])"""
-    )
-
-
-def run_and_capture(page: Any, button: str = "#run") -> dict[str, Any]:
-    """Click Run and return the JSON body of the job the page submitted."""
-    with page.expect_request(lambda r: r.url.endswith("/v1/jobs") and r.method == "POST") as req:
-        page.click(button)
-    return json.loads(req.value.post_data or "{}")
-
-
-def download(page: Any, selector: str) -> tuple[bytes, str]:
-    with page.expect_download() as d:
-        page.click(selector)
-    path = d.value.path()
-    return Path(path).read_bytes(), d.value.suggested_filename
 
 
 def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp_path: Path) -> None:
@@ -84,7 +40,7 @@ def test_edit_compare_iterate_branch_batch(context: Any, web_server: Server, tmp
     # ---- upload, mask, instruction, plan and estimate
     page.set_input_files("#file-input", str(tmp_path / "photo.png"))
     wait_ready(page, 1)
-    page.wait_for_selector("#tray li.first .role:has-text('Edited · 320×240')")
+    page.wait_for_selector("#tray li.first .role:has-text('To edit · 320×240')")
     # Mask tools: a stroke, undo it, paint the real mask, invert twice (back to the same).
     paint(page, [(0.6, 0.2, 0.9, 0.8)])
     page.wait_for_selector("#mask-clear:enabled")
@@ -226,17 +182,23 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
     page.click("#signin-form button[type=submit]")
     page.wait_for_selector("body[data-ready]")
 
-    # A file that is not an image: refused next to it; the good one is unaffected.
+    # A file that is not an image: refused next to it (and not added); the good one is unaffected.
     (tmp_path / "notes.png").write_bytes(b"not an image")
-    page.set_input_files("#file-input", [str(tmp_path / "photo.png"), str(tmp_path / "notes.png")])
-    page.wait_for_selector("#tray li:nth-child(2) .error:has-text('Not an image')")
-    wait_ready(page, 2)
+    write_photo(tmp_path / "second.png", 80, 60, seed=12)
+    page.set_input_files(
+        "#file-input", [str(tmp_path / "photo.png"), str(tmp_path / "notes.png"), str(tmp_path / "second.png")]
+    )
+    page.wait_for_selector("#tray li .error:has-text('Not an image')")
+    wait_ready(page, 3)
     # Reorder by dragging, and back with the keyboard-reachable buttons.
     page.drag_and_drop("#tray li:nth-child(2)", "#tray li:nth-child(1)")
-    page.wait_for_selector("#tray li.first .name:has-text('notes.png')")
-    assert page.is_disabled("#run")  # the image to edit is the broken one
+    page.wait_for_selector("#tray li.first .name:has-text('second.png')")
     page.click("#tray li.first button[data-action='down']")
     page.wait_for_selector("#tray li.first .name:has-text('photo.png')")
+    page.click("#tray li:has-text('notes.png') button[data-action='remove']")  # dismissed
+    page.click("#tray li:has-text('second.png') button[data-action='remove']")
+    page.wait_for_selector("#tray-notice:has-text('second.png removed')")
+    wait_ready(page, 1)
     # Paste an image from the clipboard, then remove it again.
     page.evaluate(
         """async () => {
@@ -247,10 +209,10 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
              document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true}));
            }"""
     )
-    page.wait_for_selector("#tray li:nth-child(3) .role:has-text('Reference 2 · 40×30')")
-    wait_ready(page, 3)
-    page.click("#tray li:nth-child(3) button[data-action='remove']")
+    page.wait_for_selector("#tray li:nth-child(2) .role:has-text('Reference 1 · 40×30')")
     wait_ready(page, 2)
+    page.click("#tray li:nth-child(2) button[data-action='remove']")
+    wait_ready(page, 1)
 
     # A refused instruction: the plan says so under the prompt, naming the part it cannot do.
     paint(page, [(0.2, 0.5, 0.8, 0.5)])
@@ -259,19 +221,31 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
     page.wait_for_selector("#prompt-error:has-text('Cannot do')")
     assert page.inner_text("#prompt-error mark") == prompt
     assert page.get_attribute("#prompt", "aria-invalid") == "true"
-    # Running anyway: the server refuses with the same words, in the same place.
-    with page.expect_response(lambda r: r.url.endswith("/v1/jobs") and r.request.method == "POST") as resp:
-        page.click("#run")
-    assert resp.value.status == 400
-    page.wait_for_selector("#run:enabled")
+    # Edit waits for an instruction the engine can do, and says so.
     assert "generative" in page.inner_text("#prompt-error")
-    assert page.inner_text("#run-error") == ""
+    assert page.is_disabled("#run") and "cannot do" in page.inner_text("#run-hint")
     shot(page, "06-error", doc=True)
     # Nothing lost: instruction, images and mask are as they were.
     assert page.input_value("#prompt") == prompt
-    assert page.locator("#tray li").count() == 2
+    assert page.locator("#tray li").count() == 1
     assert page.is_enabled("#mask-clear")
-    assert page.is_enabled("#run")
+    # The server refuses the same instruction with the same words, in the same place (a job
+    # submitted by the page while the plan was still on its way, say).
+    page.fill("#prompt", "make it sepia")
+    page.wait_for_selector("#run:enabled")
+    page.route(
+        "**/ui/api/plan",
+        lambda route: route.fulfill(json={"object": "plan", "steps": [], "model": "builtin", "engine": "builtin"}),
+    )
+    page.fill("#prompt", prompt)
+    page.wait_for_selector("#plan-note:has-text('Nothing to do')")
+    with page.expect_response(lambda r: r.url.endswith("/v1/jobs") and r.request.method == "POST") as resp:
+        page.click("#run")
+    assert resp.value.status == 400
+    page.wait_for_selector("#prompt-error:has-text('generative')")
+    assert page.inner_text("#run-error") == ""
+    assert page.input_value("#prompt") == prompt and page.is_enabled("#mask-clear")
+    page.unroute("**/ui/api/plan")
 
     # Not enough credits: said next to the Run button, and in the estimate before running.
     poor = web_server.new_key(credits=0, tier="standard")["key"]
@@ -285,8 +259,7 @@ def test_errors_are_shown_where_they_belong_and_nothing_is_lost(
         wait_ready(p2, 1)
         p2.fill("#prompt", "make it sepia")
         p2.wait_for_selector("#estimate.short:has-text('not enough credits')")
-        p2.click("#run")
-        p2.wait_for_selector("#run-error:has-text('Insufficient credits')")
+        assert p2.is_disabled("#run") and "credits" in p2.inner_text("#run-hint")
         assert p2.input_value("#prompt") == "make it sepia"
     finally:
         ctx2.close()

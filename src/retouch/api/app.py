@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from .. import __version__
 from ..service.container import Services, build_services
 from ..service.settings import ServiceSettings, load_settings
 from . import errors
+from .jsontext import SafeJSONResponse
 from .middleware import RequestContext
 from .routes import admin, billing, files, images, jobs, models, system
 
@@ -47,16 +47,25 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(svc.stop)
 
-    extra: dict = {}
-    if "max_body_size" in inspect.signature(FastAPI).parameters:  # FastAPI >= 0.120
-        # 16 images of 50 MB, as base64 in JSON (x4/3), plus room for the other fields
-        extra["max_body_size"] = settings.max_images * settings.max_image_bytes * 4 // 3 + (8 << 20)
-    app = FastAPI(title="retouch", version=__version__, description=DESCRIPTION, lifespan=lifespan, **extra)
+    app = FastAPI(
+        title="retouch",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+    )
     app.state.services = svc
     errors.install(app)
     for r in (images.router, jobs.router, files.router, models.router, billing.router, admin.router, system.router):
         app.include_router(r)
-    app.add_middleware(RequestContext, metrics=svc.metrics, access_log=settings.access_log)
+    app.add_middleware(
+        RequestContext,
+        metrics=svc.metrics,
+        access_log=settings.access_log,
+        # 16 images of 50 MB, as base64 in JSON (x4/3), plus room for the other fields
+        max_body_bytes=settings.max_images * settings.max_image_bytes * 4 // 3 + (8 << 20),
+        body_timeout_s=settings.body_timeout_s,
+    )
     if not mount_web_ui(app):
         app.add_api_route("/", system.landing, include_in_schema=False)
     return app

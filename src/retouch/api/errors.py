@@ -12,8 +12,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import RetouchError
 from ..service.edits import error_body, error_headers, error_status
+from ..service.errors import ApiError
 
 log = logging.getLogger("retouch.api")
+
+#: `code` of the HTTP errors that Starlette or FastAPI raise themselves.
+HTTP_CODES = {
+    404: "unknown_url",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class EdgeError(StarletteHTTPException):
+    """An ApiError raised where only HTTPExceptions pass (FastAPI's body parsing, the ASGI
+    receive channel), rendered like any ApiError."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.status, error.message, headers=error.headers or None)
+        self.error = error
 
 
 def error_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -60,13 +79,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, e: StarletteHTTPException) -> JSONResponse:
+        if isinstance(e, EdgeError):
+            note_code(request, e.error.code)
+            return response_for(e.error)
+        code = HTTP_CODES.get(e.status_code)
         if e.status_code == 404:
             msg = f"Invalid URL ({request.method} {request.url.path})."
-            code = "unknown_url"
         elif e.status_code == 405:
-            msg, code = f"Method {request.method} is not allowed on {request.url.path}.", "method_not_allowed"
+            msg = f"Method {request.method} is not allowed on {request.url.path}."
         else:
-            msg, code = str(e.detail), None
+            msg = str(e.detail)
         t = "invalid_request_error" if e.status_code < 500 else "server_error"
         note_code(request, code)
         return error_response(

@@ -87,9 +87,15 @@ def _claims_openai(name: str) -> bool:
 
 
 def _claims_diffusers(name: str) -> bool:
-    from .diffusion import is_diffusers_model
+    from .diffusion import find_family
 
-    return is_diffusers_model(name)
+    return find_family(name) is not None
+
+
+def _claims_diffusers_weights(path: str) -> bool:
+    from .diffusion import family_for_weights
+
+    return family_for_weights(path) is not None
 
 
 register_engine(
@@ -117,6 +123,7 @@ register_engine(
         "open-weight models on a local GPU (or slowly on the CPU)",
         claims_model=_claims_diffusers,
         options=DiffusersOptions,
+        claims_path=_claims_diffusers_weights,
     )
 )
 register_engine(

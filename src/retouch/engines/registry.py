@@ -7,6 +7,10 @@ Names the API's `model` field and the CLI's `--engine/--model` accept:
   `flux-kontext`, `instruct-pix2pix`, a Hugging Face repo id `owner/name` ... (diffusers);
 - `engine:model`, explicit: `openai:gpt-image-1-mini`, `diffusers:/models/flux-kontext`.
 
+Local weights folders are addressable only where the caller is trusted (the CLI, the
+operator's settings): `resolve(name, paths=False)`, as the HTTP API resolves a client's
+`model`, accepts names alone and never looks at the filesystem.
+
 Registering an engine imports nothing heavy: factories import their SDKs when called,
 and engines import torch or openai only when they run.
 """
@@ -38,6 +42,7 @@ class EngineSpec:
     claims_model: Callable[[str], bool] | None = None  # does this engine serve a model of this name?
     #: the settings the factory takes (a pydantic model); `configure_engine` checks against it
     options: type[BaseModel] | None = None
+    claims_path: Callable[[str], bool] | None = None  # ... of the weights in this local folder?
 
 
 _specs: dict[str, EngineSpec] = {}
@@ -70,18 +75,26 @@ def engine_spec(name: str) -> EngineSpec:
     return _specs[resolve(name)[0]]
 
 
-def resolve(name: str | None) -> tuple[str, str | None]:
-    """(engine name, model or None) for a name the API or CLI was given; OptionError if unknown."""
+def resolve(name: str | None, *, paths: bool = True) -> tuple[str, str | None]:
+    """(engine name, model or None) for a name the API or CLI was given; OptionError if unknown.
+    With `paths=False` a model must be known by its name (no local weights folders)."""
     raw = (name or "builtin").strip()
     low = raw.lower()
     engine, sep, model = raw.partition(":")
     if sep and engine.lower() in _specs:
-        return engine.lower(), model.strip() or None
+        spec = _specs[engine.lower()]
+        model = model.strip()
+        if model and not paths and not _known_name(spec, model):
+            raise OptionError(f"unknown {spec.name} model {model!r} (see `retouch engines`)", param="model")
+        return spec.name, model or None
     for spec in _specs.values():
         if low == spec.name or low in spec.aliases:
             return spec.name, None
     for spec in _specs.values():
         if spec.claims_model is not None and spec.claims_model(raw):
+            return spec.name, raw
+    for spec in _specs.values():
+        if paths and spec.claims_path is not None and spec.claims_path(raw):
             return spec.name, raw
     raise OptionError(
         f"unknown engine or model {raw!r}; engines: {', '.join(available_engines())} (see `retouch engines`)",
@@ -89,9 +102,16 @@ def resolve(name: str | None) -> tuple[str, str | None]:
     )
 
 
-def get_engine(name: str | None = None) -> Engine:
-    """The engine for `name` (default builtin), built once per (engine, model) and cached."""
-    engine, model = resolve(name)
+def _known_name(spec: EngineSpec, model: str) -> bool:
+    if spec.claims_model is not None:
+        return spec.claims_model(model)
+    return model.lower() in (spec.name, *spec.aliases)
+
+
+def get_engine(name: str | None = None, *, paths: bool = True) -> Engine:
+    """The engine for `name` (default builtin), built once per (engine, model) and cached;
+    `paths` as in `resolve`."""
+    engine, model = resolve(name, paths=paths)
     with _lock:
         key = (engine, model)
         if key not in _instances:

@@ -23,8 +23,10 @@ from ..schema import SIZE_ALIASES
 MIN_SIDE = 16
 MAX_SIDE = 8192
 RATIO_AREA = 1024 * 1024
-_WXH = re.compile(r"(\d+)\s*[x×*]\s*(\d+)")
-_RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)")
+# Digits are bounded: a side has at most 5 (the largest is 8192), a ratio's parts at most 6
+# with 6 decimals, so every number parsed here is small and finite.
+_WXH = re.compile(r"([0-9]{1,5})\s*[x×*]\s*([0-9]{1,5})")
+_RATIO = re.compile(r"([0-9]{1,6}(?:\.[0-9]{1,6})?)\s*:\s*([0-9]{1,6}(?:\.[0-9]{1,6})?)")
 _HELP = "use auto, WxH (e.g. 1024x1536, each side 16-8192) or an aspect ratio W:H (e.g. 1:1, 3:2, 16:9)"
 
 
@@ -38,7 +40,7 @@ def parse_size(size: str) -> tuple[int, int] | None:
         return _checked(int(m[1]), int(m[2]), size)
     if m := _RATIO.fullmatch(text):
         return _size_for_ratio(float(m[1]), float(m[2]), size)
-    raise OptionError(f"invalid size {size!r}: {_HELP}", param="size")
+    raise OptionError(f"invalid size {_shown(size)}: {_HELP}", param="size")
 
 
 def fit_to_size(
@@ -93,7 +95,7 @@ def _checked(width: int, height: int, original: str) -> tuple[int, int]:
     """(width, height) when both sides are within 16..8192, else OptionError."""
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise OptionError(
-            f"invalid size {original!r}: each side must be between {MIN_SIDE} and {MAX_SIDE} pixels",
+            f"invalid size {_shown(original)}: each side must be between {MIN_SIDE} and {MAX_SIDE} pixels",
             param="size",
         )
     return width, height
@@ -101,15 +103,21 @@ def _checked(width: int, height: int, original: str) -> tuple[int, int]:
 
 def _size_for_ratio(rw: float, rh: float, original: str) -> tuple[int, int]:
     """Size with ~1024x1024 pixels and ratio rw:rh, sides rounded to multiples of 16."""
-    if rw <= 0 or rh <= 0:
-        raise OptionError(f"invalid size {original!r}: both parts of a ratio must be positive", param="size")
+    if not (rw > 0 and rh > 0 and math.isfinite(rw) and math.isfinite(rh)):
+        raise OptionError(f"invalid size {_shown(original)}: both parts of a ratio must be positive", param="size")
     ratio = rw / rh
     width = max(MIN_SIDE, round(math.sqrt(RATIO_AREA * ratio) / 16) * 16)
     height = max(MIN_SIDE, round(math.sqrt(RATIO_AREA / ratio) / 16) * 16)
     if width > MAX_SIDE or height > MAX_SIDE:
         reason = f"aspect ratio is too extreme (max side {MAX_SIDE})"
-        raise OptionError(f"invalid size {original!r}: {reason}", param="size")
+        raise OptionError(f"invalid size {_shown(original)}: {reason}", param="size")
     return width, height
+
+
+def _shown(size: object) -> str:
+    """The size as quoted in an error (a long one cut short)."""
+    text = repr(str(size))
+    return text if len(text) <= 40 else text[:37] + "...'"
 
 
 def _window_start(center: float, full: int, window: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .amounts import AMOUNTS_TABLE, DEFAULT_AMOUNTS, LEVELS, default_amount
 from .lexicon import phrasebook
-from .parse import plan_from_text
+from .plan import plan_from_text
 from .regions import REGION_WORDS_DOC
 
 __all__ = [

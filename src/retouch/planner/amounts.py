@@ -13,35 +13,26 @@ The rule, documented for users (`retouch explain`, docs):
 
 from __future__ import annotations
 
-#: Moderate amount per op when the instruction gives none (catalog units).
+from retouch.ops.catalog import CATALOG, OpSpec, Param
+
+
+def _magnitude(op: str, spec: OpSpec) -> float | None:
+    """The moderate size of a change of `op` when the instruction gives none (from the spec's default)."""
+    if spec.main is None:
+        return None
+    p = spec.params[spec.main]
+    if not isinstance(p, Param) or not isinstance(p.default, int | float):
+        return None
+    if op == "gamma":
+        return round(p.default - 1, 6)  # a deviation from 1: brighten midtones → 1.25, darken → 1/1.25
+    return abs(float(p.default))
+
+
+#: Moderate amount per op when the instruction gives none (catalog units), read from the op spec.
 DEFAULT_AMOUNTS: dict[str, float] = {
-    "brightness": 0.15,
-    "exposure": 0.5,  # stops
-    "contrast": 0.2,
-    "gamma": 0.25,  # deviation from 1: brighten midtones → gamma 1.25, darken → 0.8
-    "highlights": 0.3,
-    "shadows": 0.3,
-    "saturation": 0.25,
-    "vibrance": 0.3,
-    "hue_shift": 30.0,  # degrees
-    "temperature": 0.25,
-    "tint": 0.2,
-    "grayscale": 1.0,
-    "sepia": 1.0,
-    "colorize": 0.6,
-    "look": 1.0,
-    "match_color": 1.0,
-    "sharpen": 0.6,
-    "blur": 1.0,
-    "denoise": 1.0,
-    "vignette": 0.35,
-    "grain": 0.3,
-    "pixelate": 0.5,
-    "background_blur": 1.0,
-    "relight": 0.35,
-    "auto_levels": 0.5,  # percent clipped at each end
-    "border": 0.02,  # fraction of the shorter side
+    op: m for op, s in CATALOG.items() if (m := _magnitude(op, s)) is not None
 }
+DEFAULT_AMOUNTS["auto_levels"] = float(CATALOG["auto_levels"].default("clip"))
 
 #: Intensity words → multiplier of the default. Multi-word entries are matched as phrases.
 LEVELS: dict[str, float] = {}
@@ -236,32 +227,14 @@ AMOUNTS_TABLE: list[tuple[str, str]] = [
     ('"too dark", "it is too X"', "the opposite of X at the default amount"),
 ]
 
-#: Catalog ranges (min, max) for the main amount parameter, used to clamp.
+#: Ranges (min, max) of each op's main parameter, from the op spec, used to clamp.
 RANGES: dict[str, tuple[float, float]] = {
-    "brightness": (-1.0, 3.0),
-    "exposure": (-5.0, 5.0),
-    "contrast": (-1.0, 3.0),
-    "gamma": (0.1, 10.0),
-    "highlights": (-1.0, 1.0),
-    "shadows": (-1.0, 1.0),
-    "saturation": (-1.0, 3.0),
-    "vibrance": (-1.0, 2.0),
-    "hue_shift": (-180.0, 180.0),
-    "temperature": (-1.0, 1.0),
-    "tint": (-1.0, 1.0),
-    "grayscale": (0.0, 1.0),
-    "sepia": (0.0, 1.0),
-    "colorize": (0.0, 1.0),
-    "look": (0.0, 1.0),
-    "match_color": (0.0, 1.0),
-    "sharpen": (0.0, 3.0),
-    "blur": (0.0, 3.0),
-    "denoise": (0.0, 2.0),
-    "vignette": (-1.0, 1.0),
-    "grain": (0.0, 1.0),
-    "pixelate": (0.0, 1.0),
-    "background_blur": (0.0, 3.0),
-    "relight": (0.0, 1.0),
+    op: (float(p.min), float(p.max))
+    for op, s in CATALOG.items()
+    if s.main is not None
+    and isinstance(p := s.params[s.main], Param)
+    and p.min is not None
+    and p.max is not None
 }
 #: Ops whose amount is a strength on a 0..N scale rather than a fraction of change: a bare
 #: number up to N is read as that strength ("blur 2"), larger as a percent.

@@ -10,16 +10,69 @@ carry their own ("darker", "desaturate") which "less"/"too" invert.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from retouch.ops.catalog import triggers
+
 from .amounts import FRACTIONS, LEVELS, MULTIPLES
+
+
+class SenseKind(StrEnum):
+    """Every kind of meaning a phrase can have (a StrEnum: compares equal to its name)."""
+
+    OP = "op"  # names an op (value: trigger), with sign and part of speech
+    LOOKNAME = "lookname"  # a named look
+    BG = "bg"  # the background
+    DIR = "dir"  # a generic direction: more (+1), less (-1), set (0)
+    RECOVER = "recover"  # bring back (highlight detail)
+    DEEPEN = "deepen"
+    FIXVERB = "fixverb"  # fix/correct/neutralise: the wish is the opposite of the named problem
+    TOO = "too"  # too/overly: the property is a problem
+    LEVEL = "level"  # an intensity multiplier
+    ENOUGH = "enough"  # not enough / lacking: the property is wanted
+    COPULA = "copula"  # is/looks/seems: a state follows
+    NEG = "neg"  # not/keep/without: a constraint
+    FRAC = "frac"
+    MULT = "mult"
+    TO = "to"  # a target amount follows
+    BY = "by"  # a change amount follows
+    REGION = "region"
+    SIDE = "side"
+    PART = "part"
+    ROTDIR = "rotdir"
+    UPDOWN = "updown"
+    SIDEWAYS = "sideways"
+    AXIS = "axis"
+    AXISWORD = "axisword"
+    ASPECT = "aspect"
+    DIM = "dim"
+    UNIT = "unit"
+    BIGGER = "bigger"
+    SIZEWORD = "sizeword"
+    THICK = "thick"
+    OPACITY = "opacity"
+    OPACITYWORD = "opacityword"
+    GRADIENT_DIR = "gradient_dir"
+    FROM = "from"
+    FOR = "for"  # a purpose follows
+    ON = "on"
+    REF = "ref"
+    IMGNOUN = "imgnoun"
+    ORDINAL = "ordinal"
+    SEP = "sep"
+    VERB = "verb"  # a generic verb (make, give, get)
+    POLITE = "polite"
+    STOP = "stop"
+    FILLER = "filler"
+    CONSISTENT = "consistent"  # "make them consistent": a batch-level wish, not a per-image edit
 
 
 @dataclass(frozen=True)
 class Sense:
     """What a phrase means: kind (op, dir, level, region, ...), a value, and for ops sign/part of speech."""
 
-    kind: str
+    kind: SenseKind
     value: Any = None
     sign: int = 0
     pos: str = ""
@@ -38,132 +91,17 @@ def _reg(kind: str, value: Any, phrases: str, sign: int = 0, pos: str = "") -> N
     """Register each "|"-separated phrase with one more sense."""
     for phrase in phrases.split("|"):
         words = tuple(phrase.split())
-        sense = Sense(kind, value, sign, pos)
+        sense = Sense(SenseKind(kind), value, sign, pos)
         if words and sense not in PHRASES.setdefault(words, []):
             PHRASES[words].append(sense)
 
 
-def _op(op: str, sign: int, pos: str, phrases: str) -> None:
-    """Register op triggers."""
-    _reg("op", op, phrases, sign, pos)
 
+# ---------------------------------------------------------------- op words (from the op spec)
+for _trigger, _w in triggers():
+    _reg(SenseKind.OP, _trigger, _w.phrases, _w.sign, _w.pos)
 
-# ---------------------------------------------------------------- tone
-_op("brightness", 0, "n", "brightness|luminosity|luminance|lightness|brightness level|overall brightness")
-_op("brightness", +1, "a", "bright|luminous|brighter|radiant|airy|sunny")
-_op("brightness", +1, "v", "brighten|lighten|brighten up|lighten up|light up|more light|lift the exposure")
-_op("brightness", -1, "a", "dark|dim|gloomy|murky|shadowy|darkish|dingy")
-_op("brightness", -1, "v", "darken|dim down|tone down the brightness|darkness|less light")
-_op("light", +1, "n", "light")  # resolved per clause: brightness, relight or a level
-_op("exposure", 0, "n", "exposure|exp|exposure compensation|ev")
-_op("exposure", +1, "v", "overexpose|overexposed|over expose|over exposed|blown|blown out|too much exposure")
-_op("exposure", -1, "v", "underexpose|underexposed|under expose|under exposed")
-_op("contrast", 0, "n", "contrast|dynamic range|tonal range")
-_op(
-    "contrast",
-    +1,
-    "a",
-    "punchy|contrasty|high contrast|punch|more punch|crunchy|poppy|snappy|striking|dramatic|drama|moody|bold",
-)
-_op("contrast", -1, "a", "flat|flatten|low contrast|washed out|wash out|washout|dull|muddy|hazy|lifeless")
-_op("gamma", 0, "n", "gamma|midtone|mid tone|mids|middle tone|gamma correction")
-_op(
-    "highlights",
-    0,
-    "n",
-    "highlights|highlight detail|highlight tone|bright area|bright part|brights|"
-    "highlight area|whites|sky detail",
-)
-_op("highlights", -1, "v", "blown highlights|clipped highlights|burnt out|burned out")
-_op(
-    "shadows",
-    0,
-    "n",
-    "shadows|shadow detail|shadow tone|shadow area|dark area|dark part|darks|blacks|"
-    "shadow region|low lights|lowlights",
-)
-_op(
-    "auto",
-    0,
-    "v",
-    "auto levels|auto level|autolevel|autolevels|levels|auto contrast|normalize|equalize|"
-    "auto tone|auto color|stretch the histogram|histogram|auto white balance|white balance|color correct|"
-    "color correction|colour correct|color balance|balance the color|exposure correction|auto exposure",
-)
-_op(
-    "enhance",
-    0,
-    "v",
-    "enhance|improve|auto enhance|auto fix|auto correct|auto adjust|auto|optimize|touch up|"
-    "polish|better|nicer|good|great|professional|pro|fix|correct|retouch|beautify|quick fix|one click|magic",
-)
-
-# ---------------------------------------------------------------- colour
-_op(
-    "saturation",
-    0,
-    "n",
-    "saturation|sat|color saturation|chroma|color intensity|colorfulness|vividness|"
-    "saturation level|intensity of the color",
-)
-_op(
-    "saturation",
-    +1,
-    "a",
-    "saturate|saturated|vivid|vibrant|colorful|rich|richer|lively|juicy|pop|popping|"
-    "oversaturate|oversaturated|over saturate|over saturated|intense color|bold color|strong color|"
-    "deep color|bright color|more color|more colorful|full of color|intensify the color|enrich",
-)
-_op(
-    "saturation",
-    -1,
-    "a",
-    "desaturate|desaturated|de saturate|muted|mute|unsaturated|undersaturated|"
-    "subdued|less color|less colorful|pale|pastel|washed|drab|understated|tone down the color",
-)
-_op("color", 0, "n", "color|colour|hue and saturation|color tone|palette")
-_op("vibrance", 0, "n", "vibrance|vibrancy|natural saturation|smart saturation")
-_op("hue", 0, "n", "hue|hues|hue shift|hue rotation|hue angle|color wheel")
-_op("temperature", 0, "n", "temperature|temp|color temperature|colour temperature|kelvin|white point")
-_op(
-    "temperature",
-    +1,
-    "a",
-    "warm|warm up|warmth|warmer|golden|sunny warm|toasty|cozy|cosy|sunkissed|"
-    "sun kissed|amber tone|warm tone|warmer tone",
-)
-_op(
-    "temperature",
-    -1,
-    "a",
-    "cool|cool down|cold|colder|icy|chilly|frosty|coolness|chill|cool tone|cold tone|wintry|arctic|clinical",
-)
-_op("tint", 0, "n", "tint|tinge|cast|color cast|colour cast|tinted")
-_op(
-    "grayscale",
-    +1,
-    "a",
-    "grayscale|gray scale|black and white|black white|monochrome|monochromatic|mono|"
-    "bw|colorless|decolorize|no color|without color|desaturate completely|desaturate fully|"
-    "desaturate entirely|fully desaturate|completely desaturate|totally desaturate|all the color|"
-    "gray tone|grey tone|shades of gray|remove the color|remove all color|strip the color|drain the color|"
-    "noir and white|b and w|gray out|grey out",
-)
-_op(
-    "sepia",
-    +1,
-    "a",
-    "sepia|sepia tone|sepia toned|sepiatone|old photo|old photograph|old timey|old time|"
-    "antique|vintage brown|brown tone|brownish tone|daguerreotype|tintype|old fashioned|aged photo",
-)
-_op("colorize", +1, "v", "colorize|duotone|tone it|color wash|wash of|split tone|split toning|tritone")
-_op(
-    "look",
-    0,
-    "n",
-    "look|filter|grade|grading|color grade|color grading|style|aesthetic|vibe|feel|mood|"
-    "effect|finish|treatment|preset|tone|tones|appearance|atmosphere|color scheme|lut",
-)
+# ---------------------------------------------------------------- look names, background
 _reg(
     "lookname",
     "vintage",
@@ -193,172 +131,15 @@ _reg(
     "golden hour|magic hour|golden light|sunset glow|sunset light|warm glow|"
     "late afternoon light|evening glow",
 )
-_op(
-    "match",
-    0,
-    "v",
-    "match|matching|copy|transfer|borrow|same|harmonize|replicate|mimic|apply the look|blend|"
-    "grade like|look like|like|similar",
-)
-_op("invert", +1, "v", "invert|inverse|negative|inverted|invert the color|reverse the color|photo negative")
-
 _reg(
     "lookname", "vintage", "old|older|older looking|old looking|age it|make it old"
-)  # of a photo, not a person
-
-# ---------------------------------------------------------------- detail and effects
-_op(
-    "sharpen",
-    0,
-    "n",
-    "sharpness|clarity|definition|acutance|detail|details|texture|focus|micro contrast|"
-    "local contrast|structure",
 )
-_op(
-    "sharpen",
-    +1,
-    "v",
-    "sharpen|sharp|sharper|crisp|crispen|crisper|unblur|deblur|de blur|in focus|focused|"
-    "sharpen up|enhance detail|bring out detail|bring out the detail|more detail|more detailed|detailed|"
-    "clearer|clear up|tack sharp|razor sharp|defined|refine",
-)
-_op(
-    "blur",
-    +1,
-    "v",
-    "blur|blurry|blurred|blurriness|gaussian|gaussian blur|soften|soft|softer|smooth|"
-    "smoothen|dreamy|out of focus|unfocused|defocus|defocused|fuzzy|soft focus|hazy glow|glow|gauzy|"
-    "motion blur|lens blur|box blur|smudge|unsharp|diffuse|diffusion|mistify",
-)
-_op(
-    "denoise",
-    +1,
-    "v",
-    "denoise|de noise|noise reduction|reduce noise|despeckle|noiseless|noise free|"
-    "clean up the noise|remove noise|reduce the noise|remove the noise|grain reduction|noise removal|"
-    "smooth out the noise",
-)
-_op("noise", 0, "n", "noise|noisy|noisiness|speckle|speckles|digital noise|sensor noise")
-_op(
-    "vignette",
-    0,
-    "n",
-    "vignette|vignetting|vignet|edge darkening|darken the edge|darken the corner|"
-    "dark edge|dark corner|darker edge|darker corner|burn the edge|burned edge|burnt edge",
-)
-_op("grain", 0, "n", "grain|film grain|grainy|graininess|grit|gritty|analog grain|film noise")
-_op(
-    "pixelate",
-    +1,
-    "v",
-    "pixelate|pixelated|pixelize|pixelise|pixelation|mosaic|censor|censored|anonymize|"
-    "anonymise|anonymous|obscure|pixel|pixels out|blocky|8 bit|8bit",
-)
-
-# ---------------------------------------------------------------- geometry
-_op(
-    "rotate",
-    0,
-    "v",
-    "rotate|rotation|spin|tilt|rotated|turn|turn it|turn the image|turn the photo|quarter turn|half turn|"
-    "turn around|degree turn",
-)
-_op(
-    "straighten",
-    0,
-    "v",
-    "straighten|level the horizon|fix the horizon|deskew|horizon|crooked|fix the tilt|"
-    "level|perspective|keystone",
-)
-_op("flip", 0, "v", "flip|mirror|flop|flipped|mirrored|reflect|mirror image|reverse|reversed")
-_op(
-    "crop",
-    0,
-    "v",
-    "crop|crop to|trim|cut off|chop off|crop out|crop off|trim off|recrop|re crop|reframe|"
-    "cropped|zoom|zoom in|close up|closer|tighter|tight|aspect|aspect ratio|ratio|format|frame it as",
-)
-_op(
-    "resize",
-    0,
-    "v",
-    "resize|scale|rescale|downscale|downsize|upscale|upsize|enlarge|shrink|size|resolution|"
-    "dimension|dimensions|resample|make it smaller|make it bigger|make it larger|reduce the size|"
-    "thumbnail|megapixel",
-)
-_op(
-    "pad",
-    0,
-    "v",
-    "pad|padding|extend the canvas|canvas|canvas size|margin|margins|letterbox|letterboxing|"
-    "pillarbox|whitespace|white space|breathing room|empty space|space around|extend|expand the canvas|"
-    "enlarge the canvas|bars|black bars|extra space|expand",
-)
-
-# ---------------------------------------------------------------- subject / background / light
 _reg(
     "bg",
     "background",
     "background|backdrop|bg|back drop|background color|background colour|backgrounds|"
     "surroundings|scenery|environment|setting|behind|back ground|wall|studio background|sweep",
 )
-_op(
-    "transparent",
-    +1,
-    "a",
-    "transparent|transparency|alpha|alpha channel|see through|clear background|"
-    "no background|without background|without a background|png with alpha|see-through",
-)
-_op(
-    "remove_bg",
-    +1,
-    "v",
-    "cut out|cutout|isolate|isolated|knock out|knockout|extract|mask out|clip out|"
-    "background removal|remove bg|bg removal|cut it out|separate|lift the subject",
-)
-_op(
-    "bg_blur",
-    +1,
-    "v",
-    "bokeh|portrait mode|portrait effect|depth of field|shallow depth of field|"
-    "shallow dof|dof|background blur|blurred background|blurry background|defocused background|"
-    "subject pop|fake depth|lens bokeh",
-)
-_op("gradient", 0, "n", "gradient|ombre|fade from|gradation|graduated")
-_op(
-    "relight",
-    +1,
-    "v",
-    "relight|re light|lighting|illuminate|illumination|lit|key light|rim light|fill light|"
-    "side light|side lighting|spotlight|spot light|light source|studio light|studio lighting|backlight|"
-    "back light|catchlight|light up from|kicker|beauty light|sunlight|light direction",
-)
-_op(
-    "remove",
-    -1,
-    "v",
-    "remove|erase|delete|get rid of|eliminate|take out|take away|wipe out|wipe|clone out|"
-    "heal|clean up|clean|retouch out|edit out|paint out|removing|disappear|vanish|lose|drop|cut|fill in|"
-    "inpaint|content aware fill|patch|patch up|clone|fill the hole|fill the gap",
-)
-_op(
-    "text",
-    0,
-    "n",
-    "caption|text|title|heading|headline|label|subtitle|tagline|word|words|lettering|"
-    "inscription|slogan|write|writing|written|type|typed|say|saying|says|that say|that read|reading|read|"
-    "signature|sign it|quote|credit|byline|overlay text|text overlay|message|note",
-)
-_op("watermark", 0, "n", "watermark|watermarked|copyright|copyright notice|©")
-_op("border", 0, "n", "border|frame|framed|outline|stroke|mat|matting|passe partout|polaroid|keyline|rim")
-_op(
-    "place",
-    0,
-    "v",
-    "logo|place|overlay|stamp|insert|paste|superimpose|composite|sticker|badge|emblem|icon|"
-    "brand mark|overlaid|layer",
-)
-_op("hide", 0, "v", "hide|conceal|cover up|blank out|black out|blot out|redact")
 
 # ---------------------------------------------------------------- directions and amounts
 _reg(
@@ -597,7 +378,7 @@ _reg(
     0,
     "make|get|give|let|put|use|do|have|turn it|go|bring|render|convert|switch|transform|create|"
     "produce|apply|set|want|need|try|keep|leave|take|show|see|let us|help|change|swap|replace|substitute|"
-    "exchange|edit|adjust|tweak|modify|alter|paint|draw|color it|colour it|dye|recolor|recolour|tone|shade",
+    "exchange|edit|adjust|tweak|modify|alter|paint|draw|color it|colour it|dye|recolor|recolour|tone|shade|fit",
 )
 _reg(
     "polite",
@@ -694,41 +475,18 @@ VOCAB: frozenset[str] = frozenset(w for phrase in PHRASES for w in phrase if w.i
 #: Words that are phrases on their own: the preferred lemmas ("darker" → "dark", not the phrase word).
 SINGLES: frozenset[str] = frozenset(p[0] for p in PHRASES if len(p) == 1)
 
-#: Trigger name → catalog op(s) it plans to (for the phrasebook shown in docs and `retouch explain`).
-_TRIGGER_OPS = {
-    "light": "brightness/relight",
-    "color": "saturation",
-    "auto": "auto_levels",
-    "enhance": "auto_levels+vibrance",
-    "hue": "hue_shift",
-    "match": "match_color",
-    "noise": "grain/denoise",
-    "pad": "extend_canvas",
-    "crop": "crop_aspect/crop_box",
-    "transparent": "remove_background",
-    "remove_bg": "remove_background",
-    "bg_blur": "background_blur",
-    "gradient": "background_gradient",
-    "remove": "remove_object",
-    "place": "place_image",
-    "watermark": "text",
-    "hide": "pixelate",
-    "straighten": "(refused: say the angle)",
-}
-
-
 def phrasebook() -> dict[str, list[str]]:
-    """Catalog op → the phrases that trigger it (for docs and `retouch explain`)."""
+    """Catalog op → the phrases that name it (for docs and `retouch explain`), from the op spec."""
+    from retouch.ops.catalog import CATALOG
+
     book: dict[str, list[str]] = {}
+    for op, spec in CATALOG.items():
+        for w in spec.words:
+            book.setdefault(op, []).extend(w.phrases.split("|"))
     for words, senses in PHRASES.items():
         for sense in senses:
-            if sense.kind == "op":
-                key = _TRIGGER_OPS.get(str(sense.value), str(sense.value))
-            elif sense.kind == "lookname":
-                key = f"look {sense.value}"
-            elif sense.kind == "bg":
-                key = "background (region / replacement)"
-            else:
-                continue
-            book.setdefault(key, []).append(" ".join(words))
+            if sense.kind == SenseKind.LOOKNAME:
+                book.setdefault(f"look {sense.value}", []).append(" ".join(words))
+            elif sense.kind == SenseKind.BG:
+                book.setdefault("background (region / replacement)", []).append(" ".join(words))
     return {k: sorted(set(v)) for k, v in sorted(book.items())}

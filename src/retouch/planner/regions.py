@@ -5,6 +5,7 @@ from __future__ import annotations
 from retouch.errors import UnsupportedInstruction
 
 from .clause import Clause
+from .refusals import needs_mask
 
 #: Regions a regional step may name (mirrors retouch.ops.catalog.REGIONS).
 REGION_WORDS_DOC = {
@@ -12,7 +13,7 @@ REGION_WORDS_DOC = {
     "subject": "the subject, product, person, model, him, her, the foreground",
     "face": "her face, his face, the face, faces, skin",
     "sky": "the sky, the clouds",
-    "mask": "the masked/selected area, this area, here, the selection (needs --mask)",
+    "mask": "the masked/selected area, this area, here, the selection (needs a mask)",
     "left/right/top/bottom": "the left side, the right half, the top, the bottom part",
     "top-left/...": "the top right corner, upper left, lower right",
     "center": "the centre, the middle",
@@ -55,11 +56,7 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
     if "face" in found and "subject" in found:
         found = [r for r in found if r != "subject"]  # "the model's face": the face, not the whole model
     if "mask" in found and not has_mask:
-        raise UnsupportedInstruction(
-            f'"{cl.text}" refers to a masked or selected area, but no mask was given: '
-            "pass a mask (--mask) whose transparent or white pixels mark the area",
-            fragment=cl.text,
-        )
+        raise needs_mask(cl.text, "refers to a masked or selected area")
     out: list[str] = []
     for r in found:
         if r not in out:

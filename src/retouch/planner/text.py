@@ -59,6 +59,20 @@ _CONTRACTIONS = {"n't": " not", "'d": " would", "'ll": " will", "'re": " are", "
 _SUBJECT_S = {"it", "that", "what", "there", "here", "he", "she", "who", "where", "how"}
 
 
+#: Forum post tags and markup that carry no edit: "[Specific]", "[Random]", "Request:", **bold**.
+_TAGS = re.compile(r"^\s*(?:\[[^\]]{0,30}\]\s*|\(?request\)?\s*:\s*)+|\*\*|__")
+#: Print sizes in inches: 24.5" x 14.5", 8x10 in → a ratio (pixels would need a resolution).
+_INCHES = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:\"|”|''|in\b|inch(?:es)?\b)?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)\s*(?:\"|”|''|in\b|inch(?:es)?\b)"
+)
+
+
+def strip_markup(text: str) -> str:
+    """Drop post tags and bold markers; print sizes in inches become ratios (before quotes are read)."""
+    text = _TAGS.sub(" ", text)
+    return _INCHES.sub(lambda m: f" {m.group(1)}:{m.group(2)} ", text)
+
+
 def normalise(text: str) -> str:
     """Lower-case, unify punctuation and symbols, expand contractions and b&w; quotes already removed."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -253,6 +253,7 @@ def build_services(settings: ServiceSettings, *, role: str | None = None) -> Ser
     side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retouch-side")
     runner = JobRunner(settings, db, edits, files, bus, running, metrics, side)
     workers = WorkerPool(settings, db, queue, runner, running, boot_id=boot_id, nodes=nodes)
+    edits.runs_here = workers.runs
     metrics.bind(queue.depth, lambda: len(running.items()))
     broadcast, listener = build_broadcast(settings, db, node_id)
     keys = KeyStore(db, secret, cache_s=settings.key_cache_s)

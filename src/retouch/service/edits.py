@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..consistency import ConsistencyRequest
 from ..engines import EditCancelled, Engine, ProgressFn
 from ..engines import EditOptions as EngineOptions
-from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction
+from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction, with_hint
 from ..schema import EditRequest, EditResult, Usage
+from .consistent import read_request, run_consistent
 from .db import Database, now
 from .errors import ApiError, invalid
 from .inputs import ImageInput
@@ -31,7 +33,7 @@ from .ledger import AlreadySettled, InsufficientCredits, Ledger
 from .models import Job, UsageRecord, new_id
 from .params import EditOptions
 from .pricing import Pricing, Quote
-from .routing import resolve_model, takes_options
+from .routing import check_ready, resolve_model, takes_options
 from .settings import ServiceSettings
 from .states import ACTIVE, JobStatus, Origin, announce, transition
 
@@ -76,6 +78,9 @@ class EditSpec:
     model: str
     quote: Quote
     output_sizes: list[tuple[int, int]] = field(default_factory=list)
+    #: A consistent batch (service/consistent.py): the request, and the prompt without its words.
+    consistency: ConsistencyRequest | None = None
+    instruction: str = ""
 
     @property
     def output_count(self) -> int:
@@ -125,7 +130,7 @@ def error_body(e: Exception) -> dict[str, Any]:
     status = error_status(e)
     # (an ApiError's message is written for the client, whatever its status)
     if isinstance(e, ApiError) or (isinstance(e, RetouchError) and status < 500):
-        message = e.message
+        message = with_hint(e, "http")
         if isinstance(e, UnsupportedInstruction) and e.fragment and e.fragment not in message:
             message = f"{message} (could not do: “{e.fragment}”)"
         body: dict[str, Any] = {
@@ -137,6 +142,7 @@ def error_body(e: Exception) -> dict[str, Any]:
         if isinstance(e, UnsupportedInstruction):
             body["fragment"] = e.fragment
             body["engine_hint"] = e.engine_hint
+            body["reason"] = e.kind or None
         return body
     if isinstance(e, EngineError):
         return {"message": e.message, "type": "server_error", "param": e.param, "code": e.code}
@@ -178,6 +184,8 @@ class EditService:
         self.ledger = ledger
         self.pricing = pricing
         self.terminal_hooks: list[TerminalHook] = []
+        #: whether this process's workers run an engine (set by the container from worker_engines)
+        self.runs_here: Callable[[str], bool] = lambda engine: True
         self._refused: dict[str, float] = {}  # key id -> monotonic time of its last refused hold
 
     def may_hold_during_run(self, principal: Principal, spec: EditSpec) -> bool:
@@ -208,7 +216,7 @@ class EditService:
         if len(images) > self.settings.max_images:
             raise invalid(f"Too many images: {len(images)}; at most {self.settings.max_images}.", "image")
         prompt = options.prompt
-        if not prompt.strip():
+        if not prompt.strip() and options.consistency is None:
             raise invalid("The prompt is empty.", "prompt")
         if len(prompt) > self.settings.max_prompt_chars:
             raise invalid(
@@ -236,6 +244,9 @@ class EditService:
                 "In batch mode a mask applies to every image, so all images must have its size.", "mask"
             )
         engine, model = resolve_model(options.model)
+        consistency, instruction = read_request(
+            options, mode, images=len(images), has_mask=mask is not None, engine=engine.name
+        )
         firsts = images if mode == "batch" else images[:1]
         sizes = [self._output_size(options.size, im) for im in firsts]
         quotes = []
@@ -253,6 +264,8 @@ class EditService:
             model=model,
             quote=quote,
             output_sizes=sizes,
+            consistency=consistency,
+            instruction=instruction,
         )
 
     @staticmethod
@@ -262,14 +275,24 @@ class EditService:
         try:
             target = parse_size(size)
         except RetouchError as e:
-            raise invalid(f"Invalid value for 'size': {size!r}. {e.message}", "size") from None
+            raise invalid(f"Invalid value for 'size': {e.message}.", "size") from None
         return target or first.size
+
+    def check_runnable(self, spec: EditSpec) -> None:
+        """503 engine_unavailable before anything is held when the engine cannot run here. Only
+        where this process's workers run the engine: a cluster node that hands the job to other
+        machines leaves the question to them (an edit relayed to workers asks whether any live
+        one runs it; a queued job waits for one, see `recovery.UnservedJobs`)."""
+        if self.runs_here(spec.engine.name):
+            check_ready(spec.engine, spec.model)
 
     @staticmethod
     def check_plan(spec: EditSpec) -> None:
         """Refuse an instruction the engine cannot do before anything is held or streamed."""
+        if spec.consistency is not None and not spec.instruction.strip():
+            return  # only the consistency pass: nothing to plan
         spec.engine.plan(
-            spec.options.prompt,
+            spec.instruction if spec.consistency is not None else spec.options.prompt,
             n_images=1 if spec.mode == "batch" else len(spec.images),
             has_mask=spec.mask is not None,
         )
@@ -495,6 +518,10 @@ class EditService:
 def _run(
     spec: EditSpec, progress: ProgressFn | None, cancel: threading.Event | None, *, keep_going: bool
 ) -> list[EditResult | Exception]:
+    if spec.consistency is not None:
+        return run_consistent(
+            spec.consistency, spec.instruction, spec.requests(), progress, cancel, lambda: JobCanceled(spec.model)
+        )
     o = spec.options
     kwargs: dict[str, Any] = {}
     if takes_options(spec.engine):

@@ -268,4 +268,6 @@ class FileStore:
         return f"/v1/files/{file_id}/content?expires={expires}&signature={self.sign(file_id, expires)}"
 
     def verify_signature(self, file_id: str, expires: int, signature: str) -> bool:
-        return expires >= time.time() and hmac.compare_digest(self.sign(file_id, expires), signature)
+        # (as bytes: compare_digest refuses str with non-ASCII characters, and a link can hold any)
+        given = signature.encode("utf-8", "surrogateescape")
+        return expires >= time.time() and hmac.compare_digest(self.sign(file_id, expires).encode(), given)

@@ -22,7 +22,7 @@ from .files import FileStore
 from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
-from .params import EditOptions, Mode
+from .params import Consistency, EditOptions, Mode
 from .queue import JobQueue
 from .settings import ServiceSettings
 from .states import ACTIVE, TERMINAL, JobStatus, Origin
@@ -67,6 +67,11 @@ class JobCreate(BaseModel):
     webhook_url: str | None = Field(default=None, max_length=2000)
     sync_mode: bool = Field(default=False, description="Wait for the result before responding")
     metadata: dict[str, str] | None = Field(default=None, description="Echoed back on the job and webhooks")
+    consistency: bool | Consistency | None = Field(
+        default=None,
+        description="retouch extension, batch mode: make the set look like one shoot (true, or "
+        "{aspects, reference}); words such as 'make them consistent' in the prompt do the same",
+    )
 
     @field_validator("metadata")
     @classmethod
@@ -85,6 +90,7 @@ class JobCreate(BaseModel):
             background=self.background,
             output_format=self.output_format,
             output_compression=self.output_compression,
+            consistency=Consistency() if self.consistency is True else self.consistency or None,
         )
 
 
@@ -126,6 +132,7 @@ class JobService:
             self.resolver.resolve(_ref(body.mask), param="mask", principal=principal) if body.mask else None
         )
         spec = self.edits.prepare(body.options(), images, mask, body.mode)
+        self.edits.check_runnable(spec)
         self.edits.check_plan(spec)
         if body.webhook_url:
             self.fetcher.check(body.webhook_url, param="webhook_url")
@@ -192,15 +199,17 @@ class JobService:
         all_accounts: bool = False,
     ) -> tuple[list[Job], bool]:
         """Newest first; `after` is the last id of the previous page (cursor pagination)."""
+        everyone = all_accounts and principal.is_admin
         with self.db.read() as s:
             q = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
-            if not (all_accounts and principal.is_admin):
+            if not everyone:
                 q = q.where(Job.account_id == principal.account_id)
             if status:
                 q = q.where(Job.status == status)
             if after:
                 anchor = s.get(Job, after)
-                if anchor is None:
+                # (another account's job is as absent as a job that never was: no existence oracle)
+                if anchor is None or not (everyone or anchor.account_id == principal.account_id):
                     raise not_found("job", after, param="after")
                 q = q.where(
                     (Job.created_at < anchor.created_at)

@@ -246,7 +246,8 @@ class KeyStore:
         except ValueError:
             return None
         body = f"{key_id}.{expires}"
-        if not hmac.compare_digest(sig, self.hash("session:" + body)[:32]):
+        given = sig.encode("utf-8", "surrogateescape")  # (compare_digest refuses non-ASCII str)
+        if not hmac.compare_digest(given, self.hash("session:" + body)[:32].encode()):
             return None
         if not expires.isdigit() or int(expires) < now():
             return None

@@ -11,6 +11,19 @@ from .errors import ApiError
 Mode = Literal["edit", "batch"]
 
 
+class Consistency(BaseModel):
+    """retouch extension, batch mode: make the set look like one shoot (docs/api.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aspects: list[Literal["tone", "color", "framing", "background"]] = Field(
+        default=["tone", "color", "framing"], min_length=1, description="What to make the same across the set"
+    )
+    reference: int | Literal["median", "first", "last"] = Field(
+        default="median", description="Match the set's median, or one input (1-based number, first, last)"
+    )
+
+
 class EditOptions(BaseModel):
     """OpenAI's image edit fields (less the images and mask)."""
 
@@ -29,6 +42,7 @@ class EditOptions(BaseModel):
     stream: bool = False
     response_format: Literal["b64_json", "url"] = "b64_json"
     user: str | None = Field(default=None, max_length=500)
+    consistency: Consistency | None = Field(default=None, description="retouch extension (batch mode)")
 
 
 def parse_options(raw: dict, model: type[BaseModel] = EditOptions) -> BaseModel:

@@ -93,7 +93,8 @@ class Reports:
 
     def statement(self, account_id: str, *, start: dt.date, end: dt.date) -> dict[str, Any]:
         """Ledger movements of [start, end] (inclusive days, UTC) with opening/closing balances."""
-        t0, t1 = day_start(start), day_start(end + dt.timedelta(days=1))
+        t0 = day_start(start)
+        t1 = day_start(end) + 86400  # (not end + 1 day: there is no day after 9999-12-31)
         entries = self.ledger.entries(account_id, start=t0, end=t1)
         opening = self.ledger.balance_at(account_id, t0)
         totals: dict[str, int] = {"grant": 0, "hold": 0, "release": 0, "capture": 0, "adjust": 0}

@@ -95,6 +95,8 @@ def result_document(
     """What a finished job keeps: output file ids (with the index of the input each came from),
     the plan that ran, sizes and timings; and in batch mode the inputs that failed."""
     first = results[0]
+    # a consistent batch plans every image on its own: each output then carries its plan
+    own_plans = any(r.plan != first.plan for r in results)
     images = []
     for item, r, ids, nbytes in zip(inputs, results, files, sizes, strict=True):
         for fid, nb in zip(ids, nbytes, strict=True):
@@ -105,6 +107,7 @@ def result_document(
                     "bytes": nb,
                     "size": f"{r.width}x{r.height}",
                     "output_format": r.output_format,
+                    **({"plan": r.plan.model_dump(mode="json")} if own_plans else {}),
                 }
             )
     return {

@@ -136,6 +136,9 @@ class ServiceSettings(BaseSettings):
     max_image_bytes: int = 50 * 1024 * 1024
     max_images: int = 16
     max_prompt_chars: int = 32000
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest pause while a request body arrives (then 408)"
+    )
 
     url_ttl_s: int = Field(default=3600, description="Lifetime of signed output URLs")
     output_retention_h: float = Field(

@@ -49,6 +49,10 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._heartbeat_thread: threading.Thread | None = None
 
+    def runs(self, engine: str) -> bool:
+        """Whether this process's workers run `engine`."""
+        return self.settings.workers > 0 and (self.engines is None or engine in self.engines)
+
     def worker_id(self, name: str) -> str:
         # node/boot/thread: at start-up, jobs held by this node with another boot id are orphans.
         return f"{self.settings.node_name}/{self.boot_id}/{name}"

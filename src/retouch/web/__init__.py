@@ -14,9 +14,10 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+
+from ..api.deps import Svc
 
 STATIC = Path(__file__).with_name("static")
 
@@ -40,17 +41,31 @@ def index() -> Response:
     )
 
 
+def login(svc: Svc, token: str = "") -> Response:
+    """The one-time login link: the API's session cookie, or the sign-in page saying why not."""
+    from ..api.routes.system import login as api_login
+    from ..service.errors import ApiError
+
+    try:
+        return api_login(token[:200], svc)
+    except ApiError:
+        return RedirectResponse("/?signin=link-used", status_code=303)
+
+
 def mount(app: FastAPI) -> None:
     from .history import HistoryStore
     from .routes import router
 
     svc = app.state.services
     app.state.web_history = HistoryStore(svc.db, svc.files.blobs, svc.files, svc.jobs)
-    # The API's placeholder landing page gives way to the editor.
-    app.router.routes[:] = [
-        r for r in app.router.routes if not (isinstance(r, APIRoute) and r.path == "/" and "GET" in r.methods)
-    ]
+    # The editor at /, and a login link that lands on the editor's sign-in when it is used up
+    # (not on a JSON error page). They go first: the first route that matches a path wins, so
+    # they stand in for the API's own, however its routers are included.
+    before = len(app.router.routes)
     app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/login", login, methods=["GET"], include_in_schema=False)
+    ours = app.router.routes[before:]
+    app.router.routes[:] = ours + app.router.routes[:before]
     app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     _migrate_on_start(app)

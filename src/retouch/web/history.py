@@ -73,6 +73,7 @@ class HistoryStore:
                 "object": "tree",
                 "name": t.name,
                 "versions": counts.get(t.id, 0),
+                "created_at": int(t.created_at),
                 "updated_at": int(t.updated_at),
                 "thumb_url": _urls(latest[t.id], t)["thumb_url"] if t.id in latest else None,
             }

@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
 from ..api.deps import SESSION_COOKIE, EditKey, Svc
+from ..errors import RetouchError
+from ..imaging.sizes import MAX_SIDE, MIN_SIDE
+from ..service.edits import error_body, error_status
 from ..service.errors import ApiError
 from ..service.params import Mode
 from . import plan as planning
@@ -74,6 +77,7 @@ def config(svc: Svc, _: EditKey) -> dict[str, Any]:
         "max_images": s.max_images,
         "max_image_bytes": s.max_image_bytes,
         "max_prompt_chars": s.max_prompt_chars,
+        "size_range": [MIN_SIDE, MAX_SIDE],
     }
 
 
@@ -105,11 +109,19 @@ def sign_out() -> Response:
 
 @router.post("/plan")
 def explain(body: PlanRequest, _: EditKey) -> dict[str, Any]:
-    """What the engine understood; an instruction it cannot do is a 400 naming the part."""
+    """What the engine understood. An instruction it cannot do is still a 200, with `error` in
+    the API's error shape naming the part: the page asks while the user types, and a refusal of
+    a half-typed word is an answer, not a failed request (browsers log every 4xx)."""
+    empty: dict[str, Any] = {"object": "plan", "model": None, "engine": None, "steps": [], "summary": ""}
     if not body.prompt.strip():
-        return {"object": "plan", "model": None, "engine": None, "steps": [], "summary": ""}
+        return empty
     n = 1 if body.mode == "batch" else body.n_images
-    return planning.explain(body.prompt, model=body.model, n_images=n, has_mask=body.has_mask)
+    try:
+        return planning.explain(body.prompt, model=body.model, n_images=n, has_mask=body.has_mask)
+    except RetouchError as e:
+        if error_status(e) >= 500:
+            raise
+        return {**empty, "error": error_body(e)}
 
 
 @router.get("/trees")

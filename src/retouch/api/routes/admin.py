@@ -12,9 +12,10 @@ from ...service.errors import ApiError, not_found
 from ...service.ledger import InsufficientCredits
 from ...service.models import Account, ApiKey
 from ..deps import AdminKey, EditKey, Svc
+from ..jsontext import StrictJSONRoute
 from ..schemas import CreatedKeyView, ErrorResponse, KeyList, KeyView, Me
 
-router = APIRouter(tags=["keys and accounts"])
+router = APIRouter(tags=["keys and accounts"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404)}
 
 

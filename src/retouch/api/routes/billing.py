@@ -11,15 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...schema import Quality
 from ...service.edits import usage_dict
-from ...service.errors import invalid
+from ...service.errors import ApiError, invalid
 from ...service.inputs import ImageInput
 from ...service.keys import Principal
 from ...service.params import EditOptions, Mode
 from ...service.reports import parse_day
 from ..deps import EditKey, Svc
+from ..jsontext import StrictJSONRoute
 from ..schemas import Balance, ErrorResponse, Estimate
 
-router = APIRouter(tags=["billing"])
+router = APIRouter(tags=["billing"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404)}
 
 
@@ -95,7 +96,9 @@ def balance(principal: EditKey, svc: Svc) -> dict[str, Any]:
 
 def _account(principal: Principal, account_id: str | None) -> str | None:
     if account_id and account_id != principal.account_id and not principal.is_admin:
-        raise invalid("Only admin keys can read other accounts.", "account_id", code="insufficient_scope")
+        raise ApiError(
+            403, "Only admin keys can read other accounts.", code="insufficient_scope", param="account_id"
+        )
     return account_id or principal.account_id
 
 

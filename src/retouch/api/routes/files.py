@@ -12,9 +12,10 @@ from ...service.errors import ApiError
 from ...service.inputs import CONTENT_TYPES, probe
 from ...service.models import FileObject
 from ..deps import EditKey, Svc, _authenticate
+from ..jsontext import StrictJSONRoute
 from ..schemas import DeletedFile, ErrorResponse, FileList, FileView
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 404, 413, 415)}
 
 

@@ -31,10 +31,11 @@ from ...service.previews import progressive_previews
 from ...service.runner import Outcome, SyncEdit
 from .. import multipart
 from ..deps import EditKey, Svc, count_images, count_request
+from ..jsontext import StrictJSONRoute, loads
 from ..schemas import ErrorResponse, ImagesResponse
 from ..sse import KEEPALIVE, sse
 
-router = APIRouter(tags=["images"])
+router = APIRouter(tags=["images"], route_class=StrictJSONRoute)
 
 #: Multipart bodies up to this size are parsed in memory (see api/multipart.py).
 FAST_MULTIPART_BYTES = 64 * 1024 * 1024
@@ -156,12 +157,7 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
         return EditBody(raw, probed, fingerprint_parts(PATH, parts))
     if ctype.startswith("application/json"):
         data = await request.body()
-        try:
-            body = json.loads(data)
-        except ValueError:
-            raise invalid(
-                "We could not parse the JSON body of your request.", None, code="invalid_json"
-            ) from None
+        body = loads(data)
         if not isinstance(body, dict):
             raise invalid("The JSON body must be an object.", None, code="invalid_json")
         refs = body.get("images")
@@ -357,7 +353,8 @@ async def run_edit(
     record: int | None,
     timing: ServerTiming,
 ) -> Response:
-    if svc.settings.workers == 0:  # an API-only node: the edit goes to a worker through the queue
+    if not svc.workers.runs(engine_name(options)):
+        # an API-only node, or one whose workers run other engines: a worker elsewhere does it
         from ..relay import relay_edit
 
         return await relay_edit(request, svc, principal, options, body, edit_id, record, timing)
@@ -372,6 +369,7 @@ async def run_edit(
         # one trip to a worker thread for all the blocking preparation
         images, mask = body.inputs()
         spec = svc.edits.prepare(options, images, mask)
+        svc.edits.check_runnable(spec)
         if options.stream:
             svc.edits.check_plan(spec)
         timing.mark("prepare")
@@ -417,6 +415,13 @@ async def run_edit(
         engine=outcome.results[0].timings_ms.get("total"), settle=outcome.settle_ms
     )
     return Response(rendered, media_type="application/json", headers=headers)
+
+
+def engine_name(options: EditOptions) -> str:
+    """The engine a request's `model` names (400 when it names none)."""
+    from ...service.routing import resolve_model
+
+    return resolve_model(options.model)[0].name
 
 
 async def _until_disconnected(request: Request, gone: threading.Event) -> None:

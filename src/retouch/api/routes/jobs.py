@@ -20,11 +20,12 @@ from ...service.idempotency import Replay, fingerprint
 from ...service.jobs import JobCreate
 from ...service.queue import TERMINAL
 from ..deps import EditKey, Svc, count_images, count_request
+from ..jsontext import StrictJSONRoute
 from ..schemas import ErrorResponse, ImagesResponse, JobList, JobView
 from ..sse import KEEPALIVE, sse
 from .images import stored_images_response
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {
     c: {"model": ErrorResponse} for c in (400, 401, 402, 404, 409, 429)
 }

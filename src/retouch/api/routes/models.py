@@ -12,9 +12,10 @@ from ...engines import available_engines, get_engine
 from ...service.errors import ApiError
 from ...service.routing import resolve_model
 from ..deps import EditKey
+from ..jsontext import StrictJSONRoute
 from ..schemas import ErrorResponse
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (401, 404)}
 _STARTED = int(time.time())
 

@@ -10,8 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ...service.errors import ApiError
 from ..deps import SESSION_COOKIE, Svc
+from ..jsontext import StrictJSONRoute
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=StrictJSONRoute)
 
 
 @router.get("/healthz")

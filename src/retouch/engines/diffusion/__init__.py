@@ -43,10 +43,14 @@ def find_family(name: str) -> PipelineFamily | None:
 
 def family_for_weights(path: str | Path) -> PipelineFamily | None:
     """The family of a local diffusers weights folder, from its model_index.json's `_class_name`."""
-    index = Path(path) / "model_index.json"
-    if not index.is_file():
+    try:
+        index = Path(path) / "model_index.json"
+        if not index.is_file():
+            return None
+        doc = json.loads(index.read_text())
+        cls = doc.get("_class_name") if isinstance(doc, dict) else None
+    except (OSError, ValueError):  # a name too long for a path, unreadable or not JSON
         return None
-    cls = json.loads(index.read_text()).get("_class_name")
     return next((f for f in FAMILIES.values() if f.pipeline_class == cls), None)
 
 

@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { $, h, fmtInt, fmtTime } from "./dom.js";
+import { editorWording } from "./errors.js";
 
 export async function refreshStats(me) {
   const [balance, usage] = await Promise.all([
@@ -43,7 +44,7 @@ export async function refreshJobs({ onOpen }) {
       h("td", {}, fmtTime(j.created_at)),
       h("td", { class: "prompt", title: j.params.prompt }, j.params.prompt),
       h("td", {}, what),
-      h("td", { class: `status-${j.status}`, title: j.error?.message || "" }, j.status),
+      h("td", { class: `status-${j.status}`, title: j.error ? editorWording(j.error.message) : "" }, j.status),
       h("td", {}, j.status === "succeeded" ? fmtInt(j.charged_credits) : "—"),
       h("td", {}, open),
     );

@@ -2,6 +2,7 @@
 // shows each image's progress and result, and one link downloads them all as a zip.
 
 import { $, h } from "./dom.js";
+import { plainWords } from "./errors.js";
 
 export class BatchView {
   constructor() {
@@ -60,7 +61,7 @@ export class BatchView {
       const li = this.cells[f.input_index];
       if (!li) continue;
       li.className = "failed";
-      li.querySelector(".state").textContent = `Not edited: ${f.error.message}`;
+      li.querySelector(".state").textContent = `Not edited: ${plainWords({ ...f.error, engineHint: f.error.engine_hint }, { hasMask: false })}`;
     }
     const q = names.map((n) => `name=${encodeURIComponent(n)}`).join("&");
     this.zip.href = `/ui/api/jobs/${job.id}/zip?${q}`;

@@ -5,8 +5,8 @@ const MIN_ZOOM = 1;
 const MAX_ZOOM = 16;
 
 export class Compare {
-  constructor({ box, before, after, afterLayer, handle, split, zoomIn, zoomOut, zoomFit, zoomValue }) {
-    Object.assign(this, { box, before, after, afterLayer, handle, split, zoomValue });
+  constructor({ box, before, after, afterLayer, handle, split, zoomIn, zoomOut, zoomFit, zoomValue, tags }) {
+    Object.assign(this, { box, before, after, afterLayer, handle, split, zoomValue, tags });
     this.zoom = 1;
     this.tx = 0;
     this.ty = 0;
@@ -21,11 +21,22 @@ export class Compare {
   }
 
   /** Compare two images; the box takes the result's aspect ratio (`ratio` = width / height). */
-  async show(beforeUrl, afterUrl, ratio = 1.5) {
+  async show(beforeUrl, afterUrl, ratio = 1.5, { beforeLabel = "Before", afterLabel = "After" } = {}) {
+    this.box.hidden = false;
     this.box.style.setProperty("--ratio", String(ratio));
+    this.tags?.before && (this.tags.before.textContent = beforeLabel);
+    this.tags?.after && (this.tags.after.textContent = afterLabel);
     this.before.src = beforeUrl;
     this.after.src = afterUrl;
     await Promise.all([this.before.decode().catch(() => {}), this.after.decode().catch(() => {})]);
+    this.fit();
+  }
+
+  /** Nothing to compare: no images (never a broken one), the box hidden. */
+  clear() {
+    this.box.hidden = true;
+    this.before.removeAttribute("src");
+    this.after.removeAttribute("src");
     this.fit();
   }
 

@@ -4,14 +4,55 @@
 import { $ } from "./dom.js";
 
 const SLOTS = ["prompt-error", "mask-error", "size-error", "background-error", "engine-error", "run-error", "tray-error"];
+/** Quotes longer than this are shortened: an error must never be longer than what it explains. */
+const LONG_QUOTE = 120;
+
+/** What the page knows that changes the advice (set by main.js): is a mask painted? */
+const context = { hasMask: () => false };
+export function setErrorContext({ hasMask }) {
+  context.hasMask = hasMask;
+}
+
+// Server messages are written for every surface; some still carry CLI wording (`--mask`,
+// `model=auto`). The editor has a brush and an Options panel instead, so it says those.
+// (A stopgap until refusals carry a structured hint kind rather than a flag.)
+const PAINT = "paint over it on the image";
+const REWRITES = [
+  [/\s*\((?:try )?the openai or diffusers engine, or model=auto to route\)/g, () => ""],
+  [/pass --mask \(transparent or white = remove\)/g, () => PAINT],
+  [/pass a mask \(--mask\) whose transparent or white pixels mark the area/g, () => "paint the area on the image"],
+  [/mark it with a mask \(--mask\)/g, (m) => (m ? "say “the painted area” to edit what you painted" : PAINT)],
+  [/mark the area to edit with a mask \(--mask\) instead/g,
+    (m) => (m ? "say “the painted area” to edit what you painted" : "paint the area to edit on the image instead")],
+  [/needs a mask marking it \(--mask\)/g, (m) => (m ? "works on the painted area: say “remove the painted area”" : "needs the object painted over on the image")],
+  [/a mask that marks it \(--mask\)/g, () => "the object painted over on the image"],
+  // Whatever is left: no flag ever reaches the page.
+  [/\s*\(--[a-z][\w-]*(?:\/--[a-z][\w-]*)*\)/g, () => ""],
+  [/--mask\b/g, () => "a painted mask"],
+  [/--([a-z][\w-]*)/g, (_, __, name) => `the ${name.replace(/-/g, " ")} option`],
+  [/\bmodel=auto\b/g, () => "the auto engine"],
+];
+
+/** A server message reworded for the editor: no CLI flags, advice that fits a painted mask. */
+export function editorWording(message, { hasMask = false } = {}) {
+  let text = String(message || "");
+  for (const [re, say] of REWRITES) text = text.replace(re, (...m) => say(hasMask, ...m));
+  return text.replace(/\s+([,.;])/g, "$1").replace(/\s{2,}/g, " ").trim();
+}
+
+/** A long quoted part of a message, cut to its start and end. */
+export function shortQuote(text, max = LONG_QUOTE) {
+  return text.length <= max ? text : `${text.slice(0, Math.round(max * 0.6)).trimEnd()} … ${text.slice(-Math.round(max * 0.3)).trimStart()}`;
+}
 
 /** The words to show for an API error. */
-export function plainWords(err) {
-  const msg = err.message || "Something went wrong.";
+export function plainWords(err, { hasMask = context.hasMask() } = {}) {
+  const msg = editorWording(err.message || "Something went wrong.", { hasMask });
   switch (err.code) {
     case "unsupported_instruction": {
-      const hint = err.engineHint === "generative"
-        ? " The builtin engine edits exactly but cannot invent new content: rephrase, paint a mask, or pick a generative engine under Options."
+      const generative = err.engineHint === "generative" || /generative model/.test(msg);
+      const hint = generative
+        ? ` The builtin engine edits exactly but cannot invent new content: rephrase, ${hasMask ? "" : "paint a mask, "}or pick a generative engine under Options.`
         : "";
       const text = msg.charAt(0).toUpperCase() + msg.slice(1);
       return `${text}${/[.!?)]$/.test(text) ? "" : "."}${hint}`;
@@ -57,6 +98,13 @@ export function imageIndex(err) {
 export function showError(slotId, text, fragment = null) {
   const el = $(`#${slotId}`);
   if (!el) return;
+  // A long instruction is quoted by its start and end, never in full.
+  if (fragment && fragment.length > LONG_QUOTE) {
+    const short = shortQuote(fragment);
+    text = text.split(fragment).join(short);
+    fragment = short;
+  }
+  text = text.replace(/([“"])([^”"]{121,})([”"])/g, (_, a, q, b) => `${a}${shortQuote(q)}${b}`);
   el.textContent = "";
   if (fragment && text.includes(fragment)) {
     // Underline the part of the instruction that could not be done.

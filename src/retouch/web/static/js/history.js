@@ -5,6 +5,13 @@
 import { h, fmtTime } from "./dom.js";
 
 export function renderTree(container, tree, { baseId, shownId, onSelect }) {
+  // Re-rendering replaces the buttons: keep focus on the version that had it.
+  const hadFocus = container.contains(document.activeElement) ? document.activeElement.dataset.version : null;
+  draw(container, tree, { baseId, shownId, onSelect });
+  if (hadFocus) container.querySelector(`button[data-version="${hadFocus}"]`)?.focus();
+}
+
+function draw(container, tree, { baseId, shownId, onSelect }) {
   if (!tree) {
     container.replaceChildren(h("p", { class: "hint" }, "No history yet: the first edit of an image starts one."));
     return;
@@ -38,14 +45,27 @@ export function renderTree(container, tree, { baseId, shownId, onSelect }) {
   container.replaceChildren(h("ul", { "aria-label": `Versions of ${tree.name}` }, (children.get("") || []).map(node)));
 }
 
+/** "coffee.png", and "coffee.png (2)" for the next image of that name (by when it was added). */
+export function distinctNames(trees) {
+  const byName = new Map();
+  for (const t of [...trees].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))) {
+    const n = (byName.get(t.name) || 0) + 1;
+    byName.set(t.name, n);
+    t.label = n > 1 ? `${t.name} (${n})` : t.name;
+  }
+  return trees;
+}
+
 export function renderTrees(container, trees, { currentId, onOpen }) {
   if (!trees.length) {
     container.replaceChildren(h("li", { class: "hint" }, "None yet."));
     return;
   }
   container.replaceChildren(
-    ...trees.map((t) =>
-      h(
+    ...distinctNames(trees).map((t) => {
+      const edits = t.versions - 1;
+      const what = edits > 0 ? `${edits} edit${edits === 1 ? "" : "s"}` : "no edits";
+      return h(
         "li",
         {},
         h(
@@ -53,13 +73,15 @@ export function renderTrees(container, trees, { currentId, onOpen }) {
           {
             type: "button",
             "aria-current": t.id === currentId ? "true" : false,
-            "aria-label": `Open ${t.name}: ${t.versions} version${t.versions === 1 ? "" : "s"}, changed ${fmtTime(t.updated_at)}`,
+            "aria-label": `Open ${t.label}: ${what}, changed ${fmtTime(t.updated_at)}`,
+            title: t.label,
             onclick: () => onOpen(t),
           },
-          t.thumb_url ? h("img", { src: t.thumb_url, alt: "", loading: "lazy" }) : null,
-          h("span", {}, t.name),
+          t.thumb_url ? h("img", { src: t.thumb_url, alt: "" }) : null,
+          h("span", {}, t.label),
+          h("span", { class: "sub" }, `${what} · ${fmtTime(t.updated_at)}`),
         ),
-      ),
-    ),
+      );
+    }),
   );
 }

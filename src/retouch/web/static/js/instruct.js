@@ -1,25 +1,37 @@
 // The instruction box: example chips, the live plan ("what retouch understood") and the cost
-// estimate, both fetched a moment after typing stops so that nothing runs per keystroke.
+// estimates (of the edit, and of a batch over every image), fetched a moment after typing
+// stops so that nothing runs per keystroke. It also knows when a run cannot succeed (a
+// refused or too long instruction, not enough credits), so Edit can say so before a click.
 
 import { api, ApiError } from "./api.js";
 import { $, h, debounce, fmtInt } from "./dom.js";
 import { plainWords, showError, clearError } from "./errors.js";
 import { save, load } from "./settings.js";
 
+/** A refusal of the word being typed waits this long for the word to be finished. */
+const UNFINISHED_MS = 2000;
+
 export class Instruction {
-  /** `context()` returns {images: [{width, height}], hasMask, mode, fields} for the next run. */
-  constructor({ context, onRun }) {
+  /** `context()` returns {images, batchImages, hasMask, mode, fields, problems} for the next
+   * run; `onState()` is told when what can run changed. */
+  constructor({ context, onRun, onState = () => {}, maxChars = 32000 }) {
     this.input = $("#prompt");
     this.context = context;
+    this.onState = onState;
+    this.maxChars = maxChars;
     this.plan = null; // the last plan, or an ApiError when refused
     this.estimate = null;
+    this.batchEstimate = null;
+    this.typedAt = 0;
     this.input.value = load("prompt", "");
     this._seq = 0;
     const later = debounce(() => this.refresh(), 350);
     this.input.addEventListener("input", () => {
+      this.typedAt = Date.now();
       save("prompt", this.input.value);
       later();
     });
+    this.input.addEventListener("blur", () => { if (this.plan instanceof ApiError) this._showPlan(this.plan); });
     this.input.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); onRun(); }
     });
@@ -43,41 +55,66 @@ export class Instruction {
     const seq = ++this._seq;
     const prompt = this.value;
     const ctx = this.context();
-    if (!prompt) {
-      this._showPlan(null);
-      this._showEstimate(null);
+    clearTimeout(this._unfinishedTimer);
+    if (!prompt || prompt.length > this.maxChars) {
+      // Too long is said here, with its length: nothing is sent (and nothing is cut).
+      this.plan = prompt ? new ApiError(400, {
+        code: "string_above_max_length",
+        param: "prompt",
+        message: `The instruction is ${fmtInt(prompt.length)} characters; at most ${fmtInt(this.maxChars)} fit. Shorten it to run it.`,
+      }) : null;
+      this.estimate = this.batchEstimate = null;
+      this._showPlan(this.plan);
+      this._showEstimates();
+      this.onState();
       return;
     }
     const planReq = api("/ui/api/plan", {
       method: "POST",
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
-    }).catch((e) => e);
-    const estReq = ctx.images.length && ctx.images.every((im) => im.width)
+    }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
+    const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            image_sizes: ctx.images.map((im) => `${im.width}x${im.height}`),
-            mode: ctx.mode,
+            image_sizes: images.map((im) => `${im.width}x${im.height}`),
+            mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
           },
         }).catch((e) => e)
       : Promise.resolve(null);
-    const [plan, est] = await Promise.all([planReq, estReq]);
+    const [plan, est, batchEst] = await Promise.all([
+      planReq,
+      estimate(ctx.images, ctx.mode),
+      ctx.batchImages.length >= 2 ? estimate(ctx.batchImages, "batch") : null,
+    ]);
     if (seq !== this._seq) return; // a newer refresh is on its way
     this.plan = plan;
     this.estimate = est;
+    this.batchEstimate = batchEst;
     this._showPlan(plan);
-    this._showEstimate(est);
+    this._showEstimates();
+    this.onState();
+  }
+
+  /** Whether a refusal is about the word still being typed (shown once it is finished). */
+  _unfinished(err) {
+    const text = this.input.value;
+    if (document.activeElement !== this.input || !/[\p{L}\p{N}]$/u.test(text)) return false;
+    if (Date.now() - this.typedAt >= UNFINISHED_MS) return false;
+    const last = text.match(/[\p{L}\p{N}'-]+$/u)?.[0] || "";
+    return !err.fragment || err.fragment.trimEnd().endsWith(last);
   }
 
   _showPlan(plan) {
     const box = $("#plan");
     const list = $("#plan-steps");
     const note = $("#plan-note");
-    box.classList.remove("refused");
+    box.classList.remove("refused", "pending");
+    this.pending = false;
     clearError("prompt-error");
     if (!plan) {
       list.replaceChildren();
@@ -87,6 +124,19 @@ export class Instruction {
     if (plan instanceof ApiError) {
       list.replaceChildren();
       if (plan.param === "prompt" || plan.code === "unsupported_instruction") {
+        if (plan.code === "unsupported_instruction" && this._unfinished(plan)) {
+          // "make it bri": not a refusal yet, just a word being typed. Look again later.
+          box.classList.add("pending");
+          this.pending = true;
+          note.textContent = "…";
+          const wait = UNFINISHED_MS - (Date.now() - this.typedAt) + 50;
+          this._unfinishedTimer = setTimeout(() => {
+            if (this.plan !== plan) return;
+            this._showPlan(plan);
+            this.onState();
+          }, wait);
+          return;
+        }
         box.classList.add("refused");
         note.textContent = "Nothing will run until the instruction is one the engine can do.";
         showError("prompt-error", plainWords(plan), plan.fragment);
@@ -111,22 +161,57 @@ export class Instruction {
     note.textContent = plan.steps.length ? `Engine: ${plan.engine}, model ${plan.model}.` : "Nothing to do.";
   }
 
-  _showEstimate(est) {
+  _showEstimates() {
     const el = $("#estimate");
+    const est = this.estimate;
     el.classList.remove("short");
-    if (!est) { el.textContent = ""; return; }
+    el.textContent = "";
     if (est instanceof ApiError) {
-      // Errors here repeat what the plan already says; only show what it does not.
-      el.textContent = est.param === "prompt" || est.code === "unsupported_instruction" ? "" : plainWords(est);
+      // Problems of the instruction or the size are said next to them; only the rest here.
       if (est.param === "size") showError("size-error", plainWords(est));
-      return;
+      else if (est.param !== "prompt" && est.code !== "unsupported_instruction") el.textContent = plainWords(est);
+    } else if (est) {
+      el.textContent = `Costs about ${credits(est.credits)} · output ${est.output_size.replace("x", "×")} · ${fmtInt(est.balance)} available`;
+      if (!est.sufficient) {
+        el.classList.add("short");
+        el.textContent += " — not enough credits.";
+      }
     }
-    clearError("size-error");
-    el.textContent = `Costs about ${fmtInt(est.credits)} credit${est.credits === 1 ? "" : "s"} · output ${est.output_size.replace("x", "×")} · ${fmtInt(est.balance)} available`;
-    if (!est.sufficient) {
-      el.classList.add("short");
-      el.textContent += " — not enough credits.";
+    const b = $("#batch-estimate");
+    const best = this.batchEstimate;
+    b.hidden = !best || best instanceof ApiError;
+    b.classList.remove("short");
+    if (b.hidden) return;
+    const n = this.context().batchImages.length;
+    b.textContent = `Batch: each of the ${n} images edited on its own, about ${credits(best.credits)} in all`;
+    if (!best.sufficient) {
+      b.classList.add("short");
+      b.textContent += " — not enough credits.";
     }
+  }
+
+  /** Why the edit cannot run now, in a few words (null: it can, as far as the page knows). */
+  blocker() {
+    const p = this.plan;
+    if (p instanceof ApiError && p.param === "prompt" && p.code === "string_above_max_length") return "The instruction is too long.";
+    if (this.refused() && this.pending) return "The instruction is not one the engine can do (yet).";
+    if (this.refused()) return "The engine cannot do this instruction: see what it says above.";
+    if (this.estimate && !(this.estimate instanceof ApiError) && !this.estimate.sufficient) return "Not enough credits for this edit.";
+    return null;
+  }
+
+  /** Why a batch cannot run now (null: it can). */
+  batchBlocker() {
+    const b = this.batchEstimate;
+    if (b && !(b instanceof ApiError) && !b.sufficient) return "Not enough credits for the batch.";
+    return this.blocker() === "Not enough credits for this edit." ? null : this.blocker();
+  }
+
+  /** Show a refusal now even if its word looked unfinished (the user asked to run). */
+  insist() {
+    this.typedAt = 0;
+    if (this.plan instanceof ApiError) this._showPlan(this.plan);
+    this.onState();
   }
 
   /** Whether the last plan refused the instruction. */
@@ -134,3 +219,5 @@ export class Instruction {
     return this.plan instanceof ApiError && (this.plan.code === "unsupported_instruction" || this.plan.param === "prompt");
   }
 }
+
+const credits = (n) => `${fmtInt(n)} credit${n === 1 ? "" : "s"}`;

@@ -4,7 +4,7 @@
 
 import { api, ApiError, followJob, dataURL } from "./api.js";
 import { $, $$, announce, fmtInt } from "./dom.js";
-import { plainWords, slotFor, imageIndex, showError, clearAll, clearError } from "./errors.js";
+import { plainWords, slotFor, imageIndex, showError, clearAll, clearError, setErrorContext } from "./errors.js";
 import { Tray, isSlotDrag } from "./tray.js";
 import { MaskPainter } from "./mask.js";
 import { Compare } from "./compare.js";
@@ -20,7 +20,8 @@ const state = {
   config: null,
   tree: null, // the version tree of the first image, once it has one
   base: null, // the version the next edit starts from (null: the first image as uploaded)
-  shown: null, // the version in the Compare view
+  shown: null, // the version in the Compare view ("after"; the one "Edit this result" takes)
+  before: null, // the version it is compared with (its parent unless another was picked)
   firstKey: null, // which tray slot the tree belongs to
   job: null, // {id, abort} while something runs
   cooldown: false, // after a 429, until Retry-After has passed
@@ -30,13 +31,26 @@ let tray, mask, compare, options, instruction, batch;
 
 // ---------------------------------------------------------------- start
 
+/** Why the page was opened here, from the address (a used login link), once. */
+function arrival() {
+  const url = new URL(location.href);
+  const why = url.searchParams.get("signin");
+  if (!why) return "";
+  url.searchParams.delete("signin");
+  history.replaceState(null, "", url.pathname + url.search + url.hash);
+  return why === "link-used"
+    ? "That login link was already used or has expired: each link works once. Restart `retouch serve` for a new one, or paste an API key."
+    : "";
+}
+
 async function start() {
   $("#signin-form").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", signOut);
+  const why = arrival();
   try {
     state.me = await api("/v1/me");
   } catch (e) {
-    showSignIn(e.status === 401 ? "" : plainWords(e));
+    showSignIn(e.status === 401 ? why : plainWords(e));
     return;
   }
   state.config = await api("/ui/api/config").catch(() => ({
@@ -79,15 +93,30 @@ function setup() {
     maxImages: state.config.max_images,
     maxBytes: state.config.max_image_bytes,
     onChange: onTrayChange,
+    notice: { box: $("#tray-notice-box"), text: $("#tray-notice"), undo: $("#tray-undo") },
   });
-  mask = new MaskPainter($("#mask-canvas"), $("#base-img"), { onChange: onMaskChange });
+  mask = new MaskPainter({
+    view: $("#mask-wrap"), stage: $("#mask-stage"), img: $("#base-img"), canvas: $("#mask-canvas"),
+    cursor: $("#brush-cursor"), zoomIn: $("#mask-zoom-in"), zoomOut: $("#mask-zoom-out"),
+    zoomFit: $("#mask-zoom-fit"), zoomValue: $("#mask-zoom-value"),
+  }, { onChange: onMaskChange });
+  setErrorContext({ hasMask: () => mask.hasMask() });
   compare = new Compare({
     box: $("#compare"), before: $("#before-img"), after: $("#after-img"), afterLayer: $("#after-layer"),
     handle: $("#compare-handle"), split: $("#compare-split"), zoomIn: $("#zoom-in"), zoomOut: $("#zoom-out"),
-    zoomFit: $("#zoom-fit"), zoomValue: $("#zoom-value"),
+    zoomFit: $("#zoom-fit"), zoomValue: $("#zoom-value"), tags: { before: $("#tag-before"), after: $("#tag-after") },
   });
-  options = new Options({ engines: state.config.engines, onChange: () => instruction.refresh() });
-  instruction = new Instruction({ context: runContext, onRun: () => runEdit() });
+  options = new Options({
+    engines: state.config.engines,
+    sizeRange: state.config.size_range,
+    onChange: () => { instruction.refresh(); updateButtons(); },
+  });
+  instruction = new Instruction({
+    context: runContext,
+    onRun: () => runEdit(),
+    onState: () => updateButtons(),
+    maxChars: state.config.max_prompt_chars || 32000,
+  });
   batch = new BatchView();
   bindInputs();
   bindMaskTools();
@@ -96,6 +125,7 @@ function setup() {
   $("#run-batch").addEventListener("click", () => runBatch());
   $("#cancel").addEventListener("click", cancelJob);
   $("#edit-result").addEventListener("click", editResult);
+  bindComparePickers();
   $("#jobs-refresh").addEventListener("click", refreshActivity);
   renderTree($("#tree"), null, {});
   restoreTray();
@@ -153,6 +183,8 @@ function onTrayChange(reason, slot) {
     state.tree = null;
     state.base = null;
     state.shown = null;
+    state.before = null;
+    showNothingToCompare();
     if (first?.tree_id) openTreeOf(first, first.tree_id);
     else {
       renderTree($("#tree"), null, {});
@@ -188,20 +220,37 @@ async function showBase() {
     ? `Next edit starts from ${name}, version ${b.version.number}`
     : `Next edit starts from ${name}, original`;
   await mask.setImage(b.url, b.width, b.height);
+  fitBrushTo(b.width, b.height);
   onMaskChange();
 }
 
+/** Brush and feather sliders in the image's pixels: their range (and, until the user picks a
+ * size, the size) follow the image, so a 6000 px photo does not get a 40 px brush. */
+function fitBrushTo(width, height) {
+  const size = $("#mask-size");
+  const feather = $("#mask-feather");
+  const long = Math.max(width, height);
+  size.max = String(mask.maxSize());
+  feather.max = String(Math.max(40, Math.round(long / 25)));
+  if (!userSized) size.value = String(Math.max(4, Math.min(Number(size.max), Math.round(long / 12))));
+  mask.setSize(Number(size.value));
+  mask.setFeather(Number(feather.value));
+  $("#mask-size-value").textContent = `${size.value} px`;
+  $("#mask-feather-value").textContent = `${feather.value} px`;
+}
+
+let userSized = false; // the brush size follows each image until the user sets one
 function bindMaskTools() {
   for (const r of $$("input[name=mask-tool]")) r.addEventListener("change", () => { mask.tool = r.value; });
   const size = $("#mask-size");
   const feather = $("#mask-feather");
   const show = () => {
-    mask.size = Number(size.value);
+    mask.setSize(Number(size.value));
     mask.setFeather(Number(feather.value));
-    $("#mask-size-value").textContent = `${size.value}px`;
-    $("#mask-feather-value").textContent = `${feather.value}px`;
+    $("#mask-size-value").textContent = `${size.value} px`;
+    $("#mask-feather-value").textContent = `${feather.value} px`;
   };
-  size.addEventListener("input", show);
+  size.addEventListener("input", () => { userSized = true; show(); mask.previewSize(); });
   feather.addEventListener("input", show);
   show();
   $("#mask-undo").addEventListener("click", () => mask.undo());
@@ -277,7 +326,16 @@ async function openTreeOf(slot, treeId, { versionId = null } = {}) {
   drawHistory();
   await showBase();
   if (state.shown) await showCompare(state.shown);
+  else showNothingToCompare();
   instruction.refresh();
+}
+
+/** Bring the picture into view when it changed because of a click far below it. */
+function revealStage() {
+  const r = $(".stage").getBoundingClientRect();
+  if (r.top >= 0 && r.top < innerHeight / 2) return;
+  const smooth = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+  $(".stage").scrollIntoView({ block: "start", behavior: smooth ? "smooth" : "auto" });
 }
 
 function drawHistory() {
@@ -291,64 +349,126 @@ async function refreshTrees() {
   } catch { /* the list is a convenience; the editor works without it */ }
 }
 
-/** Open a tree from "Your images" or a recent job: its image becomes the first in the tray. */
+/** Open a tree from "Your images" or a recent job: its image becomes the one edited, in
+ * place of the current one (which is not silently kept as a reference: Undo brings it back). */
 async function openTree(treeId, versionId = null) {
   clearAll();
-  const existing = tray.slots.findIndex((s) => s.tree_id === treeId && s.status === "ready");
-  if (existing > 0) tray.move(existing, 0);
-  if (existing === -1) {
-    if (tray.slots.length >= state.config.max_images) {
-      showError("tray-error", `Remove an image first: at most ${state.config.max_images}.`);
-      return;
-    }
+  revealStage();
+  const existing = tray.slots.find((s) => s.tree_id === treeId && s.status === "ready");
+  let slot = existing;
+  if (!slot) {
     try {
       const tree = await api(`/ui/api/trees/${treeId}`);
       const root = tree.versions[0];
       const { file_id } = await api(`/ui/api/versions/${root.id}/file`, { method: "POST" });
-      const slot = tray.addStored(
-        { file_id, name: tree.name, width: root.width, height: root.height, bytes: root.bytes, tree_id: treeId, previewUrl: root.preview_url, thumbUrl: root.thumb_url },
-        { atStart: true },
-      );
-      state.firstKey = slot.key;
-      save("tray", tray.serialize());
-      await openTreeOf(slot, treeId, { versionId });
-      updateButtons();
-      return;
+      slot = tray.addStored({
+        file_id, name: tree.name, width: root.width, height: root.height, bytes: root.bytes,
+        tree_id: treeId, previewUrl: root.preview_url, thumbUrl: root.thumb_url,
+      });
     } catch (e) {
       showError("tray-error", plainWords(e));
       return;
     }
   }
-  await openTreeOf(tray.first(), treeId, { versionId });
+  if (tray.first() !== slot) tray.replaceFirst(slot);
+  state.firstKey = slot.key;
+  state.tree = null;
+  save("tray", tray.serialize());
+  await openTreeOf(slot, treeId, { versionId });
   updateButtons();
 }
 
 async function selectVersion(v) {
   state.base = v;
   state.shown = v.parent_id ? v : null;
+  state.before = null;
   drawHistory();
+  revealStage();
   api(`/ui/api/trees/${state.tree.id}`, { method: "PATCH", json: { selected_id: v.id } }).catch(() => {});
   await showBase();
   if (state.shown) {
     await showCompare(v);
     selectTab("compare");
   } else {
+    showNothingToCompare();
     selectTab("edit");
   }
   announce(`${v.number ? `Version ${v.number}` : "The original"} selected: the next edit starts from it.`);
   instruction.refresh();
 }
 
-async function showCompare(v) {
-  const parent = state.tree.versions.find((x) => x.id === v.parent_id);
-  await compare.show(parent.preview_url, v.preview_url, v.width / v.height);
-  $("#compare-caption").textContent = `Version ${v.number} — “${v.prompt}” · ${v.width}×${v.height}` +
-    `${v.params.model ? ` · ${v.params.model}` : ""}${v.params.mask ? " · masked" : ""}`;
+const versionName = (v) => (v.number ? `Version ${v.number}` : "Original");
+
+/** Compare `after` with `before` (default: the version it was made from). */
+async function showCompare(after, before = null) {
+  before ||= state.tree.versions.find((x) => x.id === after.parent_id) || state.tree.versions[0];
+  state.shown = after;
+  state.before = before;
+  fillPickers();
+  $("#compare-empty").hidden = true;
+  $("#compare-pick").hidden = false;
+  $("#compare-tools").hidden = false;
+  await compare.show(before.preview_url, after.preview_url, after.width / after.height,
+    { beforeLabel: versionName(before), afterLabel: versionName(after) });
+  const made = after.number ? ` — “${after.prompt}”` : "";
+  const vs = before.id === after.parent_id ? "" : ` · compared with ${versionName(before).toLowerCase()}`;
+  $("#compare-caption").textContent = `${versionName(after)}${made} · ${after.width}×${after.height}` +
+    `${after.params?.model ? ` · ${after.params.model}` : ""}${after.params?.mask ? " · masked" : ""}${vs}`;
   const dl = $("#download");
-  dl.href = v.download_url;
-  dl.download = v.filename;
+  dl.href = after.download_url;
+  dl.download = after.filename;
   dl.setAttribute("aria-disabled", "false");
-  dl.textContent = `Download ${v.filename.split(".").pop().toUpperCase()}`;
+  dl.textContent = `Download ${after.filename.split(".").pop().toUpperCase()}`;
+  updateButtons();
+}
+
+/** No result to compare (a new image, or none edited yet): say so; nothing stale, nothing broken. */
+function showNothingToCompare() {
+  state.shown = null;
+  state.before = null;
+  compare.clear();
+  $("#compare-empty").hidden = false;
+  $("#compare-pick").hidden = true;
+  $("#compare-tools").hidden = true;
+  $("#compare-caption").textContent = "";
+  const dl = $("#download");
+  dl.removeAttribute("href");
+  dl.setAttribute("aria-disabled", "true");
+  dl.textContent = "Download";
+  updateButtons();
+}
+
+/** The Before and After lists: every version of the tree. */
+function fillPickers() {
+  const opts = (sel) => state.tree.versions.map((v) => {
+    const o = document.createElement("option");
+    o.value = v.id;
+    o.textContent = v.number ? `${versionName(v)} — ${v.prompt}` : `Original — ${state.tree.name}`;
+    o.selected = v.id === sel?.id;
+    return o;
+  });
+  $("#compare-before").replaceChildren(...opts(state.before));
+  $("#compare-after").replaceChildren(...opts(state.shown));
+}
+
+function bindComparePickers() {
+  const pick = async () => {
+    const find = (id) => state.tree.versions.find((v) => v.id === id);
+    const after = find($("#compare-after").value);
+    const before = find($("#compare-before").value);
+    if (!after || !before) return;
+    await showCompare(after, before);
+    drawHistory();
+    announce(`Comparing ${versionName(before).toLowerCase()} with ${versionName(after).toLowerCase()}.`);
+  };
+  $("#compare-before").addEventListener("change", pick);
+  $("#compare-after").addEventListener("change", pick);
+  $("#compare-swap").addEventListener("click", () => {
+    const b = $("#compare-before").value;
+    $("#compare-before").value = $("#compare-after").value;
+    $("#compare-after").value = b;
+    pick();
+  });
 }
 
 /** "Edit this result": the shown version becomes the base of the next edit. */
@@ -369,23 +489,38 @@ async function editResult() {
 
 function runContext() {
   const b = baseImage();
-  const refs = tray.ready().slice(1);
+  const ready = tray.ready();
   return {
-    images: b ? [{ width: b.width, height: b.height }, ...refs] : [],
+    images: b ? [{ width: b.width, height: b.height }, ...ready.slice(1)] : [],
+    batchImages: ready, // a batch edits every image as uploaded, each on its own
     hasMask: !!mask?.hasMask(),
     mode: "edit",
     fields: options.fields(),
+    problems: options.problems(),
   };
 }
 
+/** Why Edit (and Batch) cannot run, as far as the page already knows: [edit, batch] or nulls. */
+function blockers() {
+  const p = options.problems();
+  const opt = p.size ? "The custom size is out of range." : p.background ? "The background needs PNG or WebP." : null;
+  return [opt || instruction.blocker(), opt || instruction.batchBlocker()];
+}
+
+const RUN_HINT = "Ctrl+Enter runs the edit.";
 function updateButtons() {
+  if (!instruction) return;
   const busy = !!state.job || !!state.cooldown;
   const ready = tray.ready();
   const uploading = tray.slots.some((s) => s.status === "reading" || s.status === "uploading");
-  $("#run").disabled = busy || !ready.length || uploading || !tray.first();
-  $("#run-batch").disabled = busy || ready.length < 2 || uploading;
+  const [editBlock, batchBlock] = blockers();
+  const prompt = !!instruction.value;
+  $("#run").disabled = busy || !ready.length || uploading || !tray.first() || !prompt || !!editBlock;
+  $("#run-batch").disabled = busy || ready.length < 2 || uploading || !prompt || !!batchBlock;
   $("#run-batch").textContent = ready.length >= 2 ? `Batch all ${ready.length}` : "Batch all";
   $("#edit-result").disabled = busy || !state.shown || state.shown.id === state.base?.id;
+  const why = !busy && tray.first() && prompt ? editBlock : null;
+  $("#run-hint").textContent = why ? `Edit is off: ${why.charAt(0).toLowerCase()}${why.slice(1)}` : RUN_HINT;
 }
 
 function showRunError(e) {
@@ -438,7 +573,12 @@ async function submit(body) {
 }
 
 async function runEdit() {
-  if (state.job || state.cooldown || $("#run").disabled) return;
+  if (state.job || state.cooldown) return;
+  if ($("#run").disabled) {
+    instruction.insist(); // Ctrl+Enter on a refused instruction: say why now
+    if (!instruction.value) { showError("prompt-error", "Type an instruction first: what should change?"); }
+    return;
+  }
   clearAll();
   tray.clearErrors();
   const prompt = instruction.value;
@@ -489,13 +629,13 @@ async function runEdit() {
     progressEnd();
     state.job = null;
     updateButtons();
-    refreshActivity();
+    refreshActivity().then(() => instruction.refresh()); // the estimate shows the new balance
     refreshTrees();
   }
 }
 
 async function runBatch() {
-  if (state.job || state.cooldown) return;
+  if (state.job || state.cooldown || $("#run-batch").disabled) return;
   clearAll();
   tray.clearErrors();
   const prompt = instruction.value;
@@ -526,7 +666,7 @@ async function runBatch() {
   } finally {
     state.job = null;
     updateButtons();
-    refreshActivity();
+    refreshActivity().then(() => instruction.refresh());
   }
 }
 
@@ -569,7 +709,7 @@ async function openJob(job) {
   window.open(`/v1/files/${im.file_id}/content`, "_blank", "noopener");
 }
 
-// Expose a little for debugging in the console, nothing more.
-window.retouch = { state, fmtInt, editedName };
+// Expose a little for debugging in the console (and the mask's hooks), nothing more.
+window.retouch = { state, fmtInt, editedName, get mask() { return mask; } };
 
 start();

@@ -1,13 +1,16 @@
 // The options form: engine/model, size, quality, format, background. Remembered between
 // visits; turned into the API's fields by `fields()`.
 
-import { $, h } from "./dom.js";
+import { $, h, fmtInt } from "./dom.js";
 import { DEFAULT_OPTIONS, load, save } from "./settings.js";
 
 export class Options {
-  constructor({ engines, onChange }) {
+  constructor({ engines, sizeRange = [16, 8192], onChange }) {
     this.onChange = onChange;
     this.engines = engines;
+    this.sizeRange = sizeRange;
+    // Open beside the image on a wide screen; on a phone it would push the instruction down.
+    $("#options").open = matchMedia("(min-width: 760px)").matches;
     const sel = $("#opt-engine");
     sel.replaceChildren(
       ...engines.map((e) => h("option", { value: e.name }, e.ready ? e.name : `${e.name} (not ready)`)),
@@ -39,8 +42,8 @@ export class Options {
       engine: $("#opt-engine").value,
       model: $("#opt-model").value.trim(),
       size: $("#opt-size").value,
-      width: Number($("#opt-width").value) || 1024,
-      height: Number($("#opt-height").value) || 1024,
+      width: Number($("#opt-width").value),
+      height: Number($("#opt-height").value),
       quality: $("#opt-quality").value,
       output_format: $("#opt-format").value,
       output_compression: Number($("#opt-compression").value),
@@ -60,10 +63,24 @@ export class Options {
     $("#custom-size").hidden = v.size !== "custom";
     $("#compression-field").hidden = v.output_format === "png";
     $("#compression-value").textContent = `${v.output_compression}%`;
-    $("#background-error").textContent =
-      v.background === "transparent" && v.output_format === "jpeg"
-        ? "A transparent background needs PNG or WebP: JPEG has no transparency."
-        : "";
+    const p = this.problems();
+    $("#background-error").textContent = p.background || "";
+    $("#size-error").textContent = p.size || "";
+  }
+
+  /** What the server would refuse in these options, by field: {size?, background?}. */
+  problems() {
+    const v = this.values;
+    const out = {};
+    if (v.background === "transparent" && v.output_format === "jpeg") {
+      out.background = "A transparent background needs PNG or WebP: JPEG has no transparency.";
+    }
+    const [lo, hi] = this.sizeRange;
+    const bad = (n) => !Number.isInteger(n) || n < lo || n > hi;
+    if (v.size === "custom" && (bad(v.width) || bad(v.height))) {
+      out.size = `Each side of a custom size must be a whole number from ${fmtInt(lo)} to ${fmtInt(hi)} pixels.`;
+    }
+    return out;
   }
 
   /** The `model` field of the API: engine, or engine:model. */

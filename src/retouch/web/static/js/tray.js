@@ -36,18 +36,49 @@ export async function renditions(blob) {
 }
 
 export class Tray {
-  constructor(listEl, { maxImages = 16, maxBytes = 50 * 1024 * 1024, onChange = () => {} } = {}) {
+  /** `notice`: {box, text, undo} elements where "removed · Undo" is offered. */
+  constructor(listEl, { maxImages = 16, maxBytes = 50 * 1024 * 1024, onChange = () => {}, notice = null } = {}) {
     this.el = listEl;
     this.slots = [];
     this.maxImages = maxImages;
     this.maxBytes = maxBytes;
     this.onChange = onChange;
     this.dragFrom = null;
+    this.notice = notice;
+    this.undoable = null; // {slots, drop}: the tray before the last removal or replacement
+    notice?.undo.addEventListener("click", () => this.undo());
   }
 
   /** Ready slots (uploaded, no error), in order. */
   ready() {
     return this.slots.filter((s) => s.status === "ready");
+  }
+
+  /** Offer to undo a change that took images out of the tray (`drop`: slots the change added). */
+  offerUndo(text, before, { drop = [] } = {}) {
+    this.undoable = { slots: before, drop };
+    if (!this.notice) return;
+    this.notice.text.textContent = text;
+    this.notice.box.hidden = false;
+  }
+
+  dismissUndo() {
+    this.undoable = null;
+    if (this.notice) this.notice.box.hidden = true;
+  }
+
+  /** Put the tray back as it was before the last removal or replacement. */
+  undo() {
+    const u = this.undoable;
+    if (!u) return;
+    const added = this.slots.filter((s) => !u.slots.includes(s) && !u.drop.includes(s));
+    this.slots = [...u.slots, ...added].slice(0, this.maxImages);
+    const focusKey = document.activeElement === this.notice?.undo ? this.slots[0]?.key : null;
+    this.dismissUndo();
+    this.render();
+    if (focusKey) this.el.querySelector(`li[data-key="${focusKey}"] button:not(:disabled)`)?.focus();
+    announce("Undone: the images are back as they were.");
+    this.onChange("restored");
   }
 
   first() {
@@ -57,6 +88,7 @@ export class Tray {
   /** Add files (from the picker, a drop or the clipboard). Returns how many were accepted. */
   addFiles(files, { errorEl } = {}) {
     const list = [...files];
+    if (list.length) this.dismissUndo();
     const room = this.maxImages - this.slots.length;
     if (errorEl) errorEl.textContent = "";
     if (list.length > room) {
@@ -80,6 +112,7 @@ export class Tray {
       preview: previewUrl, thumb: thumbUrl, status: previewUrl ? "ready" : "reading", error: "",
     };
     if (atStart) this.slots.unshift(slot); else this.slots.push(slot);
+    this._keepRejectedLast();
     this.render();
     if (!previewUrl) this._fetchStored(slot);
     return slot;
@@ -120,9 +153,9 @@ export class Tray {
     form.append("purpose", "input");
     try {
       const f = await api("/v1/files", { method: "POST", form });
-      if (!this.slots.includes(slot)) return; // removed while uploading
       slot.file_id = f.id;
       slot.status = "ready";
+      if (!this.slots.includes(slot)) return; // removed while uploading (an undo may bring it back)
       this.render();
       this.onChange("ready", slot);
     } catch (e) {
@@ -130,11 +163,19 @@ export class Tray {
     }
   }
 
+  /** A file that cannot be used: it stays listed, with why, at the end (it is no reference). */
   _fail(slot, message) {
     slot.status = "error";
     slot.error = message;
+    if (!this.slots.includes(slot)) return;
+    this._keepRejectedLast();
     this.render();
     this.onChange("error", slot);
+  }
+
+  _keepRejectedLast() {
+    const ok = this.slots.filter((s) => s.status !== "error");
+    if (ok.length < this.slots.length) this.slots = [...ok, ...this.slots.filter((s) => s.status === "error")];
   }
 
   setError(index, message) {
@@ -154,16 +195,33 @@ export class Tray {
   remove(slot, { quiet = false } = {}) {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
+    const before = [...this.slots];
     this.slots.splice(i, 1);
     this.render();
-    if (!quiet) {
-      announce(`${slot.name} removed.`);
-      this.onChange("removed", slot);
+    if (quiet) return;
+    if (slot.status !== "error") {
+      this.offerUndo(`${slot.name} removed.`, before);
+      // Focus goes to Undo, never to the next image's ✕: a second Enter must not delete again.
+      if (this.el.contains(document.activeElement) || document.activeElement === document.body) this.notice?.undo.focus();
+    } else if (document.activeElement === document.body) {
+      (this.el.querySelector("li button:not(:disabled)") || document.getElementById("file-input"))?.focus();
     }
+    announce(`${slot.name} removed.`);
+    this.onChange("removed", slot);
+  }
+
+  /** Make `slot` (an image opened from elsewhere) the one edited, in place of the current first. */
+  replaceFirst(slot) {
+    const before = this.slots.filter((s) => s !== slot);
+    const old = this.first();
+    this.slots = [slot, ...this.slots.filter((s) => s !== slot && s !== old)];
+    this.render();
+    if (old) this.offerUndo(`${slot.name} replaced ${old.name} as the image to edit.`, before, { drop: [slot] });
   }
 
   move(from, to) {
-    if (to < 0 || to >= this.slots.length || from === to) return;
+    const last = this.slots.filter((s) => s.status !== "error").length - 1;
+    if (to < 0 || to > last || from === to || this.slots[from]?.status === "error") return;
     const [s] = this.slots.splice(from, 1);
     this.slots.splice(to, 0, s);
     this.render();
@@ -179,21 +237,27 @@ export class Tray {
   render() {
     const focused = document.activeElement?.closest?.("li")?.dataset.key;
     const focusedAction = document.activeElement?.dataset?.action;
-    this.el.replaceChildren(...this.slots.map((s, i) => this._item(s, i)));
-    // Keep keyboard focus on the moved item's button, so arrows can be pressed repeatedly.
+    const usable = this.slots.filter((s) => s.status !== "error").length;
+    this.el.replaceChildren(...this.slots.map((s, i) => this._item(s, i, usable)));
+    // Keep keyboard focus on the moved item's button, so arrows can be pressed repeatedly. At
+    // the end of the list the arrow stays focusable (aria-disabled, not disabled) and does
+    // nothing: focus never slides on to ✕, where the next Enter would delete.
     if (focused && focusedAction) {
-      const btn = this.el.querySelector(`li[data-key="${focused}"] [data-action="${focusedAction}"]`);
-      (btn && !btn.disabled ? btn : this.el.querySelector(`li[data-key="${focused}"] [data-action="remove"]`))?.focus();
+      this.el.querySelector(`li[data-key="${focused}"] [data-action="${focusedAction}"]`)?.focus();
     }
   }
 
-  _item(s, i) {
-    const role = i === 0 ? "Edited" : `Reference ${i}`;
+  _item(s, i, usable) {
+    const rejected = s.status === "error";
+    const role = rejected ? "Not added" : i === 0 ? "To edit" : `Reference ${i}`;
     const state = { reading: "Reading…", uploading: "Uploading…", ready: "", error: "" }[s.status];
-    const dims = s.width ? `${s.width}×${s.height}` : "";
+    const dims = s.width && !rejected ? `${s.width}×${s.height}` : "";
+    const arrow = (action, label, text, off, to) =>
+      h("button", { type: "button", class: "small", "data-action": action, "aria-label": `Move ${s.name} ${label}`, "aria-disabled": off ? "true" : false, onclick: () => off || this.move(i, to) }, text);
+    const moves = rejected ? [] : [arrow("up", "earlier", "↑", i === 0, i - 1), arrow("down", "later", "↓", i >= usable - 1, i + 1)];
     const li = h(
       "li",
-      { class: i === 0 ? "first" : "", draggable: "true", dataset: { key: String(s.key) } },
+      { class: rejected ? "rejected" : i === 0 ? "first" : "", draggable: rejected ? false : "true", dataset: { key: String(s.key) } },
       s.thumb ? h("img", { src: s.thumb, alt: "" }) : h("div", { class: "noimg", "aria-hidden": "true" }),
       h(
         "div",
@@ -204,12 +268,12 @@ export class Tray {
       h(
         "div",
         { class: "btns" },
-        h("button", { type: "button", class: "small", "data-action": "up", "aria-label": `Move ${s.name} earlier`, disabled: i === 0, onclick: () => this.move(i, i - 1) }, "↑"),
-        h("button", { type: "button", class: "small", "data-action": "down", "aria-label": `Move ${s.name} later`, disabled: i === this.slots.length - 1, onclick: () => this.move(i, i + 1) }, "↓"),
-        h("button", { type: "button", class: "small", "data-action": "remove", "aria-label": `Remove ${s.name}`, onclick: () => this.remove(s) }, "✕"),
+        ...moves,
+        h("button", { type: "button", class: "small", "data-action": "remove", "aria-label": `${rejected ? "Dismiss" : "Remove"} ${s.name}`, onclick: () => this.remove(s) }, "✕"),
       ),
       s.error ? h("p", { class: "error", role: "alert" }, s.error) : null,
     );
+    if (rejected) return li;
     // Drag to reorder (files dropped from outside are handled by the drop zone).
     li.addEventListener("dragstart", (ev) => {
       this.dragFrom = i;

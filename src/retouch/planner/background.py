@@ -1,0 +1,94 @@
+"""The background (replace, remove, blur, confine edits to it) and directional light."""
+
+from __future__ import annotations
+
+from retouch.errors import UnsupportedInstruction
+
+from .adjust import build_adjust, removal_object
+from .amounts import clamp, level_amount
+from .clause import Clause
+from .common import Ctx, Steps, make_step, needs_generation
+from .regions import light_direction, refs_in, resolve_ref
+from .slots import amount_of, sign_of
+
+
+def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
+    """Replace, remove or blur the background; or confine tone/colour edits to it."""
+    if cl.has_op("pad"):
+        return None
+    bg = cl.has("bg")
+    colors = [(i, it) for i, it in cl.colors() if not it.comparative]
+    refs = refs_in(cl)
+    on = cl.has("on")
+    subject_or_put = cl.has("region", "subject") or cl.has_word(
+        "put", "place", "set", "show", "present", "pose"
+    )
+    anaphora = ctx.last_family == "background" and not cl.has("region") and colors and not cl.ops()
+    trig = (
+        bg
+        or cl.has_op("transparent", "remove_bg", "bg_blur")
+        or anaphora
+        or (cl.has_op("gradient") and colors)
+        or (on and (colors or refs) and subject_or_put)
+    )
+    if not trig:
+        return None
+    if cl.has_op("bg_blur") or (bg and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0):  # type: ignore[arg-type]
+        amount = amount_of(cl, "background_blur", 1)
+        return [make_step("background_blur", {"amount": amount}, cl, ctx)]
+    if refs and (bg or on or cl.has_word("behind", "scene", "backdrop", "setting", "into")):
+        ref = resolve_ref(refs[0], ctx.n_images, cl.text)
+        return [make_step("background_image", {"ref": ref}, cl, ctx)]
+    wants_transparent = cl.has_op("transparent")
+    if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
+        return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
+    if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):
+        rgbs = [list(it.value) for _, it in colors] or [[235, 235, 235], [160, 160, 160]]
+        if not colors and any(it.text == "black and white" for it in cl.items):
+            rgbs = [[0, 0, 0], [255, 255, 255]]  # "a black and white gradient": two colours, not grayscale
+        if len(rgbs) == 1:
+            c = rgbs[0]
+            # One colour: a gentle gradient from a lighter tint of it to the colour itself.
+            rgbs = [[round(v + (255 - v) * 0.45) for v in c], c]
+        direction = next((str(s.value) for _, s in cl.senses("gradient_dir")), "vertical")
+        return [make_step("background_gradient", {"colors": rgbs, "direction": direction}, cl, ctx)]
+    if colors and not wants_transparent:
+        return [make_step("background_color", {"color": list(colors[0][1].value)}, cl, ctx)]
+    removal = (cl.op("remove") if removal_object(cl) == "background" else None) or cl.op("remove_bg")
+    if wants_transparent or cl.has_op("remove_bg") or (removal is not None and bg):
+        return [make_step("remove_background", {}, cl, ctx)]
+    if bg:
+        steps = build_adjust(cl, ctx)
+        if steps:
+            return steps
+        if refs_in(cl) == [] and ctx.n_images >= 2 and cl.has_word("use", "replace", "swap", "change"):
+            ref = resolve_ref("other", ctx.n_images, cl.text)
+            return [make_step("background_image", {"ref": ref}, cl, ctx)]
+        if any(it.unknown or it.generative for it in cl.items):
+            raise needs_generation(cl)
+        raise UnsupportedInstruction(
+            f'"{cl.text}": say what the background should become, e.g. "white", "a light gray gradient", '
+            '"transparent", "blurred" or "the second image"',
+            fragment=cl.text,
+        )
+    return None
+
+
+def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
+    """Directional light on the face or subject: "light from the left", "add a key light on the right"."""
+    relight = cl.op("relight")
+    lightish = cl.op("light") or cl.op("brightness")
+    from_side = any(cl.items[p].has("from") for i, _s in cl.sides() if (p := cl.prev_content(i)) is not None)
+    if relight is None and not (lightish and from_side):
+        return None
+    direction = light_direction(cl)
+    if relight is not None and direction is None and cl.has_op("enhance"):
+        return None  # "improve the lighting" is an overall fix
+    target = "face" if cl.has("region", "face") else "subject"
+    if not cl.has("region") and not relight:
+        target = "all"
+    pct = cl.quantity("percent")
+    amount = clamp("relight", pct.value / 100) if pct else level_amount("relight", 1, cl.level() or 1.0)
+    return [
+        make_step("relight", {"direction": direction or "front", "amount": amount, "target": target}, cl, ctx)
+    ]

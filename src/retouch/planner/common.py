@@ -1,0 +1,117 @@
+"""What every part of the planner shares: the planning context, step construction, refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from retouch.errors import UnsupportedInstruction
+from retouch.ops.catalog import CATALOG, validate_step
+from retouch.schema import PlanStep
+
+from .clause import DETERMINERS, Clause
+from .items import Item
+from .refusals import cannot_locate, not_understood
+from .refusals import needs_generation as _needs_generation
+
+
+@dataclass
+class Ctx:
+    """What the planner knows besides the words: how many images, whether a mask was given."""
+
+    n_images: int
+    has_mask: bool
+    prompt: str = ""
+    last_family: str = ""
+    original: str = ""
+    notes: list[str] = field(default_factory=list)
+    no_crop: bool = False
+
+
+Steps = list[PlanStep]
+
+
+HARMLESS = {"polite", "stop", "filler", "copula", "imgnoun", "for", "sep", "enough"}
+
+
+def make_step(op: str, params: dict[str, Any], cl: Clause, ctx: Ctx, region: str | None = None) -> PlanStep:
+    """A PlanStep checked against the op spec, its main parameter filled from the spec when unsaid.
+
+    Region rule: regional ops go to the mask when there is one. A step the spec does not allow is a
+    planner bug: `validate_step` raises PlanInvalid naming the op and parameter.
+    """
+    info = CATALOG[op]
+    if not info.regional:
+        region = "all"
+    elif region is None or region == "all":
+        region = "mask" if ctx.has_mask else "all"
+    params = dict(params)
+    if info.main is not None and info.main not in params and info.default() is not None:
+        params[info.main] = info.default()
+    validate_step(0, op, params, region)
+    return PlanStep(op=op, params=params, region=region, text=cl.text)
+
+
+def refusal_for(cl: Clause) -> UnsupportedInstruction:
+    """Nothing here is an edit the builtin engine knows: generative if it reads as English, else unknown."""
+    glue = {"stop", "polite", "unit", "to", "by", "sep", "filler"}
+    known = [
+        it
+        for it in cl.items
+        if any(s.kind not in glue for s in it.senses) or it.generative or it.kind in ("color", "quote")
+    ]
+    if not known:
+        return not_understood(cl.text)
+    return needs_generation(cl)
+
+
+def needs_generation(cl: Clause, why: str = "") -> UnsupportedInstruction:
+    """The standard refusal for edits that need a generative model."""
+    return _needs_generation(cl.text, why)
+
+
+def check_targets(cl: Clause, ctx: Ctx) -> None:
+    """Refuse when the edit is aimed at a thing the engine cannot find ("brighten the car", "her eyes").
+
+    With a mask, a named thing is the masked area (the steps already default to it).
+    """
+    if ctx.has_mask:
+        return
+    end = cl.after_for()
+    for i, it in enumerate(cl.items):
+        if it.text == "so" and i > 0:
+            end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
+        if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
+            end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
+    for i, it in enumerate(cl.items[:end]):
+        if not (it.unknown or it.generative):
+            continue
+        nxt = cl.next_content(i)
+        if nxt is not None and cl.items[nxt].has("imgnoun"):
+            continue  # "the desired image", "this badass picture": a word describing the photo
+        prev = cl.items[i - 1] if i > 0 else None
+        if prev is None:
+            continue
+        prev_words = prev.text.split()
+        verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
+        if (
+            (prev_words and prev_words[-1] in DETERMINERS)
+            or prev.has("region", "subject")
+            or prev.kind == "color"
+            or verb_object
+        ):
+            thing = it.text if verb_object else f"{prev.text} {it.text}"
+            raise cannot_locate(cl.text, thing)
+
+
+def is_glue(it: Item) -> bool:
+    """Politeness, articles and filler: words that carry no edit."""
+    return bool(it.senses) and all(s.kind in HARMLESS for s in it.senses)
+
+
+def near(cl: Clause, index: int, kind: str, span: int = 3) -> int | None:
+    """Index of an item with a sense of `kind` within `span` items of `index`."""
+    for j in range(max(0, index - span), min(len(cl.items), index + span + 1)):
+        if cl.items[j].has(kind):
+            return j
+    return None

@@ -1,0 +1,393 @@
+"""Instruction → EditPlan: split into clauses, read each clause into steps, refuse what cannot be done.
+
+Decisions worth knowing (also in the docs):
+
+* Steps keep the user's order; duplicates of the same op, region and direction ("cooler, bluer")
+  are merged into one.
+* With a mask, regional ops default to region "mask"; geometry, background and overlays stay global.
+* "rotate" without a direction turns clockwise (degrees -90); a bare signed angle is clockwise-positive.
+* "enhance"/"improve"/"fix it" alone → auto_levels plus vibrance +0.15; "auto levels" → auto_levels only.
+* Exact sizes ("300x200") resize with fit "cover" (no distortion); "without cropping", "keep the aspect
+  ratio", "fit inside", "letterbox" → "contain"; "stretch", "squash", "ignore the aspect ratio" → "stretch".
+* "tiled", "repeated", "all over", "across the whole image" put text at position "tiled".
+* Padding without pixels becomes a border (a fraction of the shorter side); a pixel border becomes
+  padding (extend_canvas) so that it is exact.
+* Verbs sharing one object ("darken and blur the background") become one clause per verb on that object;
+  a recognised edit verb that yields no step is refused by name, never dropped.
+* "behind her/him/the subject" is the background only (the person is a landmark, not a target).
+* A percentage of a hue shift is that fraction of the colour wheel: "shift the hue by 20%" → 72°.
+* "2x brighter", "three times as saturated": ×N of the quantity (brightness +1.0 for ×2), clamped.
+* A white/light/bright vignette lightens the corners (negative amount); black/dark darkens them.
+* Exclusion of a hue band ("everything except the reds", "keep only the red", "colour splash on the
+  blue") → saturation -1 with except_band; exclusion of a region is refused, naming it, asking for a mask.
+* Vague requests ("do something cool/nice", "make it better looking") → the automatic enhance.
+* A fragment that is only an amount, perhaps hedged ("like +40%", "say 15%", "around 30 percent",
+  "e.g. 20%") is the amount of the clause before it; "around N%" alone is a change, "to around N%" a target.
+* Removing colour ("take the colour out", "strip/drain/kill/lose the colour", "remove all colour",
+  "without colour") → grayscale; removing part of it ("take out some of the colour") → saturation < 0.
+* "X against/from/over/off/in front of the background": the background is a landmark, X is the target.
+* Matching: the first image named before another ("make image 1's colours match image 2", "match image 1
+  to image 2") is the image being edited; the reference is the other one.
+* "an Instagram(-style) filter/look/vibe" is the "vintage" look; Instagram is a 4:5 / 1:1 crop only
+  with crop/format/size/post words or no look word ("crop for instagram", "instagram portrait size").
+* "motion blur" (and "lens blur") is read as the plain gaussian blur: the builtin engine has no
+  directional blur.
+* In "a/an/the [modifiers] HEAD" with an op noun as HEAD ("a soft, dark vignette", "a subtle, warm tone"),
+  level words are HEAD's intensity and colour/op adjectives its parameters, not steps of their own; a
+  comma between such modifiers is dropped before chunking (so "soft, gray" reads as "soft gray").
+* Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
+  makes the whole instruction fail with the fragment named: never a partial edit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable
+
+from retouch.errors import UnsupportedInstruction
+from retouch.schema import EditPlan, IgnoredText, PlanStep
+
+from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remove, enhance_steps, removal_object
+from .background import build_background, build_relight
+from .clause import Clause
+from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
+from .common import HARMLESS, Ctx, Steps, check_targets, make_step, needs_generation, refusal_for
+from .geometry import (
+    build_crop,
+    build_flip,
+    build_pad,
+    build_resize,
+    build_rotate,
+    build_straighten,
+    crop_refused,
+    ratio_in,
+)
+from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
+from .overlay import build_border, build_place, build_text
+from .refusals import CANNOT_LOCATE, EXAMPLES
+from .regions import refs_in
+from .roles import Role, ignorable_role, is_batch_wish
+from .slots import amount_of
+from .text import extract_quotes, normalise, strip_markup, tokenize
+
+
+def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
+    """Read an instruction into a plan of steps, or raise UnsupportedInstruction naming what it cannot do."""
+    if prompt is None or not prompt.strip():
+        raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
+    ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
+    stripped, quotes = extract_quotes(strip_markup(prompt))
+    stripped, quotes = _scare_quotes(stripped, quotes)
+    ctx.original = stripped
+    items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
+    clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
+    steps: Steps = []
+    ignored: list[IgnoredText] = []
+    refused: list[UnsupportedInstruction] = []
+    vague_fix = False
+    for cl in clauses:
+        if is_vague_fix(cl):
+            vague_fix = True  # "…, fix it": the complaint before it says what to fix
+            continue
+        if is_batch_wish(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
+            continue
+        try:
+            got = interpret(cl, ctx)
+            _check_no_dropped_verb(cl, got)
+        except UnsupportedInstruction as e:
+            role = ignorable_role(cl)
+            if role is None:
+                raise
+            refused.append(e)  # backstory or a purpose: left out, unless nothing else is an edit
+            ignored.append(IgnoredText(text=cl.text, role=role))
+            continue
+        if not got:
+            ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT if cl.has("neg") else Role.POLITENESS))
+        steps += got
+    if ctx.no_crop:
+        for st in steps:
+            if st.op == "resize" and st.params.get("fit") == "cover":
+                st.params["fit"] = "contain"
+    if not steps and vague_fix:
+        steps = enhance_steps(clauses[-1], ctx)
+    if not steps and refused:
+        raise refused[0]
+    if not steps:
+        raise UnsupportedInstruction(
+            f'found no edit in "{prompt.strip()}": say what to change, e.g. {EXAMPLES}',
+            fragment=prompt.strip(),
+        )
+    return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
+
+
+#: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
+_TEXT_CONTEXT = re.compile(
+    r"\b(?:caption|text|title|heading|headline|watermark|write|writing|written|say|says|saying|read|reads|"
+    r"reading|label|slogan|tagline|words?|lettering|sign(?:ature)?|add|put|place|stamp|type|print|overlay|"
+    r"quote|message|credit|font)\b",
+    re.IGNORECASE,
+)
+
+
+def _scare_quotes(text: str, quotes: list[str]) -> tuple[str, list[str]]:
+    """Quotes with no text to draw near them ("is it possible to "deblur"") are read as plain words."""
+    kept: list[str] = []
+
+    def put_back(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        start = max(0, m.start() - 60)
+        before = text[start : m.start()].split(".")[-1]
+        after = text[m.end() : m.end() + 25]
+        if _TEXT_CONTEXT.search(before) or re.match(r"\s*(?:text|caption|title|watermark)\b", after, re.I):
+            kept.append(quotes[n])
+            return f"\x00{len(kept) - 1}\x00"
+        return quotes[n]
+
+    return re.sub("\x00(\\d+)\x00", put_back, text), kept
+
+
+def _check_no_dropped_verb(cl: Clause, steps: Steps) -> None:
+    """A recognised edit verb ("darken", "blur") that produced no step is refused by name, never dropped."""
+    if steps or cl.has("neg"):
+        return
+    verbs = [h for h in cl.ops() if h.pos == "v" and h.sign != 0 and h.op in ADJUST_OPS - {"look", "match"}]
+    if verbs:
+        word = cl.items[verbs[0].index].text
+        raise UnsupportedInstruction(
+            f'understood "{word}" in "{cl.text}" but could not tell what to apply it to; '
+            f'say it as its own edit, e.g. "{word} the background"',
+            fragment=cl.text,
+        )
+
+
+def interpret(cl: Clause, ctx: Ctx) -> Steps:
+    """Steps for one clause (possibly none for filler), or UnsupportedInstruction."""
+    if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
+        ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
+        return []
+    if _harmless(cl):
+        return []
+    _check_generative_phrases(cl, ctx)
+    _social_look(cl)
+    geometry = (
+        cl.has_op("crop", "resize", "pad", "rotate", "flip")
+        or cl.has("aspect")
+        or (
+            cl.has_word("keep")
+            and cl.sides()
+            and any(p in ("half", "third", "quarter") for _, p in cl.parts())
+        )
+    )
+    splash = _colour_splash(cl, ctx)
+    if splash is not None:
+        return splash
+    if _vague_request(cl):
+        return enhance_steps(cl, ctx)  # "do something cool", "make it look better": an automatic fix
+    if cl.has("neg") and not cl.has("enough") and not geometry:
+        return _negated(cl, ctx)
+    if crop_refused(cl) and not cl.kinds("size") and ratio_in(cl) is None:
+        ctx.no_crop = True  # "…, but don't crop": a constraint on the resize (see plan_from_text)
+        return []
+    if removal_object(cl) == "thing":
+        steps = build_remove(cl, ctx)  # "remove the people behind her": object removal, never the background
+        if steps:
+            return steps
+    for family, builder in BUILDERS:
+        steps = builder(cl, ctx)
+        if steps is not None:
+            if family not in ("text", "place", "background", "match"):
+                check_targets(cl, ctx)  # "make the cup bigger", "brighten the car": a thing it cannot find
+            ctx.last_family = family
+            return steps
+    raise refusal_for(cl)
+
+
+_SOCIAL = frozenset({"instagram", "insta", "ig"})
+
+
+_FORMAT_WORDS = frozenset(
+    {"post", "size", "sized", "format", "portrait", "square", "story", "feed", "profile", "upload", "ratio"}
+)
+
+
+_VINTAGE = Sense(SenseKind.LOOKNAME, "vintage")
+
+
+def _social_look(cl: Clause) -> None:
+    """ "an Instagram-style filter", "an insta vibe": a look (vintage), not the 4:5 crop.
+
+    The platform name means its post shape with crop/format/size words ("crop for instagram",
+    "instagram portrait size"); next to a look word (filter, look, style, vibe, aesthetic) and with
+    no geometry it is the platform's typical look, read as "vintage" (as "instagram filter" already is).
+    """
+    if not cl.has_op("look") or cl.has_op("crop", "resize", "pad") or cl.has_word(*_FORMAT_WORDS):
+        return
+    for i, it in enumerate(cl.items):
+        if it.text in _SOCIAL and it.has("aspect"):
+            cl.items[i] = dataclasses.replace(it, senses=[_VINTAGE])
+
+
+_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic"})
+
+
+_PRAISE = frozenset({"cool", "nice", "interesting", "amazing", "awesome", "great", "good", "fun", "special"})
+
+
+def _vague_request(cl: Clause) -> bool:
+    """ "do something cool/nice/interesting", "make it better looking": no edit named, only praise.
+
+    "cool" is praise here (not a temperature) because it describes "something"; the temperature reading
+    needs it to describe the colours, tones, the look or the image, or to be the verb ("cool it down").
+    """
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or refs_in(cl):
+        return False
+    if any(it.generative for it in cl.items):
+        return False
+    surface = [it.text for it in cl.items]
+    vague = next((i for i, w in enumerate(surface) if w in _VAGUE_OBJECTS), None)
+    if vague is None:
+        return False
+    for h in cl.ops():
+        word = cl.items[h.index].text
+        if h.op in ("enhance", "look"):
+            continue
+        if word in _PRAISE and h.index > vague:
+            continue
+        return False
+    return True
+
+
+def _harmless(cl: Clause) -> bool:
+    """No edit in it: politeness, filler, a purpose ("for my shop") or "make it look nice"."""
+    if cl.kinds("quote") or cl.colors() or cl.has("lookname") or cl.quantities:
+        return False
+    if any(h.op != "look" for h in cl.ops()):
+        return False
+    head = cl.items[: cl.after_for()]
+    return all(
+        it.kind == "punct" or (it.senses and all(s.kind in HARMLESS | {"verb", "op"} for s in it.senses))
+        for it in head
+    )
+
+
+def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
+    """ "in the style of Van Gogh", "turn it into a cartoon": generative even next to an op word."""
+    lem = [lemma for it in cl.items for lemma in it.lemmas]
+    if {"restore", "repair"} & set(lem) and {
+        "old",
+        "damage",
+        "damaged",
+        "scratch",
+        "scratched",
+        "torn",
+    } & set(lem):
+        raise needs_generation(cl)  # restoring an old photo means inventing lost detail
+    if {"colorize", "recolor", "recolour"} & set(lem) and not cl.colors():
+        raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
+    joined = " " + " ".join(lem) + " "
+    for phrase in GENERATIVE_PHRASES:
+        if " " + " ".join(phrase) + " " in joined:
+            tail = [it for it in cl.items if it.unknown or it.generative]
+            if tail and not refs_in(cl):
+                raise needs_generation(cl)
+
+
+_EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
+
+
+def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
+    """ "desaturate everything except the reds", "keep only the red", "colour splash on the red".
+
+    An exclusion of a hue band (not of a region) can be done: saturation on every band but that one
+    (amount -1 unless the clause gives one). Other ops next to the exclusion are left to the refusal.
+    """
+    colors = cl.colors()
+    if not colors:
+        return None
+    idx, item = colors[0]
+    band = band_name(item)
+    if band is None or band == "skin":
+        return None
+    before = cl.items[:idx]
+    excluded = any(it.text in _EXCEPT for it in before)
+    only = any(it.text == "only" for it in before) and cl.has_word("keep", "leave", "retain", "preserve", "only")
+    splash = cl.has_word("splash", "pop", "selective")
+    if not (excluded or only or splash):
+        return None
+    others = [h for h in cl.ops() if h.op not in ("saturation", "grayscale", "color", "look")]
+    if others or cl.has("region") or cl.has("bg"):
+        return None
+    amount = -1.0
+    sat = cl.op("saturation")
+    if sat is not None and (cl.quantity("percent") is not None or cl.level() is not None):
+        cl.focus = sat.index
+        amount = -abs(amount_of(cl, "saturation", -1))
+    return [make_step("saturation", {"amount": amount, "except_band": band}, cl, ctx)]
+
+
+def _negated(cl: Clause, ctx: Ctx) -> Steps:
+    """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
+    regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
+    if regions or cl.sides():
+        named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
+        excl = next((it.text for it in cl.items if it.has("neg")), "except")
+        raise UnsupportedInstruction(
+            f'cannot do "{cl.text}" with the builtin engine: it cannot leave out part of the image by name '
+            f'("{excl} {" ".join(named)}"); mark the area to edit with a mask instead',
+            fragment=cl.text,
+            kind=CANNOT_LOCATE,
+            hint="mask",
+        )
+    return []
+
+
+BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [
+    ("text", build_text),
+    ("place", build_place),
+    ("relight", build_relight),
+    ("background", build_background),
+    ("pad", build_pad),
+    ("border", build_border),
+    ("crop", build_crop),
+    ("resize", build_resize),
+    ("rotate", build_rotate),
+    ("flip", build_flip),
+    ("straighten", build_straighten),
+    ("match", build_match),
+    ("remove", build_remove),
+    ("adjust", build_adjust),
+]
+
+
+def _dedupe(steps: Steps, notes: list[str] | None = None) -> Steps:
+    """Merge exact repeats of a step ("cooler, bluer, colder"); repeats with other amounts compose.
+
+    "brighten by 10%, then brighten by 30%" keeps both steps (the executor applies both, in order);
+    a merge is recorded in `notes` so that nothing is dropped silently.
+    """
+    out: Steps = []
+    for step in steps:
+        twin = next((s for s in out if _same_request(s, step) and s.params == step.params), None)
+        if twin is None:
+            out.append(step)
+        elif notes is not None:
+            notes.append(f"“{step.text}” repeats “{twin.text}” ({twin.op}): planned once")
+    return out
+
+
+def _same_request(a: PlanStep, b: PlanStep) -> bool:
+    """Same op, region, non-amount params and direction."""
+    if a.op != b.op or a.region != b.region:
+        return False
+    pa = {k: v for k, v in a.params.items() if k not in ("amount",)}
+    pb = {k: v for k, v in b.params.items() if k not in ("amount",)}
+    if pa != pb:
+        return False
+    if a.op in ("rotate", "text", "place_image", "extend_canvas", "border", "crop_box", "resize"):
+        return a.params == b.params and a.text == b.text
+    sa = math.copysign(1, a.params.get("amount", 1.0))
+    sb = math.copysign(1, b.params.get("amount", 1.0))
+    return sa == sb

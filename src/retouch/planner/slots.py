@@ -1,0 +1,99 @@
+"""Slots of a step: its direction (sign) and amount, read from the clause against the op spec."""
+
+from __future__ import annotations
+
+from .amounts import DEFAULT_AMOUNTS, RANGES, STRENGTH_OPS, clamp, level_amount
+from .clause import Clause, OpHit
+
+
+def amount_of(cl: Clause, op: str, sign: int) -> float:
+    """The amount for `op`: a percentage, fraction or multiple if given, else the default × intensity."""
+    pct = cl.quantity("percent")
+    if pct is not None:
+        v = pct.value / 100
+        if pct.target:
+            return clamp(op, v - 1) if op not in STRENGTH_OPS | UNIPOLAR else clamp(op, v)
+        if pct.signed:
+            return clamp(op, v)
+        return clamp(op, sign * abs(v))
+    mult = cl.first("mult")
+    times = cl.quantity("times")
+    if mult is not None or (times is not None and times.value > 0):
+        # "twice as bright", "2x brighter", "three times as saturated": a factor on the quantity itself
+        m = float(mult[1].value) if mult is not None else times.value  # type: ignore[union-attr]
+        if op in FRACTION_OPS:
+            return clamp(op, m - 1 if sign > 0 or m < 1 else 1 / m - 1)
+        return clamp(op, sign * DEFAULT_AMOUNTS.get(op, 1.0) * m)
+    frac = cl.first("frac")
+    if frac is not None and not cl.sides():
+        return clamp(op, sign * float(frac[1].value))
+    bare = cl.quantity("bare")
+    if bare is not None:
+        v = bare.value
+        hi = RANGES.get(op, (-1.0, 1.0))[1]
+        if op in STRENGTH_OPS and abs(v) <= hi:
+            return clamp(op, abs(v))
+        scaled = v if abs(v) <= 1 else v / 100
+        return clamp(op, scaled if bare.signed else sign * abs(scaled))
+    lvl = cl.level()
+    return level_amount(op, sign, lvl if lvl is not None else 1.0)
+
+
+FRACTION_OPS = frozenset({"brightness", "contrast", "saturation", "vibrance"})
+
+
+UNIPOLAR = frozenset(
+    {"grayscale", "sepia", "look", "colorize", "match_color", "grain", "pixelate", "relight"}
+)
+
+
+def unit_amount(cl: Clause, op: str) -> float:
+    """An amount in 0..1 for "how much of the effect" ops (looks, grayscale, match): 1 unless softened."""
+    pct = cl.quantity("percent")
+    if pct is not None:
+        return clamp(op, pct.value / 100)
+    lvl = cl.level()
+    if cl.has_word("partially", "partly", "half", "halfway", "partial"):
+        return 0.5
+    return clamp(op, min(1.0, lvl if lvl is not None else 1.0))
+
+
+def sign_of(cl: Clause, hit: OpHit) -> int:
+    """Direction of an op trigger: its own sign × the clause's direction, inverted by "too"/"is"/"fix"."""
+    base = hit.sign or 1
+    d = cl.direction_near(hit.index)
+    if d is not None and hit.sign != 0 and cl.items[d[0]].text in ("up", "down"):
+        d = None  # "cool it down", "warm it up": the particle belongs to the verb
+    s = base * (d[1] if d else 1)
+    if hit.sign == 0:
+        q = next(
+            (q for q in cl.quantities if q.signed and q.unit in ("percent", "bare", "stops", "degrees")), None
+        )
+        if q is not None and d is None:
+            s = 1 if q.value >= 0 else -1
+        removal = cl.op("remove")
+        if removal is not None and d is None:
+            s = -1
+    if inverted(cl, hit.index, hit.pos):
+        s = -s
+    return s
+
+
+def inverted(cl: Clause, index: int, pos: str) -> bool:
+    """ "too dark", "it is washed out", "fix the yellow cast": the wish is the opposite of the word."""
+    if cl.has("enough"):
+        return False
+    if pos == "n":
+        # "the colours are too strong", "the contrast is too high": a state after the noun
+        after = cl.items[index + 1 : index + 4]
+        if any(it.has("copula") for it in after) and any(it.has("too") for it in after):
+            return True
+    for i in range(index - 1, -1, -1):
+        it = cl.items[i]
+        if it.has("too"):
+            return True
+        if it.has("copula") and pos in ("a", "v", "c"):
+            return not any(x.has("verb") and x.text in ("make", "get", "want", "need") for x in cl.items[:i])
+        if it.has("fixverb") and pos in ("a", "c"):
+            return True
+    return False
