@@ -273,3 +273,24 @@ def test_cli_refuses_bad_cluster_settings_in_one_line(tmp_path: Path, capsys: py
     assert main(["serve", "--data-dir", str(tmp_path), "--engines", "builtin,bogus", "--port", "1"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: worker_engines: unknown engine 'bogus'") and "\n" not in err
+
+
+def test_heartbeat_tells_lost_jobs_from_ones_not_held_yet(tmp_path: Path) -> None:
+    from retouch.service.queue import DbJobQueue
+
+    db = Database(f"sqlite:///{tmp_path / 'h.db'}")
+    upgrade(db)
+    with db.write() as s:
+        s.add(Account(id="acct_t", name="t", balance=0))
+        s.add(_job("job_mine", JobStatus.RUNNING))  # worker n/b/w0
+        s.add(_job("job_taken", JobStatus.RUNNING))
+    with db.write() as s:  # taken over by another worker after its lease ran out
+        s.execute(Job.__table__.update().where(Job.id == "job_taken").values(worker_id="other/b/w0"))
+    lost = DbJobQueue(db).heartbeat(
+        [("job_mine", "n/b/w0"), ("job_taken", "n/b/w0"), ("job_syncedit", "n/b/inline")]
+    )
+    # a sync edit takes its hold (and gets its row) beside its engine: no row yet is not lost
+    assert lost == {"job_taken"}
+    with db.read() as s:
+        assert (s.get(Job, "job_mine").heartbeat_at or 0) > time.time() - 5  # type: ignore[union-attr]
+    db.dispose()
