@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from retouch.ops.catalog import CATALOG, Param, PType
-from retouch.planner.enhance import RECIPES, STAND_INS
+from retouch.planner.enhance import RECIPES
 
 PAGE = Path(__file__).with_name("builtin.md")
 BEGIN, END = "<!-- spec-tables:begin -->", "<!-- spec-tables:end -->"
@@ -51,15 +51,15 @@ def render() -> str:
         "",
         "Generated from the op spec (`retouch.ops.catalog.CATALOG`) by `docs/make_builtin_tables.py`;",
         "do not edit by hand. `+word` carries the positive direction, `−word` the negative one; bare",
-        "nouns take the direction of the sentence (\"lower the contrast\"). Planned ops are named in the",
-        "spec and planned to their stand-in until their implementation lands.",
+        "nouns take the direction of the sentence (\"lower the contrast\"). An op marked planned is named in",
+        "the spec but has no implementation yet: the planner refuses it.",
         "",
         "| op | kind | parameters | words |",
         "|---|---|---|---|",
     ]
     for op, s in CATALOG.items():
         params = "<br>".join(_param(n, p) for n, p in s.params.items() if isinstance(p, Param)) or "—"
-        status = "" if s.status == "ready" else f" (planned; now: {', '.join(o for o, _ in STAND_INS.get(op, ()))})"
+        status = "" if s.status == "ready" else " (planned)"
         kind = s.kind + ("" if s.regional else ", whole image")
         lines.append(f"| `{op}`{status} | {kind} | {params} | {_words(op) or '—'} |")
     lines += [

@@ -18,6 +18,7 @@ from retouch.planner import plan_from_text
 ROOT = Path(__file__).resolve().parents[1]
 PLANNER = ROOT / "src" / "retouch" / "planner"
 HELDOUT = ROOT / "tests" / "data" / "requests_heldout.jsonl"
+HELDOUT2 = ROOT / "tests" / "data" / "requests_heldout2.jsonl"
 
 
 # ---------------------------------------------------------------- the spec is the one source
@@ -277,9 +278,18 @@ def _passes(row: dict[str, Any]) -> bool:
     return all(any(_meets(n, s) for s in steps) for n in row["need"])
 
 
-def test_heldout_requests_score() -> None:
-    """Our own held-out set (written before planner v2 was tuned): 68.8% before, the bar below after."""
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize(
+    ("path", "bar"),
+    [
+        # set 1: written before planner v2 (68.8% then); set 2: before the second pass of issue 9 (80.0% then)
+        (HELDOUT, 0.80),
+        (HELDOUT2, 0.80),
+    ],
+    ids=["heldout1", "heldout2"],
+)
+def test_heldout_requests_score(path: Path, bar: float) -> None:
+    """Our own held-out sets, each written before the planner was tuned against it, stay above their bar."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     passed = [r["id"] for r in rows if _passes(r)]
-    assert len(rows) >= 150
-    assert len(passed) / len(rows) >= 0.75, f"{len(passed)}/{len(rows)}"
+    assert len(rows) >= 120
+    assert len(passed) / len(rows) >= bar, f"{len(passed)}/{len(rows)}"

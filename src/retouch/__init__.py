@@ -7,9 +7,14 @@ print(result.plan.describe())
 
 from __future__ import annotations
 
-from .editing import batch, edit, explain
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import RetouchError, UnsupportedInstruction
-from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
+
+if TYPE_CHECKING:
+    from .editing import batch, edit, explain
+    from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
 
 __version__ = "0.1.0"
 __all__ = [
@@ -25,3 +30,30 @@ __all__ = [
     "edit",
     "explain",
 ]
+
+#: Public names imported on first use: `import retouch` (and every `retouch ...` command, which
+#: imports this package first) then costs no NumPy, pydantic or OpenCV until something needs them.
+_LAZY = {
+    "batch": "editing",
+    "edit": "editing",
+    "explain": "editing",
+    "EditPlan": "schema",
+    "EditRequest": "schema",
+    "EditResult": "schema",
+    "PlanStep": "schema",
+    "Usage": "schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first used (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'retouch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .errors import OptionError
 from .schema import EditPlan, EditRequest, EditResult
 
-ImageLike = str | os.PathLike | bytes | np.ndarray | Any  # Any: a PIL.Image.Image
+# NumPy is imported where an image is handled, not here: `retouch explain` never needs it.
+ImageLike = str | os.PathLike | bytes | Any  # Any: a NumPy array or a PIL.Image.Image
 
 #: File extensions and the output format they imply.
 EXTENSION_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
@@ -21,6 +20,8 @@ EXTENSION_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "w
 
 def image_bytes(image: ImageLike) -> bytes:
     """Encoded bytes for a path, bytes, a uint8 NumPy array (RGB/RGBA/gray) or a PIL image."""
+    import numpy as np
+
     from .imaging import read_input
 
     if isinstance(image, bytes | bytearray | memoryview):
@@ -81,6 +82,7 @@ def edit(
     >>> result = retouch.edit("photo.jpg", "brighten by 20% and add a vignette", output="out.png")
     >>> print(result.plan.describe())
     """
+    import numpy as np
     from pydantic import ValidationError
 
     from .engines import get_engine

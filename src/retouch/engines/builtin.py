@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import OptionError, RetouchError
-from ..imaging.convert import to_float, to_uint8
 from ..ops.catalog import CATALOG
-from ..ops.registry import Frame, OpContext, RegisteredOp, get_op
 from ..schema import EditPlan, EditRequest, EditResult, PlanStep, resolved_quality
 from ..tokens import estimate_usage
 from .base import Capabilities, ProgressFn
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..ops.registry import RegisteredOp
+
+# The pixel machinery (NumPy, OpenCV, the op modules) is imported by the functions that run a
+# plan, not here: planning (`retouch explain`, the API's validation) must not pay for it.
 
 #: Ops that read other inputs; only then are the references converted to float.
 REF_OPS = frozenset({"match_color", "background_image", "place_image"})
@@ -147,6 +150,9 @@ def run_plan(
     progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """Apply every step of `plan` to `first` (uint8 RGB/RGBA); returns uint8."""
+    from ..imaging.convert import to_float
+    from ..ops.registry import get_op
+
     if mask is not None:
         geometry = [s.op for s in plan.steps if get_op(s.op).info.kind == "geometry"]
         if geometry:
@@ -183,6 +189,8 @@ def step_params(step: PlanStep) -> dict:
 
 def step_weight(step: PlanStep, rgb: np.ndarray, mask: np.ndarray | None, quality: str) -> np.ndarray | None:
     """Where a step applies, 0..1 per pixel (None = everywhere): its region times the user's mask."""
+    from ..ops.registry import get_op
+
     region = step.region
     weight: np.ndarray | None = None
     if region not in ("all", "mask"):
@@ -202,6 +210,14 @@ def run_pixel_steps(
     cur: np.ndarray, steps: list[PlanStep], *, mask: np.ndarray | None, quality: str
 ) -> np.ndarray:
     """Run consecutive pixel ops strip by strip, in parallel, resolving global statistics first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import cv2
+    import numpy as np
+
+    from ..imaging.convert import to_float, to_uint8
+    from ..ops.registry import Frame, OpContext, get_op
+
     h, w = cur.shape[:2]
     scale = min(1.0, PREPARE_SIDE / max(h, w))
     small = to_float(
@@ -252,6 +268,11 @@ def run_image_step(
     quality: str,
 ) -> np.ndarray:
     """Run one whole-image or geometry op; blend by region and mask."""
+    import numpy as np
+
+    from ..imaging.convert import to_float, to_uint8
+    from ..ops.registry import Frame, OpContext
+
     h, w = cur.shape[:2]
     ctx = OpContext(frame=Frame(0, h, w), refs=refs, quality=quality, mask=mask)
     if moves_pixels_only(step):
@@ -289,6 +310,8 @@ def blend(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 def add_alpha(x: np.ndarray) -> np.ndarray:
     """Append an opaque alpha channel (float or uint8)."""
+    import numpy as np
+
     one = 255 if x.dtype == np.uint8 else 1.0
     return np.concatenate([x, np.full((*x.shape[:2], 1), one, x.dtype)], axis=2)
 
@@ -307,6 +330,9 @@ def restore_outside_mask(out: np.ndarray, original: np.ndarray, mask: np.ndarray
 def apply_background_option(out: np.ndarray, background: str, quality: str) -> np.ndarray:
     """`transparent`: cut the subject out if the plan left no alpha; `opaque`: flatten onto white."""
     if background == "transparent" and out.shape[2] == 3:
+        from ..imaging.convert import to_float, to_uint8
+        from ..ops.registry import Frame, OpContext, get_op
+
         op = get_op("remove_background")
         ctx = OpContext(frame=Frame(0, out.shape[0], out.shape[1]), quality=quality)
         return to_uint8(op.fn(to_float(out), ctx))
@@ -317,6 +343,8 @@ def apply_background_option(out: np.ndarray, background: str, quality: str) -> n
 
 def flatten_alpha(rgba: np.ndarray, color: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
     """Composite RGBA onto a solid colour."""
+    import numpy as np
+
     a = rgba[..., 3:4].astype(np.float32) / 255.0
     rgb = rgba[..., :3].astype(np.float32) * a + np.array(color, np.float32) * (1 - a)
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)

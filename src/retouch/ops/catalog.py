@@ -25,6 +25,8 @@ OpStatus = Literal["ready", "planned"]
 
 #: Hue bands a colour op may be confined to.
 BANDS = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "skin")
+#: Casts white_balance can remove by name: the hue bands, and a few everyday names between them.
+CASTS = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "pink", "violet", "teal", "amber")
 #: Named colour looks.
 LOOKS = (
     "vintage",
@@ -254,7 +256,7 @@ CATALOG: dict[str, OpSpec] = {
         main="amount",
         words=(
             W(
-                "highlights|highlight detail|highlight tone|bright area|bright part|brights|highlight area|"
+                "highlights|highlight|highlight detail|highlight tone|bright area|bright part|brights|highlight area|"
                 "whites|sky detail|highlight value",
                 0,
                 "n",
@@ -270,7 +272,8 @@ CATALOG: dict[str, OpSpec] = {
         words=(
             W(
                 "shadows|shadow detail|shadow tone|shadow area|dark area|dark part|darks|blacks|shadow region|"
-                "low lights|lowlights|shadow percentage|dark spot|dark spots",
+                "low lights|lowlights|shadow percentage|dark spot|dark spots|shadow|in shadow|in the shadow|"
+                "shadowed",
                 0,
                 "n",
             ),
@@ -376,17 +379,22 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "white_balance": OpSpec(
         "pixel",
-        "Neutralise a colour cast: automatically (gray world), or away from a named cast.",
+        "Neutralise a colour cast: automatically (illuminant by gray edge, gains in linear light), or only "
+        "the part along a named cast; neutral luminance kept.",
         {
             "cast": Param(
                 PType.CHOICE,
                 None,
-                choices=("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta"),
+                choices=(
+                    "red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta",
+                    "pink", "violet", "teal", "amber",
+                ),
                 help="the cast to remove; None = find it automatically",
                 nullable=True,
             ),
-            "amount": amount(1.0, 0, 1, help="how much of the cast to remove"),
+            "amount": amount(1.0, 0, 1, help="how much of the cast is removed"),
         },
+        main="amount",
         words=(
             W(
                 "white balance|auto white balance|awb|color correct|color correction|colour correct|"
@@ -396,7 +404,6 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
         ),
-        status="planned",
     ),
     "grayscale": OpSpec(
         "pixel",
@@ -438,14 +445,14 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "replace_color": OpSpec(
         "pixel",
-        "Change the colours of one hue band to another colour (hue, and for white/black/gray lightness).",
+        "Recolour one hue band: its mean colour becomes `color`; shading and texture kept, other hues untouched.",
         {
             "band": Param(PType.CHOICE, None, choices=BANDS[:-1], help="the hue band to change"),
-            "color": Param(PType.COLOR, None, help="the colour it becomes"),
+            "color": Param(PType.COLOR, None, help="the colour its mean becomes"),
             "amount": amount(1.0, 0, 1, help="1 = all the way"),
         },
+        main="amount",
         words=(W("replace color|swap color|recolor|recolour|change the color", 0, "v"),),
-        status="planned",
     ),
     "look": OpSpec(
         "pixel",
@@ -505,25 +512,23 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "clarity": OpSpec(
         "image",
-        "Local (midtone) contrast: + crisper structure, - softer.",
+        "Local (midtone) contrast, as Lightroom's Clarity: + crisper structure, - softer; edge-aware (no halos).",
         {"amount": amount(0.4, -1, 2, "more local contrast")},
         main="amount",
         words=(
             W("clarity|micro contrast|local contrast|structure|midtone contrast", 0, "n"),
             W("clear|clearer|clearly", +1, "a"),
         ),
-        status="planned",
     ),
     "dehaze": OpSpec(
         "image",
         "Remove (+) or add (-) atmospheric haze (dark channel prior).",
-        {"amount": amount(0.5, -1, 1, "less haze")},
+        {"amount": amount(0.5, -1, 1, "less haze", "the share of the estimated haze removed (dark channel prior)")},
         main="amount",
         words=(
             W("dehaze|de haze|haze removal|remove haze", +1, "v"),
             W("haze|hazy|haziness|fog|foggy|mist|misty|overcast|smog|smoggy", -1, "a"),
         ),
-        status="planned",
     ),
     "blur": OpSpec(
         "image",
@@ -613,16 +618,20 @@ CATALOG: dict[str, OpSpec] = {
     ),
     "straighten": OpSpec(
         "geometry",
-        "Level a slightly tilted photo: rotate by a small angle and crop to the largest upright rectangle.",
+        "Level a small tilt and crop to the largest rectangle inside (no empty corners).",
         {
             "angle": Param(
                 F,
                 None,
-                -45,
-                45,
+                -15,
+                15,
                 positive="counter-clockwise",
-                help="degrees; None = level the dominant near-horizontal lines automatically",
+                help="degrees; None = level the horizon or dominant straight lines, detected (refused when "
+                "there are none); larger turns are rotations",
                 nullable=True,
+            ),
+            "keep_aspect": Param(
+                PType.BOOL, True, help="crop at the image's own aspect ratio; false = the largest area of any aspect"
             ),
         },
         main="angle",
@@ -635,7 +644,6 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
         ),
-        status="planned",
     ),
     "flip": OpSpec(
         "geometry",

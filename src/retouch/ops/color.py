@@ -293,6 +293,117 @@ def tint(img: np.ndarray, ctx: OpContext, amount: float = 0.2) -> np.ndarray:
     return _apply(img, _affine(np.diag([rb, g, rb])))
 
 
+# --------------------------------------------------------------------------- replace colour
+
+#: Opponent transform: rgb → (luma, x = 2r - g - b, y = √3 (g - b)); the hue angle is atan2(y, x).
+_OPP = np.array([LUMA, [2.0, -1.0, -1.0], [0.0, _SQ3, -_SQ3]], np.float32)
+_OPP_INV = np.linalg.inv(_OPP.astype(np.float64)).astype(np.float32)
+#: Below this HSV saturation a pixel is grey, whatever its hue angle says: it is not recoloured.
+_GREY_SAT = (0.06, 0.16)
+#: Pixels whose chroma is below these fractions of the band's mean chroma are (partly) left alone.
+_DULL = (0.2, 0.45)
+
+
+def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0 below lo, 1 above hi, linear between (new float32 array)."""
+    t = (x - np.float32(lo)) * np.float32(1.0 / (hi - lo))
+    return cv2.threshold(cv2.threshold(t, 1.0, 1.0, cv2.THRESH_TRUNC)[1], 0.0, 0.0, cv2.THRESH_TOZERO)[1]
+
+
+def _replace_weight(img: np.ndarray, band: str, ref_chroma: float | None = None) -> np.ndarray:
+    """Band membership × a ramp that leaves near-grey pixels alone, and, once the band's mean
+    chroma is known, one that leaves pixels far duller than the band's colour alone (the brown
+    wood behind a red car is in the red band too)."""
+    rgb = rgb_of(img)
+    s = _sat_of(rgb)
+    w = band_weight(img, band, s)
+    w *= _ramp(s, *_GREY_SAT)
+    if ref_chroma is not None:
+        opp = cv2.transform(rgb, _OPP[1:])
+        c = cv2.magnitude(opp[..., 0], opp[..., 1])
+        w *= _ramp(c, _DULL[0] * ref_chroma, _DULL[1] * ref_chroma)
+    return w
+
+
+def _replace_prepare(
+    img: np.ndarray, ctx: OpContext, band: str | None = None, color: Any = None, **params: Any
+) -> dict[str, Any]:
+    """The band's mean luma and chroma (weighted by membership), measured once on a small copy."""
+    b = _band_or_none(band)
+    if b is None:
+        raise OptionError("replace_color needs the hue band to change, e.g. band='red'", param="band")
+    if color is None:
+        raise OptionError("replace_color needs the colour to change it to, e.g. color=[40, 90, 200]", param="color")
+    small = stats_view(img)
+    w = _replace_weight(small, b)
+    opp = cv2.transform(np.ascontiguousarray(small), _OPP)
+    total = float(w.sum())
+    if total < 4.0:  # the band is (almost) absent: nothing will change, any reference will do
+        ref_l, ref_c = 0.5, 1.0
+    else:
+        ref_l = float((opp[..., 0] * w).sum() / total)
+        ref_c = float((np.hypot(opp[..., 1], opp[..., 2]) * w).sum() / total)
+    return {**params, "band": b, "color": color, "ref_luma": ref_l, "ref_chroma": ref_c}
+
+
+def _toward(lum: np.ndarray, ref: float, target: float) -> np.ndarray:
+    """Map luma so `ref` lands on `target`, shading kept: scaled toward black, or screened toward white."""
+    ref = min(max(ref, 1e-3), 1.0 - 1e-3)
+    if target <= ref:
+        return lum * np.float32(target / ref)
+    k = np.float32((1.0 - target) / (1.0 - ref))
+    return np.float32(1.0) - (np.float32(1.0) - lum) * k
+
+
+def _recolor(c: np.ndarray, band: str, target: np.ndarray, ref_l: float, ref_c: float, a: float) -> np.ndarray:
+    """The band's pixels with the target's hue, their chroma and luma rescaled, inside the RGB gamut."""
+    tl, tx, ty = (float(v) for v in _OPP @ target)
+    tc = float(np.hypot(tx, ty))
+    w = _replace_weight(c, band, ref_c)
+    if a < 1.0:
+        w *= np.float32(a)
+    opp = cv2.transform(rgb_of(c), _OPP)
+    lum = _toward(opp[..., 0], ref_l, tl)
+    chroma = cv2.magnitude(opp[..., 1], opp[..., 2]) * np.float32(1.0 / max(ref_c, 0.02))
+    # chroma as rgb offsets of zero luma, in the target's hue direction, scaled per pixel
+    d = _OPP_INV[:, 1] * np.float32(tx) + _OPP_INV[:, 2] * np.float32(ty)  # rgb direction of the target's chroma
+    # the largest scale s (<= the wanted one) that keeps lum + s·d inside [0, 1] in every channel
+    s = chroma
+    for k in range(3):
+        if d[k] > 1e-6:
+            s = np.minimum(s, (np.float32(1.0) - lum) * np.float32(1.0 / d[k]))
+        elif d[k] < -1e-6:
+            s = np.minimum(s, lum * np.float32(-1.0 / d[k]))
+    if tc < 1e-6:
+        s = np.zeros_like(s)
+    new = _gray3(lum)
+    new += _gray3(s) * d.reshape(1, 1, 3)
+    return clip01_(_blend_rgb(c, clip01_(new), w))
+
+
+@register("replace_color", prepare=_replace_prepare)
+def replace_color(
+    img: np.ndarray,
+    ctx: OpContext,
+    band: str | None = None,
+    color: Any = None,
+    amount: float = 1.0,
+    ref_luma: float | None = None,
+    ref_chroma: float | None = None,
+) -> np.ndarray:
+    """Recolour one hue band: its mean colour becomes `color`, its shading and texture are kept."""
+    if ref_luma is None or ref_chroma is None:
+        p = _replace_prepare(img, ctx, band, color)
+        ref_luma, ref_chroma, band = p["ref_luma"], p["ref_chroma"], p["band"]
+    b = _band_or_none(band)
+    if b is None:
+        raise OptionError("replace_color needs the hue band to change, e.g. band='red'", param="band")
+    target = _color01(color)
+    a = float(np.clip(amount, 0.0, 1.0))
+    rl, rc = float(ref_luma), float(ref_chroma)
+    return by_rows(img, lambda c, _y: _recolor(c, b, target, rl, rc, a))
+
+
 # --------------------------------------------------------------------------- monochromes
 
 

@@ -214,3 +214,57 @@ def pixelate(img: np.ndarray, ctx: OpContext, amount: float = 0.5) -> np.ndarray
     means = cv2.resize(padded, (wp // b, hp // b), interpolation=cv2.INTER_AREA)
     big = cv2.resize(means, (wp, hp), interpolation=cv2.INTER_NEAREST)
     return np.ascontiguousarray(big[:h, :w]).reshape(h, w, c)
+
+
+# --------------------------------------------------------------------------- clarity
+
+#: Radius of clarity's local contrast: 1% of the diagonal (Lightroom's Clarity works at tens of px).
+CLARITY_RADIUS = 0.01
+#: Guided-filter ε: luminance steps much larger than sqrt(ε) are edges that keep their base (no halo).
+CLARITY_EPS = 0.01
+#: Halo control: luminance detail is compressed softly toward this size (x / (1 + |x| / limit)).
+CLARITY_LIMIT: float | None = 0.1
+#: Local contrast gain at amount 1: the detail around the base is × (1 + CLARITY_GAIN) in the midtones.
+CLARITY_GAIN = 1.5
+
+
+def local_base(lum: np.ndarray, radius: float, eps: float) -> np.ndarray:
+    """Edge-aware large-scale luminance: a guided filter (self-guided) run on a reduced grid."""
+    from ..vision.matte import guided_coeffs
+
+    h, w = lum.shape
+    f = min(1.0, 6.0 / max(radius, 1e-6))  # the filter needs only ~6 px of radius on its grid
+    if f < 1.0:
+        small = cv2.resize(lum, (max(8, round(w * f)), max(8, round(h * f))), interpolation=cv2.INTER_AREA)
+    else:
+        small = lum
+    r = max(1, round(radius * small.shape[1] / w))
+    a, b = guided_coeffs(small, small, r, eps)
+    if small.shape != lum.shape:
+        a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+        b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
+    return a * lum + b
+
+
+@register("clarity")
+def clarity(img: np.ndarray, ctx: OpContext, amount: float = 0.4) -> np.ndarray:
+    """Midtone local contrast (+ crisper, - softer): luminance detail around an edge-aware base, × gain."""
+    a = float(np.clip(amount, -1.0, 2.0))
+    if a == 0:
+        return img.copy()
+    rgb = rgb_of(img)
+    lum = luma(img)
+    base = local_base(lum, CLARITY_RADIUS * _diag(img), CLARITY_EPS)
+    # the midtones take the full change; shadows and highlights less, so nothing new clips
+    mid = lum * (np.float32(1.0) - lum)
+    mid *= np.float32(4.0)
+    gain = np.float32(CLARITY_GAIN * a if a > 0 else a)  # at -1 the detail is removed entirely
+    delta = cv2.subtract(lum, base)
+    if CLARITY_LIMIT:  # halo control: detail beyond ±limit (a strong edge, not texture) is compressed
+        k = np.float32(CLARITY_LIMIT)
+        delta = delta / (np.float32(1.0) + np.abs(delta) * np.float32(1.0 / k))
+    delta *= mid
+    delta *= gain
+    # the same luminance change on every channel keeps chroma (no saturation shift)
+    out = cv2.add(rgb, cv2.cvtColor(delta, cv2.COLOR_GRAY2RGB))
+    return with_alpha(clip01_(out), img)

@@ -301,3 +301,119 @@ def extend_canvas(
         value = _fill_value(color, src.shape[2])
     out = cv2.copyMakeBorder(src, t, b, lf, rt, cv2.BORDER_CONSTANT, value=value)
     return out.reshape(h + t + b, w + lf + rt, src.shape[2])
+
+
+# --------------------------------------------------------------------------- straighten
+
+#: The largest tilt straighten corrects; larger turns are rotations, not levelling.
+MAX_STRAIGHTEN = 15.0
+
+
+def straighten_crop(w: int, h: int, degrees: float, keep_aspect: bool = True) -> tuple[int, int]:
+    """The largest axis-aligned w' x h' that fits inside a w x h image rotated by `degrees` (centred).
+
+    keep_aspect: the largest of the image's own aspect ratio (Lightroom's constrained crop);
+    else the largest area of any aspect.
+    """
+    t = math.radians(abs(degrees))
+    s, c = math.sin(t), math.cos(t)
+    if keep_aspect:
+        # the crop, turned back into the source, must fit: W c + H s <= w and W s + H c <= h
+        k = min(w / (w * c + h * s), h / (w * s + h * c))
+        cw, ch = w * k, h * k
+    else:  # the classic maximal rectangle in a rotated rectangle
+        long_side, short_side = max(w, h), min(w, h)
+        if short_side <= 2.0 * s * c * long_side or abs(s - c) < 1e-10:
+            x = 0.5 * short_side
+            cw, ch = (x / s, x / c) if w >= h else (x / c, x / s)
+        else:
+            cos2 = c * c - s * s
+            cw, ch = (w * c - h * s) / cos2, (h * c - w * s) / cos2
+    # one pixel less on each side: interpolation near the corners must not reach outside
+    return max(1, math.floor(cw) - 2), max(1, math.floor(ch) - 2)
+
+
+def _segments(gray: np.ndarray) -> np.ndarray:
+    """Line segments (N x 4: x0, y0, x1, y1) by OpenCV's LSD detector (sub-pixel, no thresholds to tune)."""
+    lines = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD).detect(gray)[0]
+    return np.zeros((0, 4)) if lines is None else lines.reshape(-1, 4).astype(np.float64)
+
+
+def detect_tilt(img: np.ndarray) -> float | None:
+    """The rotation (degrees, + = counter-clockwise) that levels the image's dominant straight lines.
+
+    Near-horizontal and near-vertical segments (LSD) within MAX_STRAIGHTEN of level vote with
+    their squared length (a horizon or a wall edge outweighs texture); the answer is the
+    weighted mean around the strongest 0.5° bin. None when too few lines agree, or when another
+    direction has nearly as much support (converging lines of a tilted camera: no clear level).
+    """
+    rgb = np.clip(img[..., :3], 0.0, 1.0)
+    h, w = rgb.shape[:2]
+    f = min(1.0, 1024 / max(h, w))
+    small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor((small * 255.0 + 0.5).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    side = max(gray.shape)
+    x0, y0, x1, y1 = _segments(gray).T
+    length = np.hypot(x1 - x0, y1 - y0)
+    ang = np.degrees(np.arctan2(y1 - y0, x1 - x0))  # image coordinates, y down
+    ang = (ang + 90.0) % 180.0 - 90.0  # -90..90
+    horizontal = np.abs(ang) <= MAX_STRAIGHTEN
+    vertical = np.abs(np.abs(ang) - 90.0) <= MAX_STRAIGHTEN
+    keep = (horizontal | vertical) & (length >= side / 25)
+    if not keep.any():
+        return None
+    dev = np.where(horizontal, ang, np.where(ang > 0, ang - 90.0, ang + 90.0))[keep]
+    length = length[keep]
+    weight = length * length
+    bins = np.arange(-MAX_STRAIGHTEN, MAX_STRAIGHTEN + 0.5, 0.5)
+    hist, _ = np.histogram(dev, bins=bins, weights=weight)
+    smooth = np.convolve(hist, [0.5, 1.0, 0.5], mode="same")  # a peak split between two bins still wins
+    top = int(np.argmax(smooth))
+    peak = bins[top] + 0.25
+    near = np.abs(dev - peak) <= 1.0
+    if float(length[near].sum()) < 0.5 * side:  # not even half the frame's size of agreeing lines
+        return None
+    rival = np.abs(bins[:-1] + 0.25 - peak) > 2.0
+    if rival.any() and float(smooth[rival].max()) > 0.6 * float(smooth[top]):
+        return None
+    # y points down, so a segment at +a° in image coordinates is turned a° clockwise on screen;
+    # turning the image a° counter-clockwise levels it: +a in rotate's convention.
+    return float(np.average(dev[near], weights=weight[near]))
+
+
+@register("straighten")
+def straighten(
+    img: np.ndarray, ctx: OpContext, angle: float | None = None, keep_aspect: bool = True
+) -> np.ndarray:
+    """Rotate by a small angle (+ = counter-clockwise; None = level the horizon/dominant lines) and
+    crop to the largest rectangle inside, so no empty corners remain."""
+    if angle is None:
+        found = detect_tilt(img)
+        if found is None:
+            raise OptionError(
+                "could not find a horizon or straight lines to level in this image; "
+                "give the angle instead, e.g. 'straighten by 2 degrees clockwise'",
+                param="angle",
+            )
+        angle = found
+    try:
+        d = float(angle)
+    except (TypeError, ValueError):
+        raise OptionError(f"straighten angle {angle!r} is not a number of degrees", param="angle") from None
+    if not (math.isfinite(d) and abs(d) <= MAX_STRAIGHTEN):
+        raise OptionError(
+            f"straighten corrects tilts up to {MAX_STRAIGHTEN:g} degrees, not {angle!r}; "
+            "use rotate for larger turns",
+            param="angle",
+        )
+    if abs(d) < 1e-3:
+        return img.copy()
+    h, w = img.shape[:2]
+    cw, ch = straighten_crop(w, h, d, bool(keep_aspect))
+    m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), d, 1.0)  # + = counter-clockwise
+    m[0, 2] += (cw - 1) / 2.0 - (w - 1) / 2.0
+    m[1, 2] += (ch - 1) / 2.0 - (h - 1) / 2.0
+    interp = {"low": cv2.INTER_LINEAR, "high": cv2.INTER_LANCZOS4}.get(ctx.quality, cv2.INTER_CUBIC)
+    out = cv2.warpAffine(np.ascontiguousarray(img), m, (cw, ch), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    out = out.reshape(ch, cw, img.shape[2])
+    return out if interp == cv2.INTER_LINEAR else clip01_(out)

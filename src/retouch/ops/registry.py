@@ -60,13 +60,13 @@ def register(name: str, *, prepare: PrepareFn | None = None) -> Callable[[OpFn],
 
 
 def get_op(name: str) -> RegisteredOp:
-    """The implementation of `name`; imports the op modules when it is not registered yet.
+    """The implementation of `name`; imports op modules until it is registered.
 
     Checking the name, not whether OPS is empty: importing one op module directly registers
     only its own ops.
     """
     if name not in OPS:
-        from . import load_all
+        from . import load_until
 
-        load_all()
+        load_until(name, OPS)
     return OPS[name]

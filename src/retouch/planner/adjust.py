@@ -7,14 +7,14 @@ import math
 from typing import Any
 
 from retouch.errors import UnsupportedInstruction
-from retouch.ops.catalog import ready
+from retouch.ops.catalog import CASTS
 from retouch.schema import PlanStep
 
 from .amounts import DEFAULT_AMOUNTS, clamp
 from .clause import Clause, OpHit
 from .colors import HUE_OF
 from .common import Ctx, Steps, make_step, needs_generation
-from .enhance import recipe_for, recipe_steps, runnable
+from .enhance import recipe_for, recipe_steps
 from .items import Item
 from .lexicon import Sense, SenseKind
 from .refusals import GENERATIVE_HINT, cannot_locate, needs_mask
@@ -27,8 +27,8 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     hit = cl.op("match")
     refs = [r for r in refs_in(cl) if r != "logo"]
     grade_words = cl.has_op("look", "color") and not cl.has("lookname")
-    if hit is None and not (refs and grade_words and not cl.has("bg")):
-        return None  # "apply image 2's colour grade" matches without the verb
+    if hit is None and not ([r for r in refs if r != 0] and grade_words and not cl.has("bg")):
+        return None  # "apply image 2's colour grade" matches without the verb; "this picture" is the edited one
     word = cl.items[hit.index].lemmas[0] if hit is not None else "match"
     strong_verb = word in (
         "match",
@@ -87,12 +87,20 @@ def removal_object(cl: Clause) -> str | None:
         if it.text in ("everything", "everyone", "everybody", "anything", "all", "object", "objects", "thing"):
             return "thing"
         if it.has("bg"):
+            nxt = cl.next_content(cl.items.index(it))
+            after = cl.items[nxt] if nxt is not None else None
+            if after is not None and (after.has("region", "subject") or after.unknown or after.generative):
+                return "thing"  # "erase the background people", "remove the background tourists"
             return "background"
         if it.kind == "color" and not it.plural:
             continue  # "the white car", "the black line": look at the noun after it
         if any(s.kind == "op" for s in it.senses) or it.kind == "color":
             return "property"
     return None
+
+
+#: Removal verbs that, with nothing named, mean tidying the photo ("clean it up").
+_CLEANING = frozenset({"clean", "clean up", "tidy", "tidy up"})
 
 
 def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -110,10 +118,54 @@ def build_remove(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     if ctx.has_mask:
         return [PlanStep(op="remove_object", params={"method": "auto"}, region="mask", text=cl.text)]
-    named = [it.text for it in cl.items if it.unknown or it.generative or it.has("region")]
+    named = [it.text for it in cl.items[hit.index + 1 :] if it.unknown or it.generative or it.has("region")]
+    if not named and cl.items[hit.index].lemmas[0] in _CLEANING and not cl.has("region", "mask"):
+        return enhance_steps(cl, ctx, "clean")  # "can someone clean it up": a cleaner photo, not a removal
     if not named or all(w in ("it", "this", "that", "here") for w in named) or cl.has("region", "mask"):
         raise needs_mask(cl.text, "needs a mask marking what to remove")
     raise cannot_locate(cl.text, " ".join(named), "removing an object")
+
+
+#: Verbs that change one colour into another ("change the red to blue", "replace red with blue").
+_RECOLOR_VERBS = frozenset(
+    {"change", "replace", "turn", "swap", "make", "recolor", "convert", "switch", "substitute", "exchange"}
+)
+#: Words that link the colour being changed to the colour it becomes.
+_RECOLOR_LINKS = frozenset({"to", "into", "with", "for", "by"})
+
+
+def build_recolor(cl: Clause, ctx: Ctx) -> Steps | None:
+    """A hue band becomes another colour: "change the red to blue", "replace red colour with blue and
+    yellow with white", "make it red instead of blue" (replace_color, once per pair)."""
+    colors = cl.colors()
+    if len(colors) < 2 or not cl.has_word(*_RECOLOR_VERBS):
+        return None
+    if any(
+        h.op not in ("color", "hue", "look", "replace_color") and cl.items[h.index].text not in _RECOLOR_VERBS
+        for h in cl.ops()
+    ):
+        return None  # "turn" names rotate too; any other op makes it another kind of edit
+    pairs: list[tuple[Item, Item]] = []
+    k = 0
+    while k + 1 < len(colors):
+        (i, a), (j, b) = colors[k], colors[k + 1]
+        between = {it.text for it in cl.items[i + 1 : j]}
+        if "instead" in between:
+            pairs.append((b, a))  # "red instead of blue": blue is what changes
+        elif between & _RECOLOR_LINKS:
+            pairs.append((a, b))
+        else:
+            return None
+        k += 2
+    regions = regions_in(cl, has_mask=ctx.has_mask) or ["all"]
+    steps: Steps = []
+    for source, target in pairs:
+        band = band_name(source)
+        if band is None or band == "skin":
+            return None  # white/gray/black are not hue bands
+        params = {"band": band, "color": list(target.value), "amount": unit_amount(cl, "replace_color")}
+        steps += [make_step("replace_color", params, cl, ctx, region) for region in regions]
+    return steps or None
 
 
 ADJUST_OPS = frozenset(
@@ -179,6 +231,8 @@ def _partial(cl: Clause) -> bool:
 
 
 _TONAL = frozenset({"highlights", "shadows", "gamma", "color"})
+#: Words that ask colours to look right rather than stronger: a colour correction.
+_NATURAL = frozenset({"natural", "realistic", "normal", "accurate", "neutral", "true to life"})
 
 
 _DIRECTORS = {"brightness": None, "light": None, "blur": -1}
@@ -202,10 +256,12 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
     hits = _resolve_hits(cl, hits)
-    bands = [it for _, it in colors if it.plural or _followed_by_tone_noun(cl, it)]
+    toning = any(h.op == "colorize" for h in hits)
+    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it)]
+    bands = [it for _, it in colors if it not in casts and (it.plural or _followed_by_tone_noun(cl, it))]
     if cl.has_word("skin") and cl.has_word("tone", "tones"):
         bands.append(Item("color", "skin", (224, 172, 105)))
-    targets = [(i, it) for i, it in colors if it not in bands]
+    targets = [(i, it) for i, it in colors if it not in bands and it not in casts]
     regions = [forced_region] if forced_region else regions_in(cl, has_mask=ctx.has_mask)
     if not regions:
         regions = ["all"]
@@ -213,8 +269,10 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     # edges: "darken the edges" is a vignette
     edges_only = regions == ["edges"]
     for hit in hits:
-        planned += _plan_hit(cl, ctx, hit, hits, bands, targets, edges_only)
+        planned += _plan_hit(cl, ctx, hit, hits, bands, targets + [(-1, c) for c in casts], edges_only)
     cl.focus = None
+    for it in casts:
+        planned += _cast(cl, it)
     for name in looknames:
         planned.append(("look", {"name": name, "amount": unit_amount(cl, "look")}, None))
     tonal = {h.op for h in hits} & {"highlights", "shadows"}
@@ -245,6 +303,50 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
                 region = "all"
             steps.append(make_step(op, params, cl, ctx, region))
     return steps
+
+
+#: Nouns after a single colour that make it a cast of the whole picture ("a green tint", "the yellow tone").
+_CAST_NOUNS = frozenset({"tone", "tint", "tinge", "hue", "cast", "color cast", "colour cast", "channel", "shade"})
+
+
+def _is_cast(cl: Clause, it: Item) -> bool:
+    """A single colour naming a cast: "remove the green tone", "a pink hue", "add a yellow tint"."""
+    if it.plural or hue_of(it.value) is None:
+        return False
+    idx = cl.items.index(it)
+    nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
+    return nxt is not None and nxt.text in _CAST_NOUNS
+
+
+def cast_name(it: Item) -> str:
+    """The white_balance cast a colour item names ("pink" stays pink; "brown" is its hue band)."""
+    word = it.text.split()[-1]
+    return word if word in CASTS else (band_name(it) or "red")
+
+
+def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
+    """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
+    sign = -1 if cl.op("remove") is not None else sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
+    if sign < 0:
+        return [("white_balance", {"cast": cast_name(it)}, None)]
+    if cast_name(it) in ("pink", "magenta", "purple", "violet"):
+        return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
+    hue = hue_of(it.value)
+    return _toward_hue(cl, hue, 1) if hue is not None else []
+
+
+def _toward_hue(cl: Clause, hue: float, sign: int) -> list[tuple[str, dict[str, Any], str | None]]:
+    """A global shift toward (sign +1) or away from (-1) a hue: warm/cool for reds-yellows/blues, tint for
+    greens/magentas."""
+    if 15 <= hue < 75 or hue >= 345 or hue < 15:
+        op, s = "temperature", 1
+    elif 75 <= hue < 165:
+        op, s = "tint", -1
+    elif 165 <= hue < 260:
+        op, s = "temperature", -1
+    else:
+        op, s = "tint", 1
+    return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
 
 
 def _followed_by_tone_noun(cl: Clause, it: Item) -> bool:
@@ -319,7 +421,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
         if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"}:
             continue  # "brighten the shadows": brightness gives the direction only
         if h.op == "brightness" and h.pos != "n" and "color" in names and len(names - {"look"}) == 2:
-            continue  # "bright colours" → more saturated
+            out.append(OpHit(h.index, "saturation", 1, "a"))  # "brighten the colours", "brighter colours"
+            continue
         if h.op == "blur" and names & {"contrast", "shadows", "highlights", "color", "saturation"}:
             continue  # "soften the contrast": a direction
         if h.op == "exposure" and h.pos == "v" and names & {"highlights"}:
@@ -381,6 +484,8 @@ def _plan_hit(
         and not (op in ("color", "saturation") and _removes_colour(cl, op))  # "remove colour": grayscale
     ):
         # "fix the exposure", "correct the colours": no direction given, so an automatic correction
+        if op in ("color", "temperature", "tint"):
+            return [("white_balance", {}, None)]
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "brightness" and edges_only:
         return [("vignette", {"amount": amount_of(cl, "vignette", -sign)}, "all")]
@@ -405,9 +510,9 @@ def _plan_hit(
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "tint":
         if targets:
-            return []  # the colour words carry it (see _color_targets)
-        if cl.has_word("cast", "tinge") or cl.has("fixverb") or cl.op("remove"):
-            return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]  # "fix the colour cast"
+            return []  # the colour words carry it (see _color_targets, _cast)
+        if cl.has_word("cast", "tinge") or cl.has("fixverb") or cl.op("remove") or (sign < 0 and hit.sign == 0):
+            return [("white_balance", {}, None)]  # "fix the colour cast", "less tint"
         return [("tint", {"amount": amount_of(cl, "tint", sign)}, None)]
     if op == "gamma":
         bare = cl.quantity("bare")
@@ -417,6 +522,8 @@ def _plan_hit(
         g = 1 + dev if sign > 0 else 1 / (1 + dev)
         return [("gamma", {"gamma": round(g, 4)}, None)]
     if op in ("saturation", "color"):
+        if op == "color" and hit.sign == 0 and cl.has_word(*_NATURAL) and not bands:
+            return [("white_balance", {}, None)]  # "make the colours look more natural"
         if _removes_colour(cl, op):
             if _partial(cl):
                 # "take out some of the colour", "drain a bit of the saturation": less, not none
@@ -436,6 +543,10 @@ def _plan_hit(
             params["band"] = band
         return [("saturation", params, None)]
     if op == "hue":
+        if any(i < 0 for i, _ in targets):
+            return []  # "a pink hue": a cast (see _cast)
+        if cl.has("fixverb") and not cl.quantities:
+            return [("white_balance", {}, None)]  # "fix the hue": a colour correction
         deg = cl.quantity("degrees") or cl.quantity("bare")
         pct = cl.quantity("percent")
         if deg is not None:
@@ -453,6 +564,8 @@ def _plan_hit(
     if op == "grayscale":
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
+        if sign < 0:
+            return [("white_balance", {}, None)]  # "remove the sepia tone": neutralise the brown
         return [("sepia", {"amount": unit_amount(cl, "sepia")}, None)]
     if op == "colorize":
         if not targets and {h.op for h in hits} & {"sepia", "grayscale"}:
@@ -474,7 +587,9 @@ def _plan_hit(
     if op in ("denoise",):
         return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
     if op in ("noise", "grain"):
-        if sign < 0 or cl.has_word("clean", "despeckle", "remove", "reduce"):
+        # "the photo is really grainy": a complaint about grain (the adjective after a copula)
+        complaint = inverted(cl, hit.index, "a") and not cl.has("dir", 1)
+        if sign < 0 or complaint or cl.has_word("clean", "despeckle", "remove", "reduce"):
             return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
         return [("grain", {"amount": amount_of(cl, "grain", 1)}, None)]
     if op == "vignette":
@@ -491,14 +606,15 @@ def _plan_hit(
     if op == "auto":
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
     if op == "white_balance":
-        return [(o, p, None) for o, p in runnable("white_balance", {})]
+        return [("white_balance", {}, None)]
     if op in ("clarity", "dehaze"):
-        value = amount_of(cl, op, sign)
-        if ready(op) or value > 0:
-            return [(o, p, None) for o, p in runnable(op, {"amount": value})]
-        return [("contrast", {"amount": amount_of(cl, "contrast", -1)}, None)]  # softer / hazier, until it lands
+        return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
         others = [h for h in hits if h.op not in ("enhance", "auto", "look", "match")]
+        if bands and not others:
+            # "enhance the green tones": more of that band
+            more = amount_of(cl, "saturation", 1)
+            return [("saturation", {"amount": more, "band": band_name(b)}, None) for b in bands]
         if others or cl.has("lookname") or targets:
             return []  # "enhance the colours": a direction for the other op
         words = " ".join(lem for it in cl.items for lem in it.lemmas)
@@ -634,15 +750,7 @@ def _color_targets(
         if y < 40:
             return [("brightness", {"amount": amount_of(cl, "brightness", -sign), "_from_color": True}, None)]
         return [("grayscale", {"amount": 1.0, "_from_color": True}, None)]
-    if 15 <= hue < 75 or hue >= 345 or hue < 15:
-        op, s = "temperature", 1
-    elif 75 <= hue < 165:
-        op, s = "tint", -1
-    elif 165 <= hue < 260:
-        op, s = "temperature", -1
-    else:
-        op, s = "tint", 1
-    return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+    return _toward_hue(cl, hue, sign)
 
 
 def enhance_steps(cl: Clause, ctx: Ctx, recipe: str | None = None) -> Steps:

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from retouch.errors import UnsupportedInstruction
 
-from .adjust import build_adjust, removal_object
+from .adjust import build_adjust, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, make_step, needs_generation
+from .items import Item
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
+
+
+def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, Item]]:
+    """The colours the background should become: a colour right before the background noun describes the
+    old one ("replace the black background with a white one"; "remove the white background") when the
+    clause also names a colour after it, or when a removal verb acts on that background."""
+    bg = next((i for i, it in enumerate(cl.items) if it.has("bg")), None)
+    if bg is None:
+        return colors
+    before = [(i, it) for i, it in colors if i < bg and cl.next_content(i) == bg]
+    after = [(i, it) for i, it in colors if i > bg]
+    if before and (after or removal_object(cl) == "background"):
+        return after
+    return colors
 
 
 def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -40,6 +55,10 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
+    colors = _new_colors(cl, colors)
+    if removal_object(cl) == "background" and colors and not wants_transparent:
+        # "remove the background so it's all white": the colour named after the background is the new one
+        return [make_step("background_color", {"color": list(colors[-1][1].value)}, cl, ctx)]
     if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
         return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
     if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):
@@ -74,6 +93,10 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     return None
 
 
+#: Words that name the light in a scene; a light is added only when a verb asks for it.
+_LIGHT_NOUNS = frozenset({"lighting", "illumination", "light source", "sunlight"})
+
+
 def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     """Directional light on the face or subject: "light from the left", "add a key light on the right"."""
     relight = cl.op("relight")
@@ -84,6 +107,10 @@ def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     direction = light_direction(cl)
     if relight is not None and direction is None and cl.has_op("enhance"):
         return None  # "improve the lighting" is an overall fix
+    asked = cl.has("verb") or cl.has("dir") or any(h.pos == "v" and h.op != "relight" for h in cl.ops())
+    if relight is not None and direction is None and cl.items[relight.index].text in _LIGHT_NOUNS and not asked:
+        # "bad lighting", "taken with terrible lighting": a lighting correction, not a light to add
+        return enhance_steps(cl, ctx, "light")
     target = "face" if cl.has("region", "face") else "subject"
     if not cl.has("region") and not relight:
         target = "all"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .clause import Clause, is_head, is_modifier
-from .common import HARMLESS
+from .common import HARMLESS, STATEMENT_VERBS
 from .items import Item, chunk
 from .text import Token
 
@@ -161,7 +161,12 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
             merged[-1] = merged[-1] + [_AND] + seg
         else:
             merged.append(seg)
-    if len(merged) > 1 and not _self_standing(merged[0]) and not _empty(merged[0]):
+    if (
+        len(merged) > 1
+        and not _self_standing(merged[0])
+        and not _empty(merged[0])
+        and not any(it.text in STATEMENT_VERBS for it in merged[0])  # "my friend took this, and ..."
+    ):
         merged[1] = merged[0] + [_AND] + merged[1]
         merged = merged[1:]
     out: list[list[Item]] = []

@@ -41,6 +41,10 @@ def make_step(op: str, params: dict[str, Any], cl: Clause, ctx: Ctx, region: str
     planner bug: `validate_step` raises PlanInvalid naming the op and parameter.
     """
     info = CATALOG[op]
+    if info.status != "ready":
+        raise UnsupportedInstruction(
+            f'cannot do "{cl.text}" with the builtin engine yet: {op} is planned, not implemented', fragment=cl.text
+        )
     if not info.regional:
         region = "all"
     elif region is None or region == "all":
@@ -83,15 +87,25 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
         if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
             end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
+    story = False
     for i, it in enumerate(cl.items[:end]):
-        if not (it.unknown or it.generative):
+        if it.text in STATEMENT_VERBS - {"is", "are", "has"} and not it.has("op"):
+            story = True  # "my friend took this on her phone": what follows tells the story
+        elif it.has("dir") or any(s.kind == "op" and s.pos in ("v", "a") for s in it.senses):
+            story = False
+        if story or not (it.unknown or it.generative) or is_statement_verb(it):
             continue
         nxt = cl.next_content(i)
         if nxt is not None and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if nxt is not None and is_statement_verb(cl.items[nxt]):
+            continue  # "my friend took this", "the camera made everything orange": a subject, not a target
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue
+        before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
+        if before is not None and before >= 0 and cl.items[before].text in ("from", "by", "because of", "due to"):
+            continue  # "washed out from the sun": a cause, not a target
         prev_words = prev.text.split()
         verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
         if (
@@ -102,6 +116,19 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
+
+
+#: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").
+STATEMENT_VERBS = frozenset(
+    {"took", "take", "was", "were", "is", "are", "made", "came", "ruined", "got", "had", "has", "shot", "did",
+     "looked", "passed", "loves", "love", "likes", "wanted", "wants", "turned", "died", "said", "says"}
+)
+
+
+def is_statement_verb(it: Item) -> bool:
+    """A verb that makes the noun before it the subject of a statement (backstory), not an edit's target."""
+    word = it.text.split()[0] if it.text else ""
+    return it.has("copula") or word in STATEMENT_VERBS or (it.unknown and word.endswith("ed") and len(word) > 4)
 
 
 def is_glue(it: Item) -> bool:

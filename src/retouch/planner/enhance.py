@@ -1,15 +1,12 @@
 """The automatic-enhance family: vague aesthetic wishes ("make it better", "pop", "more natural") → recipes.
 
-Each recipe is a short, documented list of steps. The word that asked for it picks the recipe; a
-planned op (named in the spec, implementation still to land) is replaced by its stand-in.
+Each recipe is a short, documented list of steps. The word that asked for it picks the recipe.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from retouch.ops.catalog import ready
 
 
 @dataclass(frozen=True)
@@ -70,29 +67,9 @@ RECIPES: dict[str, Recipe] = {
     )
 }
 
-#: Stand-ins for planned ops, until their implementation lands (see OpSpec.status).
-STAND_INS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
-    "white_balance": (("auto_levels", {}),),
-    "clarity": (("sharpen", {}),),
-    "dehaze": (("auto_levels", {"clip": 1.0}), ("contrast", {"amount": 0.2})),
-}
-
-
-def runnable(op: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The steps that do (op, params) today: itself when ready, else its stand-in."""
-    if ready(op) or op not in STAND_INS:
-        return [(op, dict(params))]
-    return [(o, dict(p)) for o, p in STAND_INS[op]]
-
-
 def recipe_steps(name: str) -> list[tuple[str, dict[str, Any]]]:
-    """The runnable steps of recipe `name` (planned ops replaced by their stand-ins, no duplicates)."""
-    out: list[tuple[str, dict[str, Any]]] = []
-    for op, params in RECIPES[name].steps:
-        for step in runnable(op, params):
-            if all(step[0] != o for o, _ in out):
-                out.append(step)
-    return out
+    """The steps of recipe `name` (fresh copies of their parameters)."""
+    return [(op, dict(params)) for op, params in RECIPES[name].steps]
 
 
 def recipe_for(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from retouch.errors import UnsupportedInstruction
+from retouch.ops.catalog import CATALOG
 
 from .clause import Clause, ratio_ints
 from .common import Ctx, Steps, is_glue, make_step
@@ -378,6 +379,15 @@ def build_rotate(cl: Clause, ctx: Ctx) -> Steps | None:
         return [make_step("rotate", {"degrees": 180.0 if raw == -180 else float(raw)}, cl, ctx)]
     if cl.has_word("half"):
         return [make_step("rotate", {"degrees": 180.0}, cl, ctx)]
+    level = cl.level()
+    if (level is not None and level < 1) or cl.has_op("straighten"):
+        # "rotate it a little (to the left)", "rotate it so the building is straight": a small tilt, not a
+        # quarter turn: a third of the straighten range per unit of intensity ("a little": 2.5 degrees)
+        spec = CATALOG["straighten"].param("angle")
+        small = round((spec.max or 15.0) / 3 * (level if level is not None else 1.0), 2)
+        if direction == 0 and cl.has_op("straighten"):
+            return [make_step("straighten", {}, cl, ctx)]
+        return [make_step("straighten", {"angle": float(small * (direction or -1))}, cl, ctx)]
     return [make_step("rotate", {"degrees": float(90 * (direction or -1))}, cl, ctx)]
 
 
@@ -396,17 +406,27 @@ def build_flip(cl: Clause, ctx: Ctx) -> Steps | None:
     return [make_step("flip", {"axis": axis}, cl, ctx)]
 
 
+#: Straighten words that are also ordinary words ("uneven lighting", "the brightness level"): a tilt only
+#: when no other op is named next to them.
+_WEAK_STRAIGHTEN = frozenset({"level", "uneven", "straight", "horizon"})
+
+
 def build_straighten(cl: Clause, ctx: Ctx) -> Steps | None:
-    """Automatic straightening needs horizon detection: refused with the manual alternative."""
-    if not cl.has_op("straighten") or cl.quantity("degrees", "bare"):
-        if cl.has_op("straighten") and cl.quantity("degrees", "bare"):
-            d = (cl.quantity("degrees") or cl.quantity("bare")).value  # type: ignore[union-attr]
-            rot = cl.first("rotdir")
-            sign = int(rot[1].value) if rot else -1
-            return [make_step("rotate", {"degrees": float(sign * abs(d))}, cl, ctx)]
+    """Level a small tilt: by the angle given, else automatically (the horizon / dominant lines).
+
+    Angles beyond straighten's range are a rotation; without a direction a bare angle turns clockwise.
+    """
+    hit = cl.op("straighten")
+    if hit is None:
         return None
-    raise UnsupportedInstruction(
-        f'cannot do "{cl.text}" with the builtin engine: it cannot detect the horizon; '
-        'say the angle instead, e.g. "rotate 2 degrees clockwise"',
-        fragment=cl.text,
-    )
+    if cl.items[hit.index].text in _WEAK_STRAIGHTEN and any(h.op != "straighten" for h in cl.ops()):
+        return None
+    q = cl.quantity("degrees") or cl.quantity("bare")
+    if q is None:
+        return [make_step("straighten", {}, cl, ctx)]
+    rot = cl.first("rotdir")
+    d = q.value if q.signed else (int(rot[1].value) if rot else -1) * abs(q.value)
+    spec = CATALOG["straighten"].param("angle")
+    if spec.min is not None and spec.max is not None and spec.min <= d <= spec.max:
+        return [make_step("straighten", {"angle": float(d)}, cl, ctx)]
+    return [make_step("rotate", {"degrees": float(d)}, cl, ctx)]

@@ -169,7 +169,7 @@ _reg(
     "fixverb",
     -1,
     "fix|repair|counteract|neutralize|neutralise|compensate|cancel|balance out|"
-    "remove|get rid of|eliminate|correct",
+    "remove|get rid of|eliminate|correct|correction|clear up|clear away",
 )
 _reg("too", -1, "too|overly|excessively|too much|way too|far too|much too")
 _reg("level", 1.7, "way too|far too|much too")
@@ -180,7 +180,7 @@ _reg(
     "copula",
     0,
     "is|are|look|looks|look too|seem|seems|appear|appears|feel|feels|it is|it s|this is|photo is|"
-    "image is|picture is|was",
+    "image is|picture is|was|came out|come out|comes out|turned out|turns out|turn out",
 )
 _reg(
     "neg",
@@ -392,7 +392,8 @@ _reg(
     "looking|appear|appearance of|a little help|help me|try to|attempt|ensure|sure|make sure|i guess|"
     "bit more|little more|overall|the whole|whole|entire|entirely|everything|all over|throughout|globally|"
     "all|whole thing|in general|generally|evenly|uniformly|as well|too please|again|same time|once|"
-    "already|still|even|currently|right now|today|instead|rather",
+    "already|still|even|currently|right now|today|instead|rather|someone|somebody|anyone|anybody|"
+    "one of you|guys|everyone|folks|reddit|redditors|wizards|experts",
 )
 _reg(
     "stop",
@@ -413,7 +414,8 @@ _reg(
     "version|output|result|edit|everything|overall look|whole image|entire image|whole photo|entire photo|"
     "whole picture|entire picture|scene|frame overall|composition|view|image overall|look overall|"
     "overall tone|the lot|it all|them all|all images|all photos|each image|each photo|every image|"
-    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance",
+    "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance|channel|channels|"
+    "desired|edited|resulting|retouched|modified|altered|output image|after image|final image|finished",
 )
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and

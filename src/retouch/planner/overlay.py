@@ -198,6 +198,8 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
         refs = ["logo"]
     spec = next((r for r in refs if r != "logo"), refs[0])
     ref = resolve_ref(spec, ctx.n_images, cl.text)
+    if ref == 0:
+        return None  # "this picture" is the image being edited: nothing to place
     params: dict[str, Any] = {"ref": ref, "position": position_in(cl) or "bottom-right"}
     pct = cl.quantity("percent")
     opacity = opacity_in(cl)

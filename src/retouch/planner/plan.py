@@ -49,7 +49,16 @@ from collections.abc import Callable
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
 
-from .adjust import ADJUST_OPS, band_name, build_adjust, build_match, build_remove, enhance_steps, removal_object
+from .adjust import (
+    ADJUST_OPS,
+    band_name,
+    build_adjust,
+    build_match,
+    build_recolor,
+    build_remove,
+    enhance_steps,
+    removal_object,
+)
 from .background import build_background, build_relight
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
@@ -291,8 +300,12 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
     for phrase in GENERATIVE_PHRASES:
         if " " + " ".join(phrase) + " " in joined:
             tail = [it for it in cl.items if it.unknown or it.generative]
-            if tail and not refs_in(cl):
+            if (tail or phrase in _ALWAYS_GENERATIVE) and not refs_in(cl):
                 raise needs_generation(cl)
+
+
+#: Phrases that are generative whatever follows them (their words are also op words: "shadow").
+_ALWAYS_GENERATIVE = frozenset({("drop", "shadow"), ("swap", "face"), ("face", "swap")})
 
 
 _EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
@@ -330,6 +343,8 @@ def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
 
 def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
+    if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
+        return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
         named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
@@ -358,6 +373,7 @@ BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [
     ("straighten", build_straighten),
     ("match", build_match),
     ("remove", build_remove),
+    ("recolor", build_recolor),
     ("adjust", build_adjust),
 ]
 

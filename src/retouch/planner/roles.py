@@ -75,8 +75,56 @@ def is_batch_wish(cl: Clause) -> bool:
     return bool(words & _BATCH_WORDS) or ({"same", "look"} <= words and bool(words & {"them", "all"}))
 
 
+#: Verbs that ask for a change only together with an edit word ("make it brighter"); alone with a person
+#: ("make this photo of my mom") they carry no edit.
+GENERIC_ASKS = frozenset({"make", "give", "get"})
+#: People and pets named in backstory ("this photo of my mom"): never something to add or change by themselves.
+PEOPLE = frozenset(
+    _words(
+        """mom mum mother dad father wife husband friend friends sister brother son daughter grandma grandpa
+        grandmother grandfather grandparents parents kids kid child children baby family uncle aunt cousin
+        boyfriend girlfriend fiance fiancee partner me us him her them dog cat pet puppy man woman people person
+        someone somebody anyone anybody guys everyone i"""
+    )
+)
+#: Past-tense statement verbs: "the sun was behind me", "indoor lighting ruined it".
+_PAST = frozenset({"was", "were", "took", "came", "made", "ruined", "had", "got", "shot", "passed", "looked"})
+
+
+#: Things a story mentions about how the photo was taken ("the sun was behind me", "on her phone").
+_SCENE = frozenset({"sun", "sky", "light", "lighting", "camera", "phone", "flash", "night", "day", "beach", "window"})
+
+
+def _story_only(cl: Clause) -> bool:
+    """A clause that only tells the story: a generic verb with people ("make this photo of my mom"), or a
+    past-tense statement with no op word ("the sun was behind me")."""
+    lemmas = [lem for it in cl.items for lem in it.lemmas]
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname"):
+        return False
+    things = {it.text for it in cl.items if it.unknown or it.generative}
+    past = next((i for i, it in enumerate(cl.items) if it.text in _PAST), None)
+    if past is not None and not any(lem in EDIT_VERBS - GENERIC_ASKS for lem in lemmas):
+        # "the sun was behind me", "indoor lighting ruined it": op words only as the subject, before the verb
+        if any(s.kind == "op" for it in cl.items[past:] if it.text not in _SCENE for s in it.senses):
+            return False
+        cues = {it.text for it in cl.items if it.generative}
+        return not (cues - PEOPLE - _SCENE)
+    if any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    asks = {lem for lem in lemmas if lem in EDIT_VERBS}
+    return bool(asks) and asks <= GENERIC_ASKS and not (things - PEOPLE) and not _edit_content(cl)
+
+
 def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
+    if _story_only(cl):
+        return Role.BACKSTORY
+    start = cl.after_for()
+    if 0 < start < len(cl.items) and all(
+        it.senses and all(s.kind in ("polite", "stop", "verb", "filler", "imgnoun") for s in it.senses)
+        for it in cl.items[:start]
+    ):
+        return Role.PURPOSE  # "need it for a logo", "use it for my etsy shop": what the photo is for
     if _edit_content(cl) or _asks(cl):
         return None
     words = {w for it in cl.items for w in it.text.split()}

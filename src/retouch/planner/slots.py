@@ -58,8 +58,32 @@ def unit_amount(cl: Clause, op: str) -> float:
     return clamp(op, min(1.0, lvl if lvl is not None else 1.0))
 
 
+#: Property nouns whose removal means lifting them ("remove the shadows" opens them up).
+_LIFTED_WHEN_REMOVED = frozenset({"shadows"})
+
+
+def removal_before(cl: Clause, index: int) -> int | None:
+    """Index of a removal verb ("remove", "get rid of", "lose", "take away", "fix") whose object is item
+    `index`: the nearest verb or direction before it, with only its object's words in between."""
+    for i in range(index - 1, -1, -1):
+        it = cl.items[i]
+        if it.has("op", "remove") or it.has("fixverb"):
+            return i
+        if it.has("dir") or it.has("verb") or any(s.kind == "op" and s.pos == "v" for s in it.senses):
+            return None
+    return None
+
+
 def sign_of(cl: Clause, hit: OpHit) -> int:
-    """Direction of an op trigger: its own sign × the clause's direction, inverted by "too"/"is"/"fix"."""
+    """Direction of an op trigger: its own sign × the clause's direction, inverted by "too"/"is"/"fix".
+
+    Removing a property wants its opposite: "cut the haze" dehazes, "fix the blurriness" sharpens,
+    "take away the gloom" brightens, "lose the shadows" lifts them.
+    """
+    if hit.op != "color-target" and removal_before(cl, hit.index) is not None:
+        if hit.sign != 0:
+            return -hit.sign
+        return 1 if hit.op in _LIFTED_WHEN_REMOVED else -1
     base = hit.sign or 1
     d = cl.direction_near(hit.index)
     if d is not None and hit.sign != 0 and cl.items[d[0]].text in ("up", "down"):
@@ -88,12 +112,22 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
         after = cl.items[index + 1 : index + 4]
         if any(it.has("copula") for it in after) and any(it.has("too") for it in after):
             return True
+    if _comparative_word(cl.items[index].text):
+        return False  # "the image is brighter", "it looks warmer": the result described, not a complaint
     for i in range(index - 1, -1, -1):
         it = cl.items[i]
         if it.has("too"):
             return True
+        if it.has("dir") and not it.has("copula"):
+            return False  # "it is more saturated", "the photo looks less yellow": the result described
         if it.has("copula") and pos in ("a", "v", "c"):
             return not any(x.has("verb") and x.text in ("make", "get", "want", "need") for x in cl.items[:i])
         if it.has("fixverb") and pos in ("a", "c"):
             return True
     return False
+
+
+def _comparative_word(text: str) -> bool:
+    """An adjective in its comparative form ("brighter", "warmer", "clearer"), not "over"/"under"/"water"."""
+    word = text.split()[-1] if text else ""
+    return len(word) >= 6 and word.endswith("er") and word not in ("over", "under", "water", "filter", "border")

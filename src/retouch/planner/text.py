@@ -50,7 +50,11 @@ _REPLACEMENTS = (
     (re.compile(r"\bb\s*[&/+]\s*w\b|\bb\s*'?\s*n\s*'?\s*w\b|\bbnw\b"), " black and white "),
     (re.compile(r"\bw/o\b"), " without "),
     (re.compile(r"\bw/"), " with "),
+    (re.compile(r"<3+|:\)|:-\)|;\)|:d\b"), " "),  # hearts and smileys
+    (re.compile(r"\b(tone|calm|dial|turn|warm|cool|brighten|lighten|darken|liven|punch|spice) (it|this|that|them) "
+                r"(down|up)\b"), r"\1 \3 \2"),  # "tone it down" = "tone down it"
     (re.compile(r"&"), " and "),
+    (re.compile(r"(?<=[a-z])\s*/\s*(?=[a-z])"), " and "),  # "Color/Lighting Correction", "overexposure/focus"
     (re.compile(r"(?<=[a-z])-(?=[a-z])"), " "),  # off-white, top-right, teal-and-orange
     (re.compile(r"(?<=\d)(?=[a-z%])(?!x\d)(?!st\b|nd\b|rd\b|th\b|k\b|p\b|x\b|s\b)"), " "),  # 20px, 50%
 )
