@@ -19,6 +19,7 @@ from .errors import RetouchError, with_hint
 
 if TYPE_CHECKING:
     from .batches import BatchResult
+    from .schema import EditPlan
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -30,6 +31,8 @@ EDIT_EXAMPLES = """examples:
   retouch edit scene.png --mask mask.png -p "remove this" -o clean.png
   retouch edit photo.jpg grade.jpg -p "match the colours of the second image" -o matched.png
   retouch edit photo.jpg -p "increase the saturation slightly" --size 3:2 -o wide.png
+  retouch explain -p "brighten by 20%" --json > plan.json   # edit the amounts, then:
+  retouch edit photo.jpg --plan plan.json -o out.png
 """
 
 BATCH_EXAMPLES = """examples:
@@ -104,7 +107,13 @@ def build_parser() -> Parser:
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references"
     )
-    p.add_argument("-p", "--prompt", required=True, help="the instruction, in plain words")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument("-p", "--prompt", help="the instruction, in plain words")
+    given.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        help="run this plan instead of a prompt (what 'retouch explain --json' prints, edited at will)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="where to write the result")
     p.add_argument("-n", type=int, default=1, help="number of outputs (out.png, out-2.png, ...)")
     add_output_options(p)
@@ -169,7 +178,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     """`retouch edit`."""
     from .editing import edit
 
-    check_common(args)
+    plan = read_plan_file(args.plan) if args.plan is not None else None
+    check_common(args, prompt_optional=plan is not None)
     if args.n < 1 or args.n > 10:
         raise CliError("-n must be between 1 and 10")
     out = Path(args.output)
@@ -179,7 +189,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise CliError(f"output folder {out.parent} does not exist")
     result = edit(
         args.inputs,
-        args.prompt,
+        args.prompt or "",
+        plan=plan,
         output=out,
         mask=args.mask,
         size=args.size,
@@ -196,9 +207,19 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_plan_file(path: str) -> EditPlan:
+    """--plan: the file's plan, checked against the op spec before any image is read."""
+    from .plans import load_plan
+
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"plan file not found: {path}")
+    return load_plan(p.read_bytes())
+
+
 def check_common(args: argparse.Namespace, *, prompt_optional: bool = False) -> None:
     """Cheap checks before any image is read."""
-    if not args.prompt.strip() and not prompt_optional:
+    if not (args.prompt or "").strip() and not prompt_optional:
         raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
     if args.output_compression is not None and not 0 <= args.output_compression <= 100:
         raise CliError("--output-compression must be between 0 and 100")

@@ -64,8 +64,9 @@ def format_for_path(path: str | os.PathLike, output_format: str | None) -> str:
 
 def edit(
     images: ImageLike | Sequence[ImageLike],
-    prompt: str,
+    prompt: str = "",
     *,
+    plan: EditPlan | dict[str, Any] | str | None = None,
     output: str | os.PathLike | None = None,
     mask: ImageLike | None = None,
     size: str = "auto",
@@ -81,11 +82,15 @@ def edit(
 
     >>> result = retouch.edit("photo.jpg", "brighten by 20% and add a vignette", output="out.png")
     >>> print(result.plan.describe())
+
+    `plan` (an EditPlan, its dict, or the JSON `retouch.explain(...).model_dump_json()` gives) runs
+    instead of the prompt's plan, on the builtin engine; it is checked against the op spec first.
     """
     import numpy as np
     from pydantic import ValidationError
 
     from .engines import get_engine
+    from .plans import load_plan
 
     items = (
         [images]
@@ -109,7 +114,18 @@ def edit(
         )
     except ValidationError as e:
         raise OptionError(validation_message(e)) from None
-    result = get_engine(engine).edit(request)
+    eng = get_engine(engine)
+    if plan is not None:
+        from .engines.builtin import BuiltinEngine
+
+        if not isinstance(eng, BuiltinEngine):
+            raise OptionError(
+                f"a plan runs on the builtin engine; engine '{engine}' follows the prompt", param="plan"
+            )
+        checked = load_plan(plan, n_images=len(request.images), has_mask=request.mask is not None)
+        result = eng.edit(request, plan=checked)
+    else:
+        result = eng.edit(request)
     if output is not None:
         for path, data in zip(output_paths(output, n), result.images, strict=True):
             write_atomic(path, data)

@@ -149,10 +149,13 @@ def test_login_link_is_one_time(server: Server) -> None:
         r = browser.get(url, follow_redirects=False)
         assert r.status_code == 303 and "retouch_session" in r.cookies
         assert browser.get(server.base_url + "/v1/me").json()["key"]["scopes"] == ["admin", "edit"]
-    again = httpx.get(url, follow_redirects=False)
-    # used up: no session; the web UI (installed here) sends the browser to its sign-in page
+    # used up: no session; a browser is sent to the web UI's sign-in page (installed here),
+    # which says why; any other client gets the API's 401
+    again = httpx.get(url, follow_redirects=False, headers={"accept": "text/html,*/*;q=0.8"})
     assert "retouch_session" not in again.cookies
     assert again.status_code == 303 and again.headers["location"] == "/?signin=link-used"
+    api = httpx.get(url, follow_redirects=False)
+    assert api.status_code == 401 and api.json()["error"]["code"] == "invalid_login_token"
 
 
 def test_cli_keys(server: Server, capsys) -> None:  # type: ignore[no-untyped-def]

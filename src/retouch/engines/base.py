@@ -39,8 +39,9 @@ class Engine(Protocol):
     """An engine: a name, capabilities, a planner view and the edit itself.
 
     `request_options` names the `EditOptions` fields the engine reads per request; an engine
-    that names any takes them as `edit(..., options=EditOptions(...))`. (Its settings, the
-    ones fixed at start, are declared by its registry entry: `EngineSpec.options`.)
+    that names any takes them as `edit(..., options=EditOptions(...))`; one with `runs_plans`
+    set takes `edit(..., plan=EditPlan)`. (Its settings, the ones fixed at start, are declared
+    by its registry entry: `EngineSpec.options`.)
     """
 
     name: str

@@ -23,7 +23,8 @@ from ..consistency import ConsistencyRequest
 from ..engines import EditCancelled, Engine, ProgressFn
 from ..engines import EditOptions as EngineOptions
 from ..errors import EngineError, ImageTooLargeError, RetouchError, UnsupportedInstruction, with_hint
-from ..schema import EditRequest, EditResult, Usage
+from ..plans import PlanError, load_plan
+from ..schema import EditPlan, EditRequest, EditResult, Usage
 from .consistent import read_request, run_consistent
 from .db import Database, now
 from .errors import ApiError, invalid
@@ -33,7 +34,7 @@ from .ledger import AlreadySettled, InsufficientCredits, Ledger
 from .models import Job, UsageRecord, new_id
 from .params import EditOptions
 from .pricing import Pricing, Quote
-from .routing import check_ready, resolve_model, takes_options
+from .routing import check_ready, resolve_model, takes_options, takes_plan
 from .settings import ServiceSettings
 from .states import ACTIVE, JobStatus, Origin, announce, transition
 
@@ -81,6 +82,8 @@ class EditSpec:
     #: A consistent batch (service/consistent.py): the request, and the prompt without its words.
     consistency: ConsistencyRequest | None = None
     instruction: str = ""
+    #: The client's plan (retouch extension), checked: it runs instead of the prompt's plan.
+    plan: EditPlan | None = None
 
     @property
     def output_count(self) -> int:
@@ -216,7 +219,7 @@ class EditService:
         if len(images) > self.settings.max_images:
             raise invalid(f"Too many images: {len(images)}; at most {self.settings.max_images}.", "image")
         prompt = options.prompt
-        if not prompt.strip() and options.consistency is None:
+        if not prompt.strip() and options.consistency is None and options.plan is None:
             raise invalid("The prompt is empty.", "prompt")
         if len(prompt) > self.settings.max_prompt_chars:
             raise invalid(
@@ -247,6 +250,9 @@ class EditService:
         consistency, instruction = read_request(
             options, mode, images=len(images), has_mask=mask is not None, engine=engine.name
         )
+        plan = self._read_plan(
+            options, engine, model, n_images=1 if mode == "batch" else len(images), mask=mask, consistent=consistency
+        )
         firsts = images if mode == "batch" else images[:1]
         sizes = [self._output_size(options.size, im) for im in firsts]
         quotes = []
@@ -266,7 +272,38 @@ class EditService:
             output_sizes=sizes,
             consistency=consistency,
             instruction=instruction,
+            plan=plan,
         )
+
+    @staticmethod
+    def _read_plan(
+        options: EditOptions,
+        engine: Engine,
+        model: str,
+        *,
+        n_images: int,
+        mask: ImageInput | None,
+        consistent: ConsistencyRequest | None,
+    ) -> EditPlan | None:
+        """The request's `plan`, checked against the op spec (400 with param `plan` naming the step)."""
+        if options.plan is None:
+            return None
+        if not takes_plan(engine):
+            if not options.prompt.strip():
+                raise invalid(
+                    f"The prompt is empty: model '{model}' needs a prompt (a plan runs on retouch-builtin only).",
+                    "prompt",
+                )
+            raise invalid(f"A plan runs on retouch-builtin only; model '{model}' follows the prompt.", "plan")
+        if consistent is not None:
+            raise invalid("A plan cannot be combined with 'consistency' (nor its words in the prompt).", "plan")
+        try:
+            plan = load_plan(options.plan, n_images=n_images, has_mask=mask is not None)
+        except PlanError as e:
+            message = e.message.removeprefix("plan ")
+            raise invalid(f"Invalid value for 'plan': {message}.", "plan", code="invalid_plan") from None
+        options.plan = plan.model_dump(mode="json")  # stored on the job as read
+        return plan
 
     @staticmethod
     def _output_size(size: str, first: ImageInput) -> tuple[int, int]:
@@ -289,6 +326,8 @@ class EditService:
     @staticmethod
     def check_plan(spec: EditSpec) -> None:
         """Refuse an instruction the engine cannot do before anything is held or streamed."""
+        if spec.plan is not None:
+            return  # checked against the op spec in prepare
         if spec.consistency is not None and not spec.instruction.strip():
             return  # only the consistency pass: nothing to plan
         spec.engine.plan(
@@ -528,6 +567,8 @@ def _run(
         kwargs["options"] = EngineOptions(
             input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
         )
+    if spec.plan is not None:
+        kwargs["plan"] = spec.plan
     out: list[EditResult | Exception] = []
     reqs = spec.requests()
     for i, req in enumerate(reqs):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select, update
 
 from ..schema import Background, OutputFormat, Quality
@@ -22,7 +22,7 @@ from .files import FileStore
 from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
-from .params import Consistency, EditOptions, Mode
+from .params import Consistency, EditOptions, Mode, prompt_optional_with_plan
 from .queue import JobQueue
 from .settings import ServiceSettings
 from .states import ACTIVE, TERMINAL, JobStatus, Origin
@@ -72,6 +72,11 @@ class JobCreate(BaseModel):
         description="retouch extension, batch mode: make the set look like one shoot (true, or "
         "{aspects, reference}); words such as 'make them consistent' in the prompt do the same",
     )
+    plan: dict[str, Any] | list[Any] | None = Field(
+        default=None, description="retouch extension: an EditPlan run instead of the prompt's plan (builtin engine)"
+    )
+
+    _prompt_optional_with_plan = model_validator(mode="before")(lambda data: prompt_optional_with_plan(data))
 
     @field_validator("metadata")
     @classmethod
@@ -91,6 +96,7 @@ class JobCreate(BaseModel):
             output_format=self.output_format,
             output_compression=self.output_compression,
             consistency=Consistency() if self.consistency is True else self.consistency or None,
+            plan=self.plan,
         )
 
 

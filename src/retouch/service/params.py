@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ApiError
 
@@ -43,6 +43,24 @@ class EditOptions(BaseModel):
     response_format: Literal["b64_json", "url"] = "b64_json"
     user: str | None = Field(default=None, max_length=500)
     consistency: Consistency | None = Field(default=None, description="retouch extension (batch mode)")
+    plan: Any = Field(
+        default=None,
+        description="retouch extension: an EditPlan (JSON text in multipart) run instead of the prompt's plan",
+    )
+
+    _prompt_optional_with_plan = model_validator(mode="before")(lambda data: prompt_optional_with_plan(data))
+
+
+def prompt_optional_with_plan(data: Any) -> Any:
+    """With a `plan`, the prompt may be omitted (the engine check in EditService.prepare decides);
+    an empty `plan` form field is no plan."""
+    if not isinstance(data, dict):
+        return data
+    if isinstance(data.get("plan"), str) and not data["plan"].strip():
+        data = {k: v for k, v in data.items() if k != "plan"}
+    if data.get("plan") is not None and "prompt" not in data:
+        return {**data, "prompt": ""}
+    return data
 
 
 def parse_options(raw: dict, model: type[BaseModel] = EditOptions) -> BaseModel:

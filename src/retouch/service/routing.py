@@ -48,6 +48,13 @@ def resolve_model(model: str | None) -> tuple[Engine, str]:
 def takes_options(engine: Engine) -> bool:
     """Whether an engine takes per-request `options` (it declares which: `request_options`)."""
     return bool(getattr(engine, "request_options", None))
+
+
+def takes_plan(engine: Engine) -> bool:
+    """Whether an engine runs a given plan (`edit(..., plan=)`; it declares so: `runs_plans`)."""
+    return bool(getattr(engine, "runs_plans", False))
+
+
 def check_ready(engine: Engine, model: str) -> None:
     """503 engine_unavailable when the engine cannot run here now (its package is not installed,
     no weights or API key are configured): a server-side condition no retry of the request

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -41,14 +41,17 @@ def index() -> Response:
     )
 
 
-def login(svc: Svc, token: str = "") -> Response:
-    """The one-time login link: the API's session cookie, or the sign-in page saying why not."""
+def login(request: Request, svc: Svc, token: str = "") -> Response:
+    """The one-time login link: the API's session cookie; a used link sends a browser to the
+    sign-in page, which says why (other clients get the API's 401)."""
     from ..api.routes.system import login as api_login
     from ..service.errors import ApiError
 
     try:
         return api_login(token[:200], svc)
     except ApiError:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
         return RedirectResponse("/?signin=link-used", status_code=303)
 
 

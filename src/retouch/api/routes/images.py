@@ -71,6 +71,11 @@ _IMAGE_EDIT_FORM: dict[str, Any] = {
         "partial_images": {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
         "response_format": {"type": "string", "enum": ["b64_json", "url"], "default": "b64_json"},
         "user": {"type": "string"},
+        "plan": {
+            "type": "string",
+            "description": "retouch extension: an EditPlan as JSON text (what `retouch explain --json` prints), "
+            "run instead of the prompt's plan; the prompt may then be empty (retouch-builtin only)",
+        },
     },
 }
 _IMAGE_REF = {
@@ -81,7 +86,11 @@ _IMAGE_EDIT_JSON = {
     "type": "object",
     "required": ["images", "prompt"],
     "properties": {
-        **{k: v for k, v in _IMAGE_EDIT_FORM["properties"].items() if k not in ("image", "mask")},
+        **{k: v for k, v in _IMAGE_EDIT_FORM["properties"].items() if k not in ("image", "mask", "plan")},
+        "plan": {
+            "type": "object",
+            "description": "retouch extension: an EditPlan run instead of the prompt's plan (retouch-builtin only)",
+        },
         "images": {
             "type": "array",
             "items": _IMAGE_REF,

@@ -13,18 +13,24 @@ export function setErrorContext({ hasMask }) {
   context.hasMask = hasMask;
 }
 
-// Server messages are written for every surface; some still carry CLI wording (`--mask`,
-// `model=auto`). The editor has a brush and an Options panel instead, so it says those.
-// (A stopgap until refusals carry a structured hint kind rather than a flag.)
-const PAINT = "paint over it on the image";
+// Server messages are written for every surface: some still carry CLI wording (`--mask`,
+// `model=auto`), and the API's "paint or upload a mask" cannot know that a mask is already
+// painted. The editor has a brush and an Options panel, so it says those, and when a mask is
+// painted it says how to use it rather than asking for one.
+const PAINT_IT = "paint over it on the image";
+const USE_PAINTED = "say “the painted area” to edit what you painted";
+const HTTP_MASK_HINT = /:\s*paint or upload a mask \(its transparent or white pixels mark the area\)/g;
 const REWRITES = [
   [/\s*\((?:try )?the openai or diffusers engine, or model=auto to route\)/g, () => ""],
-  [/pass --mask \(transparent or white = remove\)/g, () => PAINT],
+  [HTTP_MASK_HINT, () => ""], // said below, in the editor's terms
+  [/needs a mask marking what to remove(?:: pass --mask \(transparent or white = remove\)|, but no mask was given)?/g,
+    () => "needs the thing to remove painted over on the image"],
+  [/refers to a masked or selected area, but no mask was given(?:: pass a mask \(--mask\) whose transparent or white pixels mark the area)?/g,
+    () => "refers to a painted area, but nothing is painted: paint the area on the image"],
   [/pass a mask \(--mask\) whose transparent or white pixels mark the area/g, () => "paint the area on the image"],
-  [/mark it with a mask \(--mask\)/g, (m) => (m ? "say “the painted area” to edit what you painted" : PAINT)],
-  [/mark the area to edit with a mask \(--mask\) instead/g,
-    (m) => (m ? "say “the painted area” to edit what you painted" : "paint the area to edit on the image instead")],
-  [/needs a mask marking it \(--mask\)/g, (m) => (m ? "works on the painted area: say “remove the painted area”" : "needs the object painted over on the image")],
+  [/mark it with a mask(?: \(--mask\))?/g, (m) => (m ? USE_PAINTED : PAINT_IT)],
+  [/mark the area to edit with a mask(?: \(--mask\))? instead/g, (m) => (m ? `${USE_PAINTED} instead` : "paint the area to edit on the image instead")],
+  [/needs a mask marking it(?: \(--mask\))?/g, (m) => (m ? `works on the painted area: say “remove the painted area”` : "needs the object painted over on the image")],
   [/a mask that marks it \(--mask\)/g, () => "the object painted over on the image"],
   // Whatever is left: no flag ever reaches the page.
   [/\s*\(--[a-z][\w-]*(?:\/--[a-z][\w-]*)*\)/g, () => ""],
@@ -35,9 +41,13 @@ const REWRITES = [
 
 /** A server message reworded for the editor: no CLI flags, advice that fits a painted mask. */
 export function editorWording(message, { hasMask = false } = {}) {
-  let text = String(message || "");
+  const original = String(message || "");
+  let text = original;
   for (const [re, say] of REWRITES) text = text.replace(re, (...m) => say(hasMask, ...m));
-  return text.replace(/\s+([,.;])/g, "$1").replace(/\s{2,}/g, " ").trim();
+  if (original.search(HTTP_MASK_HINT) >= 0 && !/paint/.test(text)) {
+    text = text.replace(/[.\s]*$/, hasMask ? `: ${USE_PAINTED}` : ": paint the area on the image");
+  }
+  return text.replace(/\s+([,.;:])/g, "$1").replace(/\s{2,}/g, " ").trim();
 }
 
 /** A long quoted part of a message, cut to its start and end. */
