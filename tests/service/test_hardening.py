@@ -244,3 +244,37 @@ def test_usage_of_another_account_is_403(server: Server, key: str) -> None:
         for path in ("/v1/usage", "/v1/statements"):
             r = c.get(path, params={"account_id": other["account_id"]})
             assert r.status_code == 403 and _error(r)["code"] == "insufficient_scope", path
+
+
+# ---- one multipart parser (python-multipart): the same request means the same at any size
+
+
+def test_an_image_part_means_the_same_with_or_without_a_filename_at_any_size(server: Server, key: str) -> None:
+    # api/multipart.py took an image/png part without a filename for a file below 64 MB and
+    # python-multipart for text above: the same request was accepted small and refused large.
+    # Now the endpoint names its file fields: `image` and `mask` are files however they come.
+    small, large = png(64, 48), png(800, 800, seed=5)
+    assert len(large) > (1 << 20)  # past the limit for text fields
+    with server.client(key) as c:
+        for image in (small, large):
+            for filename in (None, "p.png"):
+                r = c.post(
+                    "/v1/images/edits",
+                    files={"image": (filename, image, "image/png"), "prompt": (None, "brighten slightly")},
+                )
+                assert r.status_code == 200, (len(image), filename, r.text[:300])
+        long_prompt = (None, "x" * (2 << 20))
+        r = c.post("/v1/images/edits", files={"image": ("p.png", small, "image/png"), "prompt": long_prompt})
+        assert r.status_code == 400 and _error(r)["param"] == "prompt"  # a text field has its limit
+
+
+def test_a_truncated_multipart_body_is_400(server: Server, key: str) -> None:
+    req = httpx.Request(
+        "POST", server.base_url + "/v1/images/edits",
+        files={"image": ("p.png", png(), "image/png")}, data={"prompt": "brighten"},
+    )
+    body = req.read()
+    with server.client(key) as c:
+        r = c.post("/v1/images/edits", content=body[: len(body) // 2],
+                   headers={"content-type": req.headers["content-type"]})
+    assert r.status_code == 400 and _error(r)["code"] == "invalid_body", r.text

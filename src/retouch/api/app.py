@@ -15,7 +15,7 @@ from ..service.settings import ServiceSettings, load_settings
 from . import errors
 from .jsontext import SafeJSONResponse
 from .middleware import RequestContext
-from .routes import admin, billing, files, images, jobs, models, system
+from .routes import admin, billing, files, images, jobs, models, select, system
 
 log = logging.getLogger("retouch.api")
 
@@ -58,6 +58,7 @@ def create_app(
     errors.install(app)
     for r in (images.router, jobs.router, files.router, models.router, billing.router, admin.router, system.router):
         app.include_router(r)
+    app.include_router(select.router)  # POST /v1/images/select (retouch extension)
     app.add_middleware(
         RequestContext,
         metrics=svc.metrics,

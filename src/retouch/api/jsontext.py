@@ -61,7 +61,7 @@ def check_text(doc: Any) -> None:
 
 
 def too_deep() -> ApiError:
-    return invalid(f"The JSON body is nested too deeply (at most {MAX_DEPTH} levels).", None, "invalid_json")
+    return invalid(f"The JSON body is nested too deeply (at most {MAX_DEPTH} levels).", None, code="invalid_json")
 
 
 def is_text(s: str) -> bool:

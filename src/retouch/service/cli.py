@@ -22,7 +22,7 @@ _EXTRA = (
     "sqlalchemy",
     "alembic",
     "pydantic_settings",
-    "multipart",
+    "python_multipart",
     "httpx",
     "prometheus_client",
 )
@@ -161,6 +161,7 @@ def serve_main(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..api.app import create_app
+    from .bootstrap import open_storage
     from .logs import configure
     from .memory import keep_freed_memory
 
@@ -176,12 +177,13 @@ def serve_main(args: argparse.Namespace) -> int:
         login_link=False if args.no_login_link else None,
         **_cluster_settings(args),
     )
-    configure(settings.log_level, json_logs=settings.log_json)
-    keep_freed_memory(settings.malloc_keep_mb)
     from .container import configure_engines
 
     configure_engines(settings)  # a wrong engine setting is one error line, before anything starts
-    app = create_app(settings, banner=True)
+    services = open_storage(settings)  # unusable storage: one error line, before anything else
+    configure(settings.log_level, json_logs=settings.log_json)
+    keep_freed_memory(settings.malloc_keep_mb)
+    app = create_app(settings, services=services, banner=True)
     uvicorn.run(
         app,
         host=settings.host,
@@ -211,7 +213,8 @@ def worker_main(args: argparse.Namespace) -> int:
     import threading
 
     from ..errors import RetouchError
-    from .container import build_services
+    from .bootstrap import open_storage
+    from .container import configure_engines
     from .logs import configure
     from .memory import keep_freed_memory
 
@@ -219,9 +222,10 @@ def worker_main(args: argparse.Namespace) -> int:
                          **_cluster_settings(args))
     if settings.workers < 1:
         raise RetouchError("a worker needs --workers 1 or more")
+    configure_engines(settings)
+    services = open_storage(settings, role="worker")  # unusable storage: one error line
     configure(settings.log_level, json_logs=settings.log_json)
     keep_freed_memory(settings.malloc_keep_mb)
-    services = build_services(settings, role="worker")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -257,10 +261,9 @@ def _announce_revocation(settings: Any, db: Any, key_id: str) -> None:
 
 def keys_main(args: argparse.Namespace) -> int:
     from ..errors import RetouchError
-    from .db import Database
+    from .bootstrap import migrated_database
     from .keys import KeyStore
     from .ledger import Ledger
-    from .migrate import upgrade
 
     action = getattr(args, "keys_command", None)
     if action is None:
@@ -269,9 +272,8 @@ def keys_main(args: argparse.Namespace) -> int:
         )
         return 2
     settings = _settings(args)
-    db = Database(settings.resolved_database_url, pool_size=2)
+    db = migrated_database(settings)
     try:
-        upgrade(db)
         keys = KeyStore(db, settings.resolved_secret())
         if action == "create":
             scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
@@ -362,7 +364,13 @@ def main(argv: list[str] | None = None) -> int:
     add_worker_parser(sub)
     add_keys_parser(sub)
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    from ..errors import RetouchError
+
+    try:
+        return int(args.handler(args))
+    except RetouchError as e:  # as the main CLI does: one line, no traceback
+        print(f"error: {e.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

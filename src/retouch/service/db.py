@@ -69,6 +69,12 @@ class Database:
         except OperationalError:
             return False
 
+    def check_writable(self) -> None:
+        """Raise (the driver's error) unless a write goes through; the probe itself is rolled back."""
+        with self.engine.connect() as c:
+            c.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            c.rollback()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -11,6 +11,8 @@ ERROR_TYPES = {
     402: "insufficient_credits",
     403: "permission_error",
     404: "invalid_request_error",
+    405: "invalid_request_error",
+    408: "invalid_request_error",
     409: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
@@ -48,3 +50,9 @@ def not_found(what: str, ident: str, param: str | None = None) -> ApiError:
 
 def invalid(message: str, param: str | None, code: str = "invalid_value") -> ApiError:
     return ApiError(400, message, code=code, param=param)
+
+
+class StartupError(RetouchError):
+    """Storage or a setting the server cannot start with: one line saying what and what to do."""
+
+    code = "startup_error"

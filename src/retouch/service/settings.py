@@ -58,6 +58,8 @@ DEFAULT_TIERS = {
 #: builtin engine costs nothing per token to run, but operators meter it like a hosted
 #: model so that quotas and statements mean the same thing across engines.
 DEFAULT_PRICES = {"*": Price()}
+#: The shortest server secret accepted (a generated one has 64 characters).
+MIN_SECRET_CHARS = 16
 
 
 class ServiceSettings(BaseSettings):
@@ -208,8 +210,17 @@ class ServiceSettings(BaseSettings):
         return self.prices.get(model) or self.prices.get("*") or Price()
 
     def resolved_secret(self) -> bytes:
-        """The server secret: configured, else generated once into data_dir/secret_key (mode 0600)."""
-        if self.secret_key:
+        """The server secret: configured, else generated once into data_dir/secret_key (mode 0600).
+        An empty or short one is refused: everything it signs could be forged."""
+        from .errors import StartupError
+
+        if self.secret_key is not None:
+            if len(self.secret_key.strip()) < MIN_SECRET_CHARS:
+                raise StartupError(
+                    f"the secret_key setting has {len(self.secret_key.strip())} characters; it needs at least "
+                    f"{MIN_SECRET_CHARS} random ones "
+                    "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
             return self.secret_key.encode()
         path = self.data_dir / "secret_key"
         if not path.exists():
@@ -217,7 +228,13 @@ class ServiceSettings(BaseSettings):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
-        return path.read_text().strip().encode()
+        secret = path.read_text(errors="replace").strip()
+        if len(secret) < MIN_SECRET_CHARS:
+            raise StartupError(
+                f"{path} is {'empty' if not secret else 'too short'}: restore it from a backup, or delete it "
+                "to have a new one made (every API key, signed link and webhook secret then stops working)"
+            )
+        return secret.encode()
 
 
 def load_settings(config_file: str | os.PathLike | None = None, **overrides: Any) -> ServiceSettings:

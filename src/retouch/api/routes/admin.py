@@ -172,3 +172,11 @@ def webhook_deliveries(
 ) -> dict[str, Any]:
     """The delivery log: each event, its status and every attempt."""
     return {"object": "list", "data": svc.webhooks.deliveries(principal, job_id=job_id, limit=limit)}
+
+
+@router.get("/v1/admin/audit", responses=ERRORS)
+def audit(_: AdminKey, svc: Svc) -> dict[str, Any]:
+    """Check the ledger's invariants (balances, holds, captures, releases, usage) now."""
+    from ...service.audit import audit_ledger
+
+    return audit_ledger(svc.db).as_dict()

@@ -16,7 +16,9 @@ from ..jsontext import StrictJSONRoute
 from ..schemas import DeletedFile, ErrorResponse, FileList, FileView
 
 router = APIRouter(tags=["files"], route_class=StrictJSONRoute)
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 404, 413, 415)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 408, 413, 415, 503)
+}
 
 
 def file_view(f: FileObject) -> dict[str, Any]:

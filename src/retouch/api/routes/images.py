@@ -16,7 +16,6 @@ import pybase64  # SIMD base64: 40x the standard library's on megabytes of image
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from ...schema import EditResult
 from ...service.container import Services
@@ -29,16 +28,14 @@ from ...service.models import Job, new_id
 from ...service.params import EditOptions, parse_options
 from ...service.previews import progressive_previews
 from ...service.runner import Outcome, SyncEdit
-from .. import multipart
 from ..deps import EditKey, Svc, count_images, count_request
+from ..forms import read_parts
 from ..jsontext import StrictJSONRoute, loads
 from ..schemas import ErrorResponse, ImagesResponse
 from ..sse import KEEPALIVE, sse
 
 router = APIRouter(tags=["images"], route_class=StrictJSONRoute)
 
-#: Multipart bodies up to this size are parsed in memory (see api/multipart.py).
-FAST_MULTIPART_BYTES = 64 * 1024 * 1024
 _IMAGE_FIELD = re.compile(r"^image(\[\d*\])?$")
 _OPTION_FIELDS = tuple(EditOptions.model_fields)
 
@@ -111,7 +108,7 @@ OPENAPI_BODY = {
     }
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 413, 415, 429, 500)
+    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 408, 409, 413, 415, 429, 500, 503)
 }
 
 
@@ -141,17 +138,17 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
         raw: dict[str, Any] = {}
         images: list[tuple[str, bytes]] = []
         mask: bytes | None = None
-        for name, value in await _form_items(request, declared, s):
-            if _IMAGE_FIELD.match(name):
-                if not isinstance(value, bytes):
-                    raise invalid(f"'{name}' must be a file upload.", name, code="invalid_image")
-                images.append((f"image[{len(images)}]" if images else "image", value))
-            elif name == "mask":
-                if not isinstance(value, bytes):
-                    raise invalid("'mask' must be a file upload.", "mask", code="invalid_image")
-                mask = value
-            elif name in _OPTION_FIELDS and isinstance(value, str):
-                raw[name] = value
+        parts = await read_parts(
+            request, max_parts=s.max_images + 200, max_file_bytes=s.max_image_bytes, files=_is_file_field
+        )
+        for part in parts:
+            name = part.name
+            if name == "mask":
+                mask = part.data
+            elif _IMAGE_FIELD.match(name):
+                images.append((f"image[{len(images)}]" if images else "image", part.data))
+            elif name in _OPTION_FIELDS:
+                raw[name] = part.text
         if len(images) > s.max_images:
             raise invalid(f"Too many images: {len(images)}; at most {s.max_images}.", "image")
 
@@ -160,10 +157,10 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
             m = probe(mask, param="mask", max_bytes=s.max_image_bytes) if mask is not None else None
             return ims, m
 
-        parts = [json.dumps(raw, sort_keys=True).encode(), *(d for _, d in images)]
+        asked = [json.dumps(raw, sort_keys=True).encode(), *(d for _, d in images)]
         if mask is not None:
-            parts += [b"mask", mask]
-        return EditBody(raw, probed, fingerprint_parts(PATH, parts))
+            asked += [b"mask", mask]
+        return EditBody(raw, probed, fingerprint_parts(PATH, asked))
     if ctype.startswith("application/json"):
         data = await request.body()
         body = loads(data)
@@ -199,6 +196,10 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
     )
 
 
+def _is_file_field(name: str) -> bool:
+    return name == "mask" or _IMAGE_FIELD.match(name) is not None
+
+
 def _ref(value: Any, param: str) -> str:
     if isinstance(value, str):
         return value
@@ -210,48 +211,6 @@ def _ref(value: Any, param: str) -> str:
             return ref
     raise invalid(
         f"'{param}' must be an object with 'image_url' or 'file_id'.", param, code="invalid_image_url"
-    )
-
-
-async def _form_items(request: Request, declared: str, s: Any) -> list[tuple[str, str | bytes]]:
-    """(name, text or file bytes) of a multipart body: parsed in memory when it is small enough
-    (fast), else streamed by Starlette (spooled to disk)."""
-    ctype = request.headers.get("content-type", "")
-    if declared.isdigit() and int(declared) <= FAST_MULTIPART_BYTES:
-        try:
-            parts = multipart.parse(await request.body(), ctype, max_parts=s.max_images + 200)
-        except multipart.MultipartError as e:
-            raise invalid(f"Could not parse the multipart body: {e}.", None, code="invalid_body") from None
-        items: list[tuple[str, str | bytes]] = []
-        for p in parts:
-            if p.filename is not None or (p.content_type and not p.content_type.startswith("text/")):
-                if len(p.data) > s.max_image_bytes:
-                    raise _too_large(p.name, len(p.data), s.max_image_bytes)
-                items.append((p.name, p.data))
-            else:
-                items.append((p.name, p.data.decode("utf-8", "replace")))
-        return items
-    try:
-        form = await request.form(max_files=s.max_images + 4, max_fields=200)
-    except Exception as e:  # a malformed body is the client's problem
-        raise invalid(f"Could not parse the multipart body: {e}", None, code="invalid_body") from None
-    out: list[tuple[str, str | bytes]] = []
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            if value.size is not None and value.size > s.max_image_bytes:
-                raise _too_large(name, value.size, s.max_image_bytes)
-            out.append((name, await value.read()))
-        else:
-            out.append((name, value))
-    return out
-
-
-def _too_large(name: str, size: int, limit: int) -> ApiError:
-    return ApiError(
-        413,
-        f"The file for '{name}' is {size} bytes; the limit is {limit} bytes.",
-        code="file_too_large",
-        param=name,
     )
 
 

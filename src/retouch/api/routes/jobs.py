@@ -27,7 +27,7 @@ from .images import stored_images_response
 
 router = APIRouter(tags=["jobs"], route_class=StrictJSONRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {
-    c: {"model": ErrorResponse} for c in (400, 401, 402, 404, 409, 429)
+    c: {"model": ErrorResponse} for c in (400, 401, 402, 404, 408, 409, 413, 429, 503)
 }
 _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
