@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import NoReturn
 
 import numpy as np
 
@@ -48,5 +49,5 @@ def mask_png(mask: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _bad(param: str, n: int) -> None:
+def _bad(param: str, n: int) -> NoReturn:
     raise OptionError(f"{param} must have {n} numbers", param=param)

@@ -117,7 +117,7 @@ def _piece_at(fg: np.ndarray, p: tuple[int, int], *, reach: int, join: int = 0) 
 
     Parts less than `join` px apart count as one piece (a lamp's shade over its thin stem).
     """
-    linked = fg.astype(np.uint8)
+    linked: np.ndarray = fg.astype(np.uint8)
     if join > 0:
         linked = cv2.dilate(linked, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * join + 1, 2 * join + 1)))
     _, lab = cv2.connectedComponents(linked, connectivity=8)
@@ -166,7 +166,7 @@ def _grabcut_point(small: np.ndarray, p: tuple[int, int]) -> np.ndarray:
         r = max(x1 - x0, y1 - y0) // 2
         m = max(4, r // 3)
         cx0, cy0, cx1, cy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
-        labels = np.full((cy1 - cy0, cx1 - cx0), cv2.GC_BGD, np.uint8)
+        labels: np.ndarray = np.full((cy1 - cy0, cx1 - cx0), cv2.GC_BGD, np.uint8)
         labels[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = cv2.GC_PR_FGD
         cv2.circle(labels, (x - cx0, y - cy0), max(2, round(0.01 * side)), cv2.GC_FGD, -1)
         crop = np.ascontiguousarray(small[cy0:cy1, cx0:cx1])
@@ -269,7 +269,7 @@ def _select_box(small: np.ndarray, b: tuple[int, int, int, int], quality: str) -
     # GrabCut on the box plus a margin of sure background, reduced to at most 1.5·CUT_SIDE px
     m = max(4, max(x1 - x0, y1 - y0) // 8)
     cx0, cy0, cx1, cy1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
-    labels = np.full((cy1 - cy0, cx1 - cx0), cv2.GC_BGD, np.uint8)
+    labels: np.ndarray = np.full((cy1 - cy0, cx1 - cx0), cv2.GC_BGD, np.uint8)
     labels[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = cv2.GC_PR_FGD
     crop = np.ascontiguousarray(small[cy0:cy1, cx0:cx1])
     k = min(1.0, 1.5 * CUT_SIDE / max(crop.shape[:2]))

@@ -323,8 +323,8 @@ def _smooth_leaks(cand: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def _grow_within(seed: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
     """Geodesic dilation: `seed` grown `steps` px (8-connected) through `allowed` pixels only."""
     k = np.ones((3, 3), np.uint8)
-    cur = seed.astype(np.uint8)
-    ok = allowed.astype(np.uint8)
+    cur: np.ndarray = seed.astype(np.uint8)
+    ok: np.ndarray = allowed.astype(np.uint8)
     for _ in range(steps):
         cur = cv2.dilate(cur, k) & ok | cur
     return cur > 0

@@ -53,8 +53,11 @@ async def select_object(request: Request, svc: Svc, principal: EditKey) -> Respo
     s = svc.settings
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "Send the request as multipart/form-data.", code="unsupported_media_type")
-    parts = await read_parts(request, max_parts=20, max_file_bytes=s.max_image_bytes, files=lambda n: n == "image")
-    items: dict[str, str | bytes] = {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > 2 * s.max_image_bytes:
+        raise ApiError(413, f"The request body is larger than {2 * s.max_image_bytes} bytes.", code="request_too_large")
+    parts = await read_parts(request, max_parts=16, max_file_bytes=s.max_image_bytes, files=lambda n: n == "image")
+    items: dict[str, bytes | str] = {}
     for part in parts:  # the first part of a name counts
         items.setdefault(part.name, part.data if part.is_file else part.text)
     data = items.get("image")
