@@ -37,7 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(svc.start)
-        svc.inline_slots = anyio.CapacityLimiter(settings.workers)
+        svc.inline_slots = anyio.CapacityLimiter(max(1, settings.workers))
         if banner:
             from ..service.bootstrap import startup_banner
 
