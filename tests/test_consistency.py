@@ -405,3 +405,73 @@ def test_geometry_that_only_moves_pixels_runs_on_uint8_bit_for_bit(step):
     fast = run_image_step(rgb, st, get_op(st.op), refs=[], mask=None, quality="medium")
     slow = to_uint8(get_op(st.op).fn(to_float(rgb), OpContext(frame=Frame(0, 48, 64)), **st.params))
     assert fast.dtype == np.uint8 and np.array_equal(fast, slow)
+
+
+def test_same_background_gives_every_image_one_backdrop_colour(shoot, tmp_path):
+    shots, paths = shoot
+    res = retouch.batch(paths[:3], "", out_dir=tmp_path, consistent="background")
+    wanted = {tuple(item.plan.steps[0].params["color"]) for item in res.items}
+    assert len(wanted) == 1 and all([st.op for st in i.plan.steps] == ["background_color"] for i in res.items)
+    colour = np.array(wanted.pop())
+    for s, item in zip(shots[:3], res.items, strict=True):
+        out = load(item.output)
+        far = cv2.dilate(s.fg.astype(np.uint8), np.ones((15, 15), np.uint8)) == 0
+        flat = (np.abs(out[far].astype(int) - colour).max(-1) <= 1).mean()
+        assert flat >= 0.9, (item.source, flat)  # (the matte's own misses aside) the one colour
+        inner = cv2.erode(s.fg.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        assert np.array_equal(out[inner], s.rgb[inner])  # the product untouched
+
+
+def test_an_outside_reference_image_sets_the_look_and_is_not_written(shoot, tmp_path):
+    shots, paths = shoot
+    ref_rgb, ref_fg = product_shot((300, 300), colour=(46, 142, 78), centre=(0.5, 0.55), height=0.5, seed=9)
+    ref = tmp_path / "grade.png"
+    Image.fromarray(ref_rgb).save(ref)
+    out = tmp_path / "out"
+    res = retouch.batch(paths[:3], "", out_dir=out, consistent=True, reference=ref)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths[:3])
+    want = backdrop_colour(ref_rgb, ref_fg)
+    for s, item in zip(shots[:3], res.items, strict=True):
+        o = load(item.output)
+        assert o.shape == ref_rgb.shape  # the reference's frame
+        m = carry(s.fg, item.plan)
+        assert np.abs(backdrop_colour(o, m) - want).max() <= 4 / 255
+        assert box_figures(m)[2] == pytest.approx(box_figures(ref_fg)[2], abs=0.02)  # its subject size
+
+
+def test_cut_outs_are_framed_alike_and_keep_their_colours(tmp_path):
+    paths = []
+    for k, (size, box, colour) in enumerate([((160, 200), (50, 40, 120, 170), (200, 40, 40)),
+                                             ((240, 240), (100, 20, 200, 120), (40, 40, 200))]):
+        a = np.zeros((size[1], size[0], 4), np.uint8)
+        x0, y0, x1, y1 = box
+        a[y0:y1, x0:x1] = (*colour, 255)
+        paths.append(tmp_path / f"cut-{k}.png")
+        Image.fromarray(a).save(paths[-1])
+    res = retouch.batch(paths, "make them consistent", out_dir=tmp_path / "out")
+    outs = [np.asarray(Image.open(i.output)) for i in res.items]
+    assert len({o.shape for o in outs}) == 1 and outs[0].shape[2] == 4
+    for item, out, colour in zip(res.items, outs, [(200, 40, 40), (40, 40, 200)], strict=True):
+        assert {s.op for s in item.plan.steps} <= {"crop_box", "resize", "extend_canvas"}  # no colour change
+        solid = out[..., 3] == 255
+        inner = cv2.erode(solid.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # (resampling rings at edges)
+        assert np.abs(out[inner][:, :3].astype(int) - colour).max() <= 1
+        assert out[0, 0, 3] == out[-1, -1, 3] == 0  # padding stays transparent
+        ys, xs = np.where(solid.any(1))[0], np.where(solid.any(0))[0]
+        fill = max((xs[-1] + 1 - xs[0]) / out.shape[1], (ys[-1] + 1 - ys[0]) / out.shape[0])
+        assert fill == pytest.approx(res.target.fill, abs=0.02)
+
+
+def test_a_general_photo_matte_does_not_depend_on_what_ran_before():
+    """The set's statistics (and any edit) must be a function of the pixels: k-means in the vision
+    layer drew from OpenCV's global RNG, so a server's earlier work changed a later matte."""
+    from retouch.vision import subject
+
+    rgb = np.asarray(Image.open(Path(__file__).resolve().parents[1] / "examples" / "motorcycle_left.png")
+                     .convert("RGB"))
+    mattes = []
+    for seed in (1, 3, 5):
+        cv2.setRNGSeed(seed)  # what some earlier work may have left behind
+        subject._cache.clear()
+        mattes.append(subject.segment(rgb).matte)
+    assert all(np.array_equal(mattes[0], m) for m in mattes[1:])

@@ -15,6 +15,7 @@ from .errors import RetouchError, UnsupportedInstruction
 if TYPE_CHECKING:
     from .editing import batch, edit, explain
     from .schema import EditPlan, EditRequest, EditResult, PlanStep, Usage
+    from .selecting import mask_png, select
 
 __version__ = "0.1.0"
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "batch",
     "edit",
     "explain",
+    "mask_png",
+    "select",
 ]
 
 #: Public names imported on first use: `import retouch` (and every `retouch ...` command, which
@@ -42,6 +45,8 @@ _LAZY = {
     "EditResult": "schema",
     "PlanStep": "schema",
     "Usage": "schema",
+    "mask_png": "selecting",
+    "select": "selecting",
 }
 
 

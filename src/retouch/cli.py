@@ -161,12 +161,15 @@ def build_parser() -> Parser:
     sub.add_parser("engines", help="list the engines and whether each is ready")
 
     try:
-        from .service.cli import add_keys_parser, add_serve_parser
+        from .service.cli import add_keys_parser, add_serve_parser, add_worker_parser
     except ImportError:  # the server extra is not installed
         p = sub.add_parser("serve", help="run the HTTP API and web UI (needs: pip install 'retouch[server]')")
         p.set_defaults(missing_extra="server")
+        p = sub.add_parser("worker", help="run job workers without HTTP (needs: pip install 'retouch[server]')")
+        p.set_defaults(missing_extra="server")
     else:
         add_serve_parser(sub)
+        add_worker_parser(sub)
         add_keys_parser(sub)
     return parser
 

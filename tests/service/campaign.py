@@ -165,7 +165,7 @@ class Client:
     def edit_given_up(self) -> tuple[Any, str]:
         impatient = self.sdk.with_options(timeout=0.05)
         impatient.images.edit(
-            image=("p.png", png(256, 256, seed=self.rng.randrange(1000)), "image/png"),
+            image=("p.png", png(512, 512, seed=self.rng.randrange(1000)), "image/png"),
             prompt="denoise it",
             quality="high",
         )

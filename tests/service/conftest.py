@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from .helpers import PgDatabases, Server
+from .helpers import MotoS3, PgDatabases, Server
 
 PG_URL = os.environ.get("RETOUCH_TEST_PG_URL")
+REDIS_URL = os.environ.get("RETOUCH_TEST_REDIS_URL")
 
 #: Rate-limit tiers the tests use besides the defaults.
 TEST_TIERS = {
@@ -83,3 +84,22 @@ def solo_server(make_server: Callable[..., Server]) -> Server:
 def key(server: Server) -> str:
     """A fresh edit key with plenty of credits and no rate limits."""
     return server.new_key()["key"]
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
+    """A real S3-compatible server (moto's standalone server) on a free loopback port."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install -e '.[test]')")
+    pytest.importorskip("boto3", reason="boto3 is not installed (the cluster extra)")
+    server = MotoS3(tmp_path_factory.mktemp("moto") / "moto.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """RETOUCH_TEST_REDIS_URL (scripts/services sets it), or the test is skipped."""
+    if not REDIS_URL:
+        pytest.skip("RETOUCH_TEST_REDIS_URL not set (source scripts/services)")
+    pytest.importorskip("redis", reason="redis is not installed (the cluster extra)")
+    return REDIS_URL

@@ -80,11 +80,15 @@ def write_config(path: Path, config: dict[str, Any]) -> None:
     lines: list[str] = []
     tables: list[str] = []
     for k, v in config.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values()):
             for name, sub in v.items():
                 tables.append(f"[{k}.{name}]")
                 tables += [f"{sk} = {toml_value(sv)}" for sk, sv in sub.items()]
                 tables.append("")
+        elif isinstance(v, dict):
+            tables.append(f"[{k}]")
+            tables += [f"{sk} = {toml_value(sv)}" for sk, sv in v.items() if sv is not None]
+            tables.append("")
         else:
             lines.append(f"{k} = {toml_value(v)}")
     path.write_text("\n".join([*lines, "", *tables]))
@@ -120,7 +124,8 @@ class PgDatabases:
 
 
 class Server:
-    """`retouch serve` as a real process on loopback, with its own data dir and config."""
+    """`retouch serve` (or, with `command="worker"`, `retouch worker`: no HTTP) as a real process
+    on loopback, with its own data dir and config."""
 
     def __init__(
         self,
@@ -129,7 +134,9 @@ class Server:
         *,
         database_url: str | None = None,
         env: dict[str, str] | None = None,
+        command: str = "serve",
     ) -> None:
+        self.command = command
         self.data_dir = data_dir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -148,29 +155,25 @@ class Server:
         env.pop("RETOUCH_DATA_DIR", None)
         if self.database_url:
             env["RETOUCH_DATABASE_URL"] = self.database_url
-        cmd = [
-            sys.executable,
-            "-m",
-            "retouch.service.cli",
-            "serve",
-            "--data-dir",
-            str(self.data_dir),
-            "--port",
-            str(self.port),
-            "--host",
-            "127.0.0.1",
-        ]
+        cmd = [sys.executable, "-m", "retouch.service.cli", self.command, "--data-dir", str(self.data_dir)]
+        if self.command == "serve":
+            cmd += ["--port", str(self.port), "--host", "127.0.0.1"]
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+        started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                raise RuntimeError(f"{self.command} exited with {self.proc.returncode}:\n{self.log()}")
+            if self.command == "worker":
+                if "retouch worker " in self.log()[started_at:]:
                     break
-            except httpx.HTTPError:
-                pass
+            else:
+                try:
+                    if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.1)
         else:
             self.stop()
@@ -231,3 +234,62 @@ class Server:
             )
             r.raise_for_status()
             return r.json()
+
+
+class MotoS3:
+    """A real S3-compatible server on loopback: moto's standalone server, as a subprocess."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> MotoS3:
+        exe = Path(sys.executable).with_name("moto_server")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "moto.server"]
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+        self.proc = subprocess.Popen(
+            [*cmd, "-H", "127.0.0.1", "-p", str(self.port)], stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited: {self.log_path.read_text(errors='replace')}")
+            try:
+                httpx.get(self.endpoint + "/moto-api/", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("moto_server did not start")
+
+    def client(self):  # type: ignore[no-untyped-def]
+        import boto3
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )
+
+    def bucket(self) -> str:
+        """A new bucket."""
+        name = "retouch-" + uuid.uuid4().hex[:12]
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def settings(self, bucket: str, prefix: str = "") -> dict[str, Any]:
+        """The `[s3]` table for a retouch config."""
+        return {
+            "bucket": bucket, "endpoint_url": self.endpoint, "region": "us-east-1",
+            "access_key_id": "test", "secret_access_key": "test", "prefix": prefix, "addressing_style": "path",
+        }
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None

@@ -17,11 +17,13 @@ from .helpers import Server, png
 def test_health_ready_metrics_and_request_id(server: Server) -> None:
     assert httpx.get(server.base_url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(server.base_url + "/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {
+    checks = ready.json()["checks"]
+    assert ready.status_code == 200 and checks == {
         "database": "ok",
         "storage": "ok",
         "workers": "ok",
         "engine": "ok",
+        **({"listen": "ok"} if server.database_url else {}),  # PostgreSQL: the LISTEN connection
     }
     r = httpx.get(server.base_url + "/healthz", headers={"x-request-id": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"

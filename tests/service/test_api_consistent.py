@@ -93,7 +93,7 @@ def test_consistency_is_refused_where_it_cannot_apply(server: Server, key: str) 
     images, _ = shots_png(2)
     base = {"images": [data_url(i) for i in images], "prompt": "make them consistent"}
     cases = [
-        ({"mode": "edit"}, "consistency"),
+        ({"mode": "edit", "consistency": True}, "consistency"),  # one image: nothing to make alike
         ({"mode": "batch", "consistency": {"reference": 5}}, "consistency"),
         ({"mode": "batch", "consistency": {"aspects": ["mood"]}}, "consistency"),
         ({"mode": "batch", "model": "gpt-image-1"}, "engine"),

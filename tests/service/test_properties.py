@@ -61,12 +61,12 @@ def test_ratios_keep_their_aspect_and_area(a: int, b: int) -> None:
 @given(ANY_TEXT)
 def test_json_text_is_accepted_exactly_when_it_is_text(s: str) -> None:
     body = json.dumps({"prompt": s, "metadata": {s: "x"}})  # (ensure_ascii: surrogates as \ud800)
-    if is_text(s):
+    if is_text(s) and "\x00" not in s:
         assert loads(body) == {"prompt": s, "metadata": {s: "x"}}
-    else:
+    else:  # a lone surrogate or a NUL (which PostgreSQL cannot store) is not text
         with pytest.raises(ApiError) as e:
             loads(body)
-        assert e.value.status == 400 and "surrogate" in e.value.message
+        assert e.value.status == 400 and ("surrogate" in e.value.message or "NUL" in e.value.message)
 
 
 @given(ANY_TEXT)
@@ -121,7 +121,7 @@ def test_key_names_come_back_as_they_went_in_or_are_refused(server: Server, name
         )
         assert r.status_code in (200, 400), r.text
         if r.status_code == 400:
-            assert not is_text(name) and r.json()["error"]["param"] == "name"
+            assert (not is_text(name) or "\x00" in name) and r.json()["error"]["param"] == "name"
             return
         listed = {k["id"]: k["name"] for k in c.get("/v1/admin/keys").json()["data"]}
     assert listed[r.json()["id"]] == name

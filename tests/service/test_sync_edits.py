@@ -23,9 +23,10 @@ from retouch.service.settings import ServiceSettings
 from .helpers import Server, data_url, decode, png
 
 PROMPT = "increase the contrast by 20% and add a subtle vignette"
-#: About a second of engine work (one step): a client with a 0.3 s timeout always gives up first.
+#: Most of a second of engine work on a 1024² image (one step, here): a client with a 0.15 s
+#: timeout always gives up first.
 SLOW = {"prompt": "denoise it", "quality": "high"}
-TIMEOUT = 0.3
+TIMEOUT = 0.15
 
 
 def _ledger(c: httpx.Client) -> list[dict]:
@@ -103,7 +104,7 @@ def test_a_client_that_gives_up_is_not_charged_even_with_the_sdks_retries(server
     # and the caller received nothing.
     k = server.new_key(credits=10_000_000)
     impatient = openai.OpenAI(base_url=server.base_url + "/v1", api_key=k["key"], max_retries=2, timeout=TIMEOUT)
-    big = png(512, 512, seed=11)
+    big = png(1024, 1024, seed=11)
     with pytest.raises(openai.APITimeoutError):
         impatient.images.edit(image=("p.png", big, "image/png"), **SLOW)
     with server.client(k["key"]) as c:
@@ -119,7 +120,7 @@ def test_a_client_that_gives_up_is_not_charged_even_with_the_sdks_retries(server
 def test_retries_with_an_idempotency_key_deliver_once_and_charge_once(server: Server) -> None:
     k = server.new_key(credits=10_000_000)
     idem = {"Idempotency-Key": f"slow-{uuid.uuid4()}"}
-    big = ("p.png", png(512, 512, seed=12), "image/png")
+    big = ("p.png", png(1024, 1024, seed=12), "image/png")
     impatient = openai.OpenAI(base_url=server.base_url + "/v1", api_key=k["key"], max_retries=2, timeout=TIMEOUT)
     with pytest.raises((openai.APITimeoutError, openai.ConflictError)):
         impatient.images.edit(image=big, **SLOW, extra_headers=idem)
@@ -150,7 +151,7 @@ def test_a_stream_whose_client_leaves_is_not_charged(server: Server) -> None:
     k = server.new_key(credits=10_000_000)
     client = server.openai(k["key"], timeout=60)
     stream = client.images.edit(
-        image=("p.png", png(512, 512, seed=13), "image/png"), stream=True, partial_images=1, **SLOW
+        image=("p.png", png(1024, 1024, seed=13), "image/png"), stream=True, partial_images=1, **SLOW
     )
     stream.response.close()  # hang up after the status line, before any image
     with server.client(k["key"]) as c:

@@ -15,7 +15,7 @@ from ..service.settings import ServiceSettings, load_settings
 from . import errors
 from .jsontext import SafeJSONResponse
 from .middleware import RequestContext
-from .routes import admin, billing, files, images, jobs, models, system
+from .routes import admin, billing, files, images, jobs, models, select, system
 
 log = logging.getLogger("retouch.api")
 
@@ -37,7 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(svc.start)
-        svc.inline_slots = anyio.CapacityLimiter(settings.workers)
+        svc.inline_slots = anyio.CapacityLimiter(max(1, settings.workers))
         if banner:
             from ..service.bootstrap import startup_banner
 
@@ -58,6 +58,7 @@ def create_app(
     errors.install(app)
     for r in (images.router, jobs.router, files.router, models.router, billing.router, admin.router, system.router):
         app.include_router(r)
+    app.include_router(select.router)  # POST /v1/images/select (retouch extension)
     app.add_middleware(
         RequestContext,
         metrics=svc.metrics,

@@ -37,7 +37,7 @@ def loads(data: bytes | str) -> Any:
 
 
 def check_text(doc: Any) -> None:
-    """Refuse (400, naming the field) a lone surrogate anywhere in keys or values, and nesting
+    """Refuse (400, naming the field) a lone surrogate or a NUL anywhere in keys or values, and nesting
     beyond MAX_DEPTH. Iterative: a deep document cannot exhaust the stack here."""
     stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
@@ -50,11 +50,16 @@ def check_text(doc: Any) -> None:
                     f"'{path or 'body'}' holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.",
                     path.split(".")[0].split("[")[0] or None,
                 )
+            if "\x00" in value:  # not storable as text (PostgreSQL refuses it), never meaningful
+                raise invalid(
+                    f"'{path or 'body'}' holds a NUL character (\\u0000), which is not allowed in text.",
+                    path.split(".")[0].split("[")[0] or None,
+                )
         elif isinstance(value, dict):
             for k, v in value.items():
                 key_path = f"{path}.{k}" if path else str(k)
-                if not is_text(k):
-                    raise invalid(f"A key in '{path or 'body'}' holds a lone UTF-16 surrogate.", path or None)
+                if not is_text(k) or "\x00" in k:
+                    raise invalid(f"A key in '{path or 'body'}' holds a lone UTF-16 surrogate or a NUL.", path or None)
                 stack.append((v, key_path, depth + 1))
         elif isinstance(value, list):
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))

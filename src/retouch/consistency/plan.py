@@ -53,7 +53,8 @@ def image_plan(
         win = window_for(stats, target.aspect, target.fill, target.centre)
         steps += framing_steps(stats.width, stats.height, win, target.size, f"{words} (framing)")
         frame = (win.x0, win.y0, win.x1, win.y1)
-    if "tone" in aspects or "color" in aspects:
+    # a cut-out has no backdrop: its pixels are the product's own colours, not a cast to correct
+    if ("tone" in aspects or "color" in aspects) and not stats.transparent:
         steps += tone_steps(stats, target, frame, tone="tone" in aspects, color="color" in aspects, text=words)
     own_background = any(s.op.startswith("background_") or s.op == "remove_background" for s in instruction.steps)
     if "background" in aspects and not own_background:

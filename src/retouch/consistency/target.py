@@ -91,10 +91,12 @@ def set_target(
         use_backdrop = ref.plain and background is not None
         ratio = contrast / max(luma(gray), 1e-3)
     else:
-        measured = [colours(s) for s in stats]
-        use_backdrop = len(with_backdrop) >= BACKDROP_SHARE * len(stats) and bool(with_backdrop)
+        # cut-outs are left out of the colour target: they show only their product
+        opaque = [s for s in stats if not s.transparent] or list(stats)
+        measured = [colours(s) for s in opaque]
+        use_backdrop = len(with_backdrop) >= BACKDROP_SHARE * len(opaque) and bool(with_backdrop)
         gray = _log_median([m[0] for m in measured])
-        backs = [m[1] for s, m in zip(stats, measured, strict=True) if s.plain and m[1] is not None]
+        backs = [m[1] for s, m in zip(opaque, measured, strict=True) if s.plain and m[1] is not None]
         background = _log_median(backs) if use_backdrop and backs else None
         ratio = float(np.median([m[2] / max(luma(m[0]), 1e-3) for m in measured]))
     return SetTarget(

@@ -18,6 +18,7 @@ from .base import (
     ProgressFn,
     UpstreamError,
 )
+from .options import AutoOptions, BuiltinOptions, DiffusersOptions, OpenAIOptions
 from .registry import (
     EngineSpec,
     available_engines,
@@ -97,14 +98,31 @@ def _claims_diffusers_weights(path: str) -> bool:
     return family_for_weights(path) is not None
 
 
-register_engine(EngineSpec("builtin", _builtin, "exact edits on the CPU, offline", aliases=BUILTIN_NAMES[1:]))
-register_engine(EngineSpec("openai", _openai, "GPT Image models through the OpenAI API", claims_model=_claims_openai))
+register_engine(
+    EngineSpec(
+        "builtin",
+        _builtin,
+        "exact edits on the CPU, offline",
+        aliases=BUILTIN_NAMES[1:],
+        options=BuiltinOptions,
+    )
+)
+register_engine(
+    EngineSpec(
+        "openai",
+        _openai,
+        "GPT Image models through the OpenAI API",
+        claims_model=_claims_openai,
+        options=OpenAIOptions,
+    )
+)
 register_engine(
     EngineSpec(
         "diffusers",
         _diffusers,
         "open-weight models on a local GPU (or slowly on the CPU)",
         claims_model=_claims_diffusers,
+        options=DiffusersOptions,
         claims_path=_claims_diffusers_weights,
     )
 )
@@ -114,5 +132,6 @@ register_engine(
         _auto,
         "routing: builtin where exact, a generative engine for the rest",
         aliases=("route", "routing"),
+        options=AutoOptions,
     )
 )

@@ -36,10 +36,17 @@ _FEATURES = ("instruction_edit", "mask_inpaint", "transparency", "streaming", "g
 
 
 class Engine(Protocol):
-    """An engine: a name, capabilities, a planner view and the edit itself."""
+    """An engine: a name, capabilities, a planner view and the edit itself.
+
+    `request_options` names the `EditOptions` fields the engine reads per request; an engine
+    that names any takes them as `edit(..., options=EditOptions(...))`; one with `runs_plans`
+    set takes `edit(..., plan=EditPlan)`. (Its settings, the ones fixed at start, are declared
+    by its registry entry: `EngineSpec.options`.)
+    """
 
     name: str
     capabilities: Capabilities
+    request_options: frozenset[str]
 
     def plan(self, prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
         """What the engine would do, without running it (raises UnsupportedInstruction)."""

@@ -42,6 +42,8 @@ class BuiltinEngine:
     """Exact edits compiled from the instruction (tone, colour, geometry, background, overlays)."""
 
     name = "builtin"
+    request_options: frozenset[str] = frozenset()  # builtin edits take nothing beyond the request
+    runs_plans = True  # edit(..., plan=EditPlan) runs that plan instead of planning the prompt
     capabilities = Capabilities(
         instruction_edit=True,
         mask_inpaint=True,

@@ -84,6 +84,9 @@ class DiffusersEngine:
     """Open-weight generative edits through diffusers pipelines."""
 
     name = "diffusers"
+    request_options = frozenset(
+        {"partial_images", "seed", "steps", "guidance_scale", "negative_prompt", "cancel"}
+    )
     capabilities = Capabilities(
         instruction_edit=True,
         mask_inpaint=True,

@@ -147,6 +147,7 @@ class OpenAIEngine:
     """Generative edits with GPT Image models (needs `pip install 'retouch[openai]'` and a key)."""
 
     name = "openai"
+    request_options = frozenset({"api_key", "input_fidelity", "partial_images", "user", "cancel"})
     capabilities = Capabilities(
         instruction_edit=True,
         mask_inpaint=True,

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from ..errors import OptionError
 from .base import Engine
 
@@ -38,6 +40,8 @@ class EngineSpec:
     summary: str = ""
     aliases: tuple[str, ...] = ()
     claims_model: Callable[[str], bool] | None = None  # does this engine serve a model of this name?
+    #: the settings the factory takes (a pydantic model); `configure_engine` checks against it
+    options: type[BaseModel] | None = None
     claims_path: Callable[[str], bool] | None = None  # ... of the weights in this local folder?
 
 
@@ -119,10 +123,22 @@ def get_engine(name: str | None = None, *, paths: bool = True) -> Engine:
 def configure_engine(name: str, **settings: Any) -> None:
     """Settings for an engine's future instances (e.g. `openai`: api_key, base_url, timeout_s).
 
-    The service calls this at start-up from its own settings; None values are left out
-    so that the engine's environment defaults apply.
+    The service calls this at start-up from its own settings (`[engines.NAME]`); None values
+    are left out so that the engine's environment defaults apply. Settings the engine does not
+    declare (`EngineSpec.options`) raise OptionError naming them.
     """
     engine = resolve(name)[0]
+    model = _specs[engine].options
+    if model is not None:
+        try:
+            settings = model(**settings).model_dump(exclude_none=True)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"]) or "settings"
+            known = ", ".join(model.model_fields) or "none"
+            raise OptionError(
+                f"engines.{engine}.{where}: {err['msg']} (options of {engine}: {known})", param="engines"
+            ) from None
     with _lock:
         _settings[engine] = {
             **_settings.get(engine, {}),

@@ -183,6 +183,11 @@ class RoutingEngine:
     """`auto`: builtin for what it does exactly, a generative engine for the rest."""
 
     name = "auto"
+    #: handed on to the generative engine
+    request_options = frozenset(
+        {"api_key", "input_fidelity", "partial_images", "user", "seed", "steps", "guidance_scale",
+         "negative_prompt", "cancel"}
+    )
 
     def __init__(self, generative: str | None = None) -> None:
         setting = generative or os.environ.get("RETOUCH_GENERATIVE_ENGINE") or ""

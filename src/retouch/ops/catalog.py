@@ -787,7 +787,11 @@ CATALOG: dict[str, OpSpec] = {
     "remove_object": OpSpec(
         "image",
         "Fill the masked area (inpainting) from its surroundings.",
-        {"method": Param(PType.CHOICE, "auto", choices=("auto", "telea", "ns", "patch"))},
+        {
+            "method": Param(
+                PType.CHOICE, "auto", choices=("auto", "telea", "ns", "patchmatch", "patch", "fsr_fast", "fsr_best")
+            )
+        },
         words=(
             W(
                 "remove|erase|delete|get rid of|eliminate|take out|take away|wipe out|wipe|clone out|heal|"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -24,11 +24,12 @@ from .models import ApiKey
 from .settings import ServiceSettings
 
 
-def open_storage(settings: ServiceSettings) -> Services:
-    """The services, on a migrated database and a writable blob store; StartupError otherwise."""
+def open_storage(settings: ServiceSettings, *, role: str | None = None) -> Services:
+    """The services (of `role`, see `build_services`), on a migrated database and a writable blob
+    store; StartupError otherwise."""
     check_database_file(settings.resolved_database_url)
     try:
-        svc = build_services(settings)
+        svc = build_services(settings, role=role)
     except OSError as e:
         raise StartupError(f"cannot use {e.filename or settings.data_dir}: {e.strerror or e}") from None
     try:
@@ -106,6 +107,19 @@ def _shown(url: str) -> str:
 
 def ensure_admin(services: Services) -> tuple[str | None, str | None]:
     """(new admin key or None, key id of the first admin key or None)."""
+    if services.db.is_sqlite:
+        return _ensure_admin(services)
+    # API nodes of a cluster start together: one makes the key, the others find it
+    with services.db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext('retouch-bootstrap'))"))
+        try:
+            return _ensure_admin(services)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext('retouch-bootstrap'))"))
+            conn.commit()
+
+
+def _ensure_admin(services: Services) -> tuple[str | None, str | None]:
     with services.db.read() as s:
         admin = s.scalar(
             select(ApiKey)

@@ -34,6 +34,16 @@ SERVE_EXAMPLES = """examples:
   retouch serve                                  # http://127.0.0.1:8000, data in ./.retouch
   retouch serve --host 0.0.0.0 --port 9000 --data-dir /var/lib/retouch
   RETOUCH_DATABASE_URL=postgresql://user:pw@db/retouch retouch serve --workers 8
+  retouch serve --workers 0 --config cluster.toml      # an API-only node: edits run on `retouch worker`s
+"""
+WORKER_EXAMPLES = """examples:
+  retouch worker --config cluster.toml                 # workers for every engine installed here
+  retouch worker --config cluster.toml --engines builtin --workers 2      # a CPU node
+  retouch worker --config gpu.toml --engines diffusers --workers 1 --node-name gpu-07
+
+A worker needs the cluster's database (PostgreSQL), blob store (S3) and secret_key; see
+docs/deployment.md#a-cluster. On SIGTERM/SIGINT it stops claiming, gives running jobs a few
+seconds, and leaves the rest to their lease: another worker takes them over.
 """
 KEYS_EXAMPLES = """examples:
   retouch keys create --name ci --credits 100000           # a new account with 100000 credits
@@ -62,7 +72,10 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     _store_options(p)
-    p.add_argument("--workers", type=int, help="job worker threads (default: CPU count, at most 4)")
+    p.add_argument(
+        "--workers", type=int, help="job worker threads (default: CPU count, at most 4; 0: an API-only node)"
+    )
+    _cluster_options(p)
     p.add_argument("--public-url", help="external base URL, for signed links and the login link")
     p.add_argument(
         "--allow-private-urls",
@@ -75,6 +88,29 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--log-format", choices=["json", "text"],
                    help="default: text on a terminal, json otherwise (or $RETOUCH_LOG_JSON)")
     p.set_defaults(handler=serve_main)
+    return p
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engines", help="comma-separated engines this process's workers run (default: every one installed)"
+    )
+    p.add_argument("--node-name", help="this process's name in the cluster (default: the host name)")
+
+
+def add_worker_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "worker",
+        help="run job workers without an HTTP server (a worker node of a cluster)",
+        epilog=WORKER_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _store_options(p)
+    p.add_argument("--workers", type=int, help="worker threads (default: CPU count, at most 4)")
+    _cluster_options(p)
+    p.add_argument("--log-level", help="debug, info, warning, error (default info)")
+    p.add_argument("--log-format", choices=["json", "text"], help="default: text on a terminal, json otherwise")
+    p.set_defaults(handler=worker_main)
     return p
 
 
@@ -129,9 +165,6 @@ def serve_main(args: argparse.Namespace) -> int:
     from .logs import configure
     from .memory import keep_freed_memory
 
-    log_json = None if args.log_format is None else args.log_format == "json"
-    if log_json is None and "RETOUCH_LOG_JSON" not in os.environ and sys.stderr.isatty():
-        log_json = False  # a person is reading: plain lines; collectors get JSON
     settings = _settings(
         args,
         host=args.host,
@@ -140,9 +173,13 @@ def serve_main(args: argparse.Namespace) -> int:
         public_url=args.public_url,
         allow_private_urls=args.allow_private_urls,
         log_level=args.log_level,
-        log_json=log_json,
+        log_json=_log_json(args),
         login_link=False if args.no_login_link else None,
+        **_cluster_settings(args),
     )
+    from .container import configure_engines
+
+    configure_engines(settings)  # a wrong engine setting is one error line, before anything starts
     services = open_storage(settings)  # unusable storage: one error line, before anything else
     configure(settings.log_level, json_logs=settings.log_json)
     keep_freed_memory(settings.malloc_keep_mb)
@@ -156,6 +193,70 @@ def serve_main(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def _log_json(args: argparse.Namespace) -> bool | None:
+    log_json = None if args.log_format is None else args.log_format == "json"
+    if log_json is None and "RETOUCH_LOG_JSON" not in os.environ and sys.stderr.isatty():
+        log_json = False  # a person is reading: plain lines; collectors get JSON
+    return log_json
+
+
+def _cluster_settings(args: argparse.Namespace) -> dict[str, Any]:
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()] if args.engines else None
+    return {"worker_engines": engines, "node_name": args.node_name}
+
+
+def worker_main(args: argparse.Namespace) -> int:
+    """`retouch worker`: the job workers, webhooks and janitor of one process, no HTTP."""
+    import signal
+    import threading
+
+    from ..errors import RetouchError
+    from .bootstrap import open_storage
+    from .container import configure_engines
+    from .logs import configure
+    from .memory import keep_freed_memory
+
+    settings = _settings(args, workers=args.workers, log_level=args.log_level, log_json=_log_json(args),
+                         **_cluster_settings(args))
+    if settings.workers < 1:
+        raise RetouchError("a worker needs --workers 1 or more")
+    configure_engines(settings)
+    services = open_storage(settings, role="worker")  # unusable storage: one error line
+    configure(settings.log_level, json_logs=settings.log_json)
+    keep_freed_memory(settings.malloc_keep_mb)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        services.start()
+    except RuntimeError as e:  # e.g. a node name another live process holds
+        services.stop()
+        raise RetouchError(str(e)) from None
+    except BaseException:
+        services.stop()
+        raise
+    engines = ", ".join(settings.worker_engines)
+    print(
+        f"retouch worker {services.nodes.node_id}: {settings.workers} worker(s) for {engines}",
+        file=sys.stderr,
+        flush=True,
+    )
+    stop.wait()
+    services.stop()
+    return 0
+
+
+def _announce_revocation(settings: Any, db: Any, key_id: str) -> None:
+    """Tell running servers at once (Redis or PostgreSQL NOTIFY); else their key cache lapses."""
+    from .container import build_broadcast
+
+    broadcast, _ = build_broadcast(settings, db, origin="cli")
+    try:
+        broadcast.publish("revoke", {"key_id": key_id})
+    finally:
+        broadcast.stop()
 
 
 def keys_main(args: argparse.Namespace) -> int:
@@ -238,6 +339,7 @@ def keys_main(args: argparse.Namespace) -> int:
                 key = keys.revoke(args.key)
             except LookupError as e:
                 raise RetouchError(str(e).strip("'\"")) from None
+            _announce_revocation(settings, db, key.id)
             print(f"revoked {key.id} ({key.prefix}…)")
         elif action == "grant":
             from .ledger import InsufficientCredits
@@ -259,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="retouch")
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve_parser(sub)
+    add_worker_parser(sub)
     add_keys_parser(sub)
     args = parser.parse_args(argv)
     from ..errors import RetouchError

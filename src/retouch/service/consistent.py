@@ -36,15 +36,18 @@ _REFERENCES: dict[str, str | int] = {"median": "median", "first": 1, "last": -1}
 def read_request(
     options: EditOptions, mode: str, *, images: int, has_mask: bool, engine: str
 ) -> tuple[ConsistencyRequest | None, str]:
-    """(the consistency request of an edit, or None; the prompt without its consistency words).
+    """(the consistency request of a batch, or None; the prompt without its consistency words).
 
-    The `consistency` field wins over the words where both say something."""
-    said, rest = read_consistency(options.prompt)
+    The `consistency` field wins over the words where both say something. In edit mode the field
+    is an error and the words are left to the planner."""
     field = options.consistency
+    if mode != "batch":
+        if field is not None:
+            raise invalid("'consistency' makes a set of images uniform: it needs mode 'batch'.", "consistency")
+        return None, options.prompt  # one image: its words are the planner's to read
+    said, rest = read_consistency(options.prompt)
     if field is None and said is None:
         return None, options.prompt
-    if mode != "batch":
-        raise invalid("'consistency' makes a set of images uniform: it needs mode 'batch'.", "consistency")
     aspects = said.aspects if said is not None else ConsistencyRequest().aspects
     reference: str | int = said.reference if said is not None else "median"
     if field is not None:

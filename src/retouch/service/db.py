@@ -15,10 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Float, create_engine, event, func, literal_column, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 
 class Database:
@@ -51,6 +53,13 @@ class Database:
         """A transaction that commits on success and rolls back on any exception."""
         with self._write() as s, s.begin():
             yield s
+
+    def clock(self) -> ColumnElement[float]:
+        """The database's clock in epoch seconds, as SQL: leases and heartbeats are written and
+        compared by it, so that machines whose clocks disagree still agree on who is late."""
+        if self.is_sqlite:
+            return literal_column("((julianday('now') - 2440587.5) * 86400.0)", Float)
+        return sql_cast(func.extract("epoch", func.clock_timestamp()), Float)
 
     def ping(self) -> bool:
         try:

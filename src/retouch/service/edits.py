@@ -34,11 +34,13 @@ from .ledger import AlreadySettled, InsufficientCredits, Ledger
 from .models import Job, UsageRecord, new_id
 from .params import EditOptions, Mode
 from .pricing import Pricing, Quote
-from .queue import ACTIVE
 from .routing import check_ready, resolve_model, takes_options, takes_plan
 from .settings import ServiceSettings
+from .states import ACTIVE, JobStatus, Origin, announce, transition
 
 log = logging.getLogger("retouch.service.edits")
+
+ACTIVE_STATES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 # Statements on every edit's path, built once with bound parameters so that SQLAlchemy reuses
 # their compiled form (see ledger.py).
@@ -46,39 +48,13 @@ _INSERT_JOB = insert(Job)
 _ACTIVE_JOBS_OF_KEY = (
     select(func.count()).select_from(Job).where(Job.key_id == bindparam("key"), Job.status.in_(ACTIVE))
 )
-_SUCCEEDED = {
-    "status": "succeeded",
-    "progress": 1.0,
-    "stage": "done",
-    "finished_at": bindparam("t"),
-    "usage": bindparam("u", type_=Job.__table__.c.usage.type),
-    "result": bindparam("r", type_=Job.__table__.c.result.type),
-}
-_CLAIMED_FIELDS = (
-    Job.account_id,
-    Job.key_id,
-    Job.model,
-    Job.estimate_credits,
-    Job.cancel_requested,
-    Job.webhook_url,
-)
-_CLAIM_RUNNING = (
-    update(Job)
-    .where(Job.id == bindparam("job"), Job.status == "running")
-    .values(_SUCCEEDED)
-    .returning(*_CLAIMED_FIELDS)
-)
-_CLAIM_RUNNING_HERE = (
-    update(Job)
-    .where(Job.id == bindparam("job"), Job.status == "running", Job.worker_id == bindparam("worker"))
-    .values(_SUCCEEDED)
-    .returning(*_CLAIMED_FIELDS)
-)
+#: What `succeed` returns from its transition (the settlement needs them).
+_SETTLED_FIELDS = ("account_id", "key_id", "model", "estimate_credits", "cancel_requested", "webhook_url")
 _SET_CHARGED = update(Job).where(Job.id == bindparam("job")).values(charged_credits=bindparam("charged"))
 _INSERT_USAGE = insert(UsageRecord)
 _PROGRESS = (
     update(Job)
-    .where(Job.id == bindparam("job"), Job.status == "running")
+    .where(Job.id == bindparam("job"), Job.status == JobStatus.RUNNING.value)
     .values(progress=bindparam("p"), stage=bindparam("stage"))
 )
 
@@ -211,6 +187,8 @@ class EditService:
         self.ledger = ledger
         self.pricing = pricing
         self.terminal_hooks: list[TerminalHook] = []
+        #: whether this process's workers run an engine (set by the container from worker_engines)
+        self.runs_here: Callable[[str], bool] = lambda engine: True
         self._refused: dict[str, float] = {}  # key id -> monotonic time of its last refused hold
 
     def may_hold_during_run(self, principal: Principal, spec: EditSpec) -> bool:
@@ -310,7 +288,7 @@ class EditService:
         """The request's `plan`, checked against the op spec (400 with param `plan` naming the step)."""
         if options.plan is None:
             return None
-        if not takes_plan(type(engine)):
+        if not takes_plan(engine):
             if not options.prompt.strip():
                 raise invalid(
                     f"The prompt is empty: model '{model}' needs a prompt (a plan runs on retouch-builtin only).",
@@ -337,12 +315,13 @@ class EditService:
             raise invalid(f"Invalid value for 'size': {e.message}.", "size") from None
         return target or first.size
 
-    @staticmethod
-    def check_runnable(spec: EditSpec) -> None:
-        """503 engine_unavailable before anything is held when the engine cannot run here.
-        (One process runs what it accepts; a node that hands jobs to other machines would ask
-        whether any of them offers the engine instead.)"""
-        check_ready(spec.engine, spec.model)
+    def check_runnable(self, spec: EditSpec) -> None:
+        """503 engine_unavailable before anything is held when the engine cannot run here. Only
+        where this process's workers run the engine: a cluster node that hands the job to other
+        machines leaves the question to them (an edit relayed to workers asks whether any live
+        one runs it; a queued job waits for one, see `recovery.UnservedJobs`)."""
+        if self.runs_here(spec.engine.name):
+            check_ready(spec.engine, spec.model)
 
     @staticmethod
     def check_plan(spec: EditSpec) -> None:
@@ -391,11 +370,12 @@ class EditService:
             estimate_credits=spec.quote.credits,
             usage=usage_dict(spec.quote.usage),
             created_at=t,
-            status="running" if origin == "inline" else "queued",
-            worker_id=worker_id if origin == "inline" else None,
-            started_at=t if origin == "inline" else None,
-            heartbeat_at=t if origin == "inline" else None,
-            attempts=1 if origin == "inline" else 0,
+            status=JobStatus.RUNNING if origin == Origin.INLINE else JobStatus.QUEUED,
+            engine=spec.engine.name,
+            worker_id=worker_id if origin == Origin.INLINE else None,
+            started_at=t if origin == Origin.INLINE else None,
+            heartbeat_at=t if origin == Origin.INLINE else None,
+            attempts=1 if origin == Origin.INLINE else 0,
             # every column given: the row is inserted with Core, and callers read this object
             priority=0,
             progress=0.0,
@@ -423,6 +403,8 @@ class EditService:
             values = {c.key: getattr(job, c.key) for c in Job.__table__.columns}
             # (None left out rather than bound: a JSON column would store JSON null, not NULL)
             conn.execute(_INSERT_JOB, {k: v for k, v in values.items() if v is not None})
+            if job.status == JobStatus.QUEUED:
+                announce(conn, job.engine)
             try:
                 self.ledger.hold(
                     s, principal.account_id, spec.quote.credits, job_id=job.id, key_id=principal.key_id
@@ -473,15 +455,25 @@ class EditService:
         t = now()
         with self.db.write() as s:
             conn = s.connection()  # Core statements, as in open_job
-            # Claim the right to settle with a conditional UPDATE: exactly one settlement wins.
-            params = {"job": job_id, "t": t, "u": usage_dict(usage), "r": result_doc}
-            if worker_id is None:
-                row = conn.execute(_CLAIM_RUNNING, params).first()
-            else:
-                row = conn.execute(_CLAIM_RUNNING_HERE, {**params, "worker": worker_id}).first()
+            # Claim the right to settle with the guarded transition: exactly one settlement wins.
+            row = transition(
+                conn,
+                job_id,
+                JobStatus.SUCCEEDED,
+                frm=(JobStatus.RUNNING,),
+                worker_id=worker_id,
+                values={
+                    "progress": 1.0,
+                    "stage": "done",
+                    "finished_at": t,
+                    "usage": usage_dict(usage),
+                    "result": result_doc,
+                },
+                returning=_SETTLED_FIELDS,
+            )
             if row is None:
                 raise AlreadySettled(f"job {job_id} is no longer running here")
-            account_id, key_id, model, held, cancel_requested, webhook_url = row
+            account_id, key_id, model, held, cancel_requested, webhook_url = tuple(row)
             if cancel_requested:
                 raise JobCanceled(job_id)  # rolls back; the caller ends it as canceled
             # priced per result, as the estimate is (per input in batch mode): the same rounding
@@ -524,34 +516,38 @@ class EditService:
         worker_id: str | None = None,
         only_if_running: bool = True,
     ) -> bool:
-        """Fail or cancel a job and release its hold; False if it had already ended."""
+        """Fail or cancel a job and release its hold; False if it had already ended (or, with
+        `worker_id` and `only_if_running`, is no longer that worker's)."""
+        to = JobStatus(status)
         with self.db.write() as s:
-            # Locked: a settlement under way (which holds the row from its first statement) is
-            # waited for and then seen, never overwritten; and both take the job's row before the
-            # account's, so they cannot deadlock. (SQLite serialises writers anyway.)
-            job = s.get(Job, job_id, with_for_update=True)
-            if job is None or job.status not in ACTIVE:
-                return False
-            if only_if_running and worker_id is not None and job.worker_id != worker_id:
+            # A conditional UPDATE: it takes the job's row first (so a capture under way is waited
+            # for, then seen, never overwritten, and the two cannot deadlock over the account's row;
+            # tests/service/test_races.py), and changes nothing when the job has already ended.
+            row = transition(
+                s.connection(),
+                job_id,
+                to,
+                frm=ACTIVE_STATES,
+                worker_id=worker_id if only_if_running else None,
+                values={"error": error, "finished_at": now()},
+                returning=("id", "account_id", "key_id", "estimate_credits", "webhook_url"),
+            )
+            if row is None:
                 return False
             try:
                 with s.begin_nested():  # a savepoint: a duplicate release must not poison the transaction
                     self.ledger.release(
                         s,
-                        job.account_id,
-                        job_id=job.id,
-                        key_id=job.key_id,
-                        held=job.estimate_credits,
-                        memo=f"hold released: job {status}",
+                        row.account_id,
+                        job_id=job_id,
+                        key_id=row.key_id,
+                        held=row.estimate_credits,
+                        memo=f"hold released: job {to}",
                     )
             except AlreadySettled:
                 log.warning("job %s was already settled", job_id)
-            job.status = status
-            job.error = error
-            job.finished_at = now()
-            if job.webhook_url:
-                s.flush()
-                self._terminal(s, job.id)
+            if row.webhook_url:
+                self._terminal(s, job_id)
         return True
 
     def _terminal(self, s: Session, job_id: str) -> None:
@@ -570,7 +566,7 @@ def _run(
         )
     o = spec.options
     kwargs: dict[str, Any] = {}
-    if takes_options(type(spec.engine)):
+    if takes_options(spec.engine):
         kwargs["options"] = EngineOptions(
             input_fidelity=o.input_fidelity, partial_images=o.partial_images, user=o.user, cancel=cancel
         )

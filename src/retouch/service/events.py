@@ -1,7 +1,8 @@
-"""In-process publish/subscribe of job events, bridging worker threads to asyncio streams.
+"""Publish/subscribe of job events, bridging worker threads to asyncio streams, and through
+the cluster's broadcast (`broadcast.py`) to the process the client is connected to.
 
-Only a latency optimisation: subscribers also poll the database, so events from
-workers in other processes still arrive (just a little later).
+Only a latency optimisation: subscribers also poll the database, so an event that is lost
+(a broadcast that was down) still arrives, a little later.
 """
 
 from __future__ import annotations
@@ -9,10 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 Event = dict[str, Any]
+
+#: Progress events go to other processes at most this often per job (status events always).
+FORWARD_PROGRESS_EVERY_S = 0.1
 
 
 class EventBus:
@@ -21,6 +27,9 @@ class EventBus:
         self._subs: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]]] = defaultdict(
             list
         )
+        #: forward(topic, event): sends an event published here to the other processes
+        self.forward: Callable[[str, Event], None] | None = None
+        self._forwarded: dict[str, float] = {}
 
     def subscribe(self, topic: str) -> asyncio.Queue[Event]:
         """A queue receiving the topic's events; call from a coroutine, `unsubscribe` when done."""
@@ -37,7 +46,28 @@ class EventBus:
                 del self._subs[topic]
 
     def publish(self, topic: str, event: Event) -> None:
-        """Thread-safe; never blocks (a full subscriber queue drops the event: it will poll)."""
+        """Deliver here and to the other processes. Thread-safe; never blocks (a full
+        subscriber queue drops the event: it will poll)."""
+        self.deliver(topic, event)
+        if self.forward is not None and self._should_forward(topic, event):
+            self.forward(topic, event)
+
+    def _should_forward(self, topic: str, event: Event) -> bool:
+        if event.get("type") != "job.progress":
+            with self._lock:
+                self._forwarded.pop(topic, None)
+            return True
+        t = time.monotonic()
+        with self._lock:
+            if t - self._forwarded.get(topic, 0.0) < FORWARD_PROGRESS_EVERY_S:
+                return False
+            if len(self._forwarded) > 10_000:
+                self._forwarded.clear()
+            self._forwarded[topic] = t
+            return True
+
+    def deliver(self, topic: str, event: Event) -> None:
+        """To this process's subscribers only (events received from other processes)."""
         with self._lock:
             subs = list(self._subs.get(topic, []))
         for loop, q in subs:

@@ -3,6 +3,7 @@ signed expiring URLs for outputs."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import logging
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import MetaData, Table, delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from .blobs import BlobStore
+from .blobs import BlobStore, blob_age_cutoff
 from .db import Database, now
 from .errors import ApiError, not_found
 from .keys import Principal
@@ -43,6 +44,14 @@ def storage_unavailable(what: str) -> ApiError:
         code="storage_unavailable",
     )
 
+#: Tables and columns that hold blob keys: a blob none of them names is an orphan. (The web
+#: UI's version history keeps its own copies; its table is checked where it exists, also by
+#: worker processes that never mount the UI.)
+BLOB_REFERENCES: dict[str, tuple[str, ...]] = {
+    "files": ("blob_key",),
+    "web_versions": ("blob_key", "thumb_key", "preview_key"),
+}
+
 
 def safe_name(name: str) -> str:
     """A filename that is safe in a Content-Disposition header."""
@@ -55,6 +64,7 @@ class FileStore:
         self.blobs = blobs
         self._secret = secret
         self.retention_s = retention_s
+        self._tables: dict[str, Table] = {}
 
     def create(
         self,
@@ -125,11 +135,8 @@ class FileStore:
 
     def writable(self) -> tuple[bool, str]:
         """Whether the blob store accepts a write now (readiness)."""
-        try:
-            self.blobs.delete(self.blobs.put(b""))
-        except OSError as e:
-            return False, f"not writable: {e.strerror or type(e).__name__}"
-        return True, "ok"
+        why = self.blobs.check()
+        return (True, "ok") if why is None else (False, f"not writable: {why}")
 
     def get(self, file_id: str, principal: Principal | None) -> FileObject:
         """The file if it exists, is not expired and belongs to the principal's account (any for
@@ -177,7 +184,81 @@ class FileStore:
             self.blobs.delete(f.blob_key)
         return len(rows)
 
+    def delete_outputs(self, job_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int:
+        """Delete a job's output files except `keep` (what an interrupted or failed run stored)."""
+        with self.db.write() as s:
+            rows = list(
+                s.scalars(select(FileObject).where(FileObject.job_id == job_id, FileObject.purpose == "output"))
+            )
+            rows = [f for f in rows if f.id not in keep]
+            for f in rows:
+                s.delete(f)
+        for f in rows:
+            self.blobs.delete(f.blob_key)
+        return len(rows)
+
+    def reclaim_orphans(self, grace_s: float, *, batch: int = 500) -> int:
+        """Delete blobs older than `grace_s` that no row refers to (a process killed between
+        writing a blob and committing its row leaves one). Returns how many."""
+        cutoff = blob_age_cutoff(grace_s)
+        reclaimed = 0
+        pending: builtins.list[str] = []
+        for key in self.blobs.keys(older_than=cutoff):
+            pending.append(key)
+            if len(pending) >= batch:
+                reclaimed += self._reclaim(pending)
+                pending = []
+        if pending:
+            reclaimed += self._reclaim(pending)
+        return reclaimed
+
+    def _reclaim(self, keys: Sequence[str]) -> int:
+        referenced = self.referenced(keys)
+        gone = [k for k in keys if k not in referenced]
+        for k in gone:
+            self.blobs.delete(k)
+        return len(gone)
+
+    def referenced(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` a row refers to, in every table that holds blob keys."""
+        found: set[str] = set()
+        with self.db.read() as s:
+            conn = s.connection()
+            for table, columns in BLOB_REFERENCES.items():
+                t = self._table(conn, table)
+                if t is None:
+                    continue
+                for col in columns:
+                    found.update(conn.scalars(select(t.c[col]).where(t.c[col].in_(list(keys)))))
+        return found
+
+    def _table(self, conn: Any, name: str) -> Table | None:
+        # (a table not there yet is looked for again next time: the UI's migrations may run later)
+        if name not in self._tables and inspect(conn).has_table(name):
+            self._tables[name] = Table(name, MetaData(), autoload_with=conn)
+        return self._tables.get(name)
+
     # ---- signed URLs: anyone holding the link can download until it expires
+
+    def urls(self, file_ids: Sequence[str], ttl_s: int, base_url: str) -> dict[str, str]:
+        """Download links for files: presigned by the object store where it can, else signed
+        links to this API (`/v1/files/{id}/content?expires=&signature=`)."""
+        out: dict[str, str] = {}
+        if not file_ids:
+            return out
+        if not self.blobs.presigns:
+            return {f: base_url + self.signed_path(f, ttl_s) for f in file_ids}
+        with self.db.read() as s:
+            rows = {f.id: f for f in s.scalars(select(FileObject).where(FileObject.id.in_(list(file_ids))))}
+        for fid in file_ids:
+            f = rows.get(fid)
+            url = (
+                self.blobs.presign(f.blob_key, ttl_s, content_type=f.content_type, filename=f.filename)
+                if f is not None
+                else None
+            )
+            out[fid] = url or base_url + self.signed_path(fid, ttl_s)
+        return out
 
     def sign(self, file_id: str, expires: int) -> str:
         return hmac.new(self._secret, f"file:{file_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:40]

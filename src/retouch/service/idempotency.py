@@ -124,6 +124,9 @@ class IdempotencyStore:
             )
         if found.status_code is None and self._take_over(found, pointer):
             return found.id
+        if found.status_code is None and self._succeeded(found):
+            # a sync edit relayed to a worker: the worker's capture does not know the record
+            return Replay(200, found.body or "")
         if found.status_code is None:
             raise ApiError(
                 409,
@@ -132,6 +135,13 @@ class IdempotencyStore:
                 headers={"retry-after": "1"},
             )
         return Replay(found.status_code, found.body or "")
+
+    def _succeeded(self, rec: IdempotencyRecord) -> bool:
+        job_id = pointed_job(rec.body)
+        if job_id is None:
+            return False
+        with self.db.read() as s:
+            return s.scalar(select(Job.status).where(Job.id == job_id)) == "succeeded"
 
     def _take_over(self, rec: IdempotencyRecord, pointer: str | None) -> bool:
         """Whether an in-progress record is dead (its job failed or was canceled; or it never

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from ..schema import Background, OutputFormat, Quality
 from .db import Database, now
-from .edits import EditService
+from .edits import EditService, EditSpec
 from .errors import invalid, not_found
 from .events import EventBus
 from .fetch import SafeFetcher
@@ -23,8 +23,9 @@ from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
 from .params import Consistency, EditOptions, Mode, prompt_optional_with_plan
-from .queue import ACTIVE, TERMINAL, JobQueue
+from .queue import JobQueue
 from .settings import ServiceSettings
+from .states import ACTIVE, TERMINAL, JobStatus, Origin
 
 
 class ImageRef(BaseModel):
@@ -141,24 +142,39 @@ class JobService:
         self.edits.check_plan(spec)
         if body.webhook_url:
             self.fetcher.check(body.webhook_url, param="webhook_url")
-        stored = [self._store(principal, im, f"input-{i}") for i, im in enumerate(images)]
-        mask_id = self._store(principal, mask, "mask") if mask else None
+        return self.enqueue(principal, spec, webhook_url=body.webhook_url, meta=body.metadata or {})
+
+    def enqueue(
+        self,
+        principal: Principal,
+        spec: EditSpec,
+        *,
+        origin: str = Origin.QUEUED,
+        job_id: str | None = None,
+        webhook_url: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Job:
+        """Store the inputs and open the job with its hold (one transaction; workers are woken
+        when it commits). On a refused hold the stored inputs are deleted again."""
+        stored = [self._store(principal, im, f"input-{i}") for i, im in enumerate(spec.images)]
+        mask_id = self._store(principal, spec.mask, "mask") if spec.mask else None
         try:
             job = self.edits.open_job(
                 principal,
                 spec,
-                origin="queued",
+                origin=origin,
                 inputs=stored,
                 mask=mask_id,
-                webhook_url=body.webhook_url,
-                meta=body.metadata or {},
+                webhook_url=webhook_url,
+                meta=meta or {},
+                job_id=job_id,
             )
         except Exception:
             for fid in [*stored, *([mask_id] if mask_id else [])]:
                 self.files.delete(fid, principal)
             raise
         self.queue.notify()
-        self.bus.publish(job.id, {"type": "job.queued", "id": job.id, "status": "queued"})
+        self.bus.publish(job.id, {"type": "job.queued", "id": job.id, "status": JobStatus.QUEUED.value})
         return job
 
     def _store(self, principal: Principal, im: ImageInput, name: str) -> str:
@@ -213,22 +229,28 @@ class JobService:
     def cancel(self, principal: Principal, job_id: str) -> Job:
         """Queued: canceled now, hold released. Running: asked to stop (it ends `canceled`).
         Already ended: unchanged."""
-        job = self.get(principal, job_id)
-        if job.status == "queued":
-            self.edits.finish_unsuccessfully(
-                job_id,
-                "canceled",
-                {"code": "canceled", "message": "Canceled.", "param": None, "type": "canceled"},
-                only_if_running=False,
-            )
-        elif job.status == "running":
-            with self.db.write() as s:
-                s.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
-            self.on_cancel(job_id)
+        self.get(principal, job_id)
+        self.stop(job_id)
         job = self.get(principal, job_id)
         if job.status in TERMINAL:
-            self.bus.publish(job.id, {"type": f"job.{job.status}", "id": job.id, "status": job.status})
+            self.bus.publish(job.id, {"type": f"job.{job.status}", "id": job.id, "status": str(job.status)})
         return job
+
+    def stop(self, job_id: str, error: dict[str, Any] | None = None) -> None:
+        """Cancel a job by id: a queued one ends now (hold released), a running one is asked to
+        stop wherever its worker is (and is not charged: its capture checks the flag)."""
+        error = error or {"code": "canceled", "message": "Canceled.", "param": None, "type": "canceled"}
+        with self.db.read() as s:
+            status = s.scalar(select(Job.status).where(Job.id == job_id))
+        if status == JobStatus.QUEUED:
+            self.edits.finish_unsuccessfully(job_id, JobStatus.CANCELED, error, only_if_running=False)
+            with self.db.read() as s:
+                status = s.scalar(select(Job.status).where(Job.id == job_id))
+        if status == JobStatus.RUNNING:
+            # (also when it was claimed in between: the flag is what its worker's heartbeat reads)
+            with self.db.write() as s:
+                s.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True))
+            self.on_cancel(job_id)  # this process's workers now, others' through the broadcast
 
     # ---- wait
 
@@ -261,16 +283,11 @@ class JobService:
             end = job.finished_at or now()
             timings["run_ms"] = round((end - job.started_at) * 1000, 1)
         result = None
-        if job.status == "succeeded" and job.result:
+        if job.status == JobStatus.SUCCEEDED and job.result:
             result = dict(job.result)
-            result["images"] = [
-                {
-                    **im,
-                    "url": self.settings.base_url
-                    + self.files.signed_path(im["file_id"], self.settings.url_ttl_s),
-                }
-                for im in job.result.get("images", [])
-            ]
+            images = job.result.get("images", [])
+            urls = self.files.urls([im["file_id"] for im in images], self.settings.url_ttl_s, self.settings.base_url)
+            result["images"] = [{**im, "url": urls[im["file_id"]]} for im in images]
         return {
             "id": job.id,
             "object": "job",
@@ -280,14 +297,14 @@ class JobService:
             "created_at": ts(job.created_at),
             "started_at": ts(job.started_at),
             "finished_at": ts(job.finished_at),
-            "queue_position": position if job.status == "queued" else None,
+            "queue_position": position if job.status == JobStatus.QUEUED else None,
             "progress": round(job.progress, 4),
             "stage": job.stage,
             "attempts": job.attempts,
             "timings": timings,
             "estimate": {"credits": job.estimate_credits},
-            "charged_credits": job.charged_credits if job.status == "succeeded" else 0,
-            "usage": job.usage if job.status == "succeeded" else None,
+            "charged_credits": job.charged_credits if job.status == JobStatus.SUCCEEDED else 0,
+            "usage": job.usage if job.status == JobStatus.SUCCEEDED else None,
             "params": {
                 k: v
                 for k, v in job.params.items()
@@ -300,7 +317,7 @@ class JobService:
         }
 
     def view_with_position(self, job: Job) -> dict[str, Any]:
-        return self.view(job, position=self.queue.position(job.id) if job.status == "queued" else None)
+        return self.view(job, position=self.queue.position(job.id) if job.status == JobStatus.QUEUED else None)
 
     @staticmethod
     def is_active(job: Job) -> bool:

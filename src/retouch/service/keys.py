@@ -7,6 +7,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,6 +65,10 @@ class KeyStore:
         self._cache: dict[str, tuple[Principal, float]] = {}
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
+        #: bumped by every revocation: a lookup that raced with one is not cached
+        self._epoch = 0
+        #: tells the other processes of a revocation (the cluster's broadcast)
+        self.on_revoke: Callable[[str], None] = lambda key_id: None
 
     def hash(self, key: str) -> str:
         return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
@@ -129,12 +134,14 @@ class KeyStore:
         hit = self.cached(secret)
         if hit is not None:
             return hit
+        epoch = self._epoch
         p = self._lookup(secret)
         if p is not None:
             with self._lock:
                 if len(self._cache) > 10_000:
                     self._cache.clear()
-                self._cache[secret] = (p, time.monotonic() + self.cache_s)
+                if epoch == self._epoch:  # a revocation arrived during the lookup: ask again next time
+                    self._cache[secret] = (p, time.monotonic() + self.cache_s)
             self._touch(p.key_id)
         return p
 
@@ -195,9 +202,15 @@ class KeyStore:
             if key.revoked_at is None:
                 key.revoked_at = now()
             revoked_id = key.id
-        with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if v[0].key_id != revoked_id}
+        self.forget(revoked_id)
+        self.on_revoke(revoked_id)
         return key
+
+    def forget(self, key_id: str) -> None:
+        """Drop a key from the cache (revoked here, or in another process: the broadcast says so)."""
+        with self._lock:
+            self._epoch += 1
+            self._cache = {k: v for k, v in self._cache.items() if v[0].key_id != key_id}
 
     # ---- one-time login links
 

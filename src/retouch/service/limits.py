@@ -1,11 +1,14 @@
 """Per-key rate limits (requests/min, images/min) as sliding windows, with OpenAI-style headers.
 
-In-process: with several server processes each counts on its own, which is fine for
-the embedded default; a shared store can replace `RateLimiter` behind the same calls.
+`RateLimiter` counts in the process (the embedded default); `RedisRateLimiter` keeps the
+windows in Redis through the `limits` library's moving window (an atomic Lua script over a
+list of hit times), so every API node counts against the same window: a limit of N per
+minute admits exactly N across the cluster. See bench/bench_limits.py for the figures.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -94,3 +97,62 @@ class RateLimiter:
             f"x-ratelimit-remaining-{kind}": str(max(0, remaining)),
             f"x-ratelimit-reset-{kind}": _duration(reset_s),
         }
+
+
+log = logging.getLogger("retouch.service.limits")
+
+
+class RedisRateLimiter:
+    """The same calls as `RateLimiter`, on windows shared through Redis."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        from limits import RateLimitItemPerMinute
+        from limits.storage import RedisStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._item = RateLimitItemPerMinute
+        self.storage = RedisStorage(url, key_prefix=prefix + "limits", socket_timeout=2, socket_connect_timeout=2)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self._warned = 0.0
+
+    def hit(self, key_id: str, tier: Tier, *, kind: str, amount: int = 1) -> dict[str, str]:
+        limit = tier.requests_per_minute if kind == "requests" else tier.images_per_minute
+        if limit <= 0:
+            return {}
+        item = self._item(limit)
+        try:
+            admitted = amount <= limit and self.limiter.hit(item, key_id, kind, cost=amount)
+            stats = self.limiter.get_window_stats(item, key_id, kind)
+        except Exception as e:  # Redis down: admit (readiness reports it) rather than refuse everyone
+            self._warn(e)
+            return {}
+        reset = max(0.0, stats.reset_time - time.time())
+        headers = RateLimiter._headers(kind, limit, stats.remaining, reset)
+        if admitted:
+            return headers
+        used = limit - stats.remaining
+        wait = WINDOW_S if amount > limit else reset
+        headers["retry-after"] = str(max(1, math.ceil(wait)))
+        raise ApiError(
+            429,
+            f"Rate limit reached for {kind} per minute: limit {limit}, used {used}, requested "
+            f"{amount}. Please try again in {headers[f'x-ratelimit-reset-{kind}']}.",
+            code="rate_limit_exceeded",
+            headers=headers,
+        )
+
+    def peek(self, key_id: str, tier: Tier, kind: str) -> dict[str, str]:
+        limit = tier.requests_per_minute if kind == "requests" else tier.images_per_minute
+        if limit <= 0:
+            return {}
+        try:
+            stats = self.limiter.get_window_stats(self._item(limit), key_id, kind)
+        except Exception as e:
+            self._warn(e)
+            return {}
+        return RateLimiter._headers(kind, limit, stats.remaining, max(0.0, stats.reset_time - time.time()))
+
+    def _warn(self, e: Exception) -> None:
+        if time.monotonic() - self._warned > 10:
+            self._warned = time.monotonic()
+            log.warning("rate limits not counted: redis unavailable (%s)", e)

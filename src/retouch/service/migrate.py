@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, text
 
 from .db import Database
 
@@ -25,6 +25,9 @@ def upgrade(db: Database, revision: str = "head", *, migrations: Path = MIGRATIO
     """Bring the chain in `migrations` to `revision`. Safe to run on every start."""
     cfg = alembic_config(migrations)
     with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Nodes of a cluster start together: one migrates, the others wait and find it done.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('retouch-migrations'))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

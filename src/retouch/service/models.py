@@ -113,6 +113,8 @@ class Job(Base):
     mode: Mapped[str] = mapped_column(String(16), default="edit")
     status: Mapped[str] = mapped_column(String(16), default="queued")
     model: Mapped[str] = mapped_column(String(100))
+    #: The engine that runs it (`builtin`, `diffusers`, ...): workers claim only jobs of engines they offer.
+    engine: Mapped[str] = mapped_column(String(40), default="builtin")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Blob keys of the inputs (first is edited) and of the mask.
     inputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -134,6 +136,27 @@ class Job(Base):
     created_at: Mapped[float] = mapped_column(Float, default=now)
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Node(Base):
+    """A live process of the cluster (API, worker or both), with the engines its workers run.
+
+    Each process writes its row at start, refreshes `heartbeat_at` (database clock) while it
+    lives and deletes it when it stops; a row older than the job lease is a dead process.
+    """
+
+    __tablename__ = "nodes"
+
+    #: node_name/boot id, the prefix of its workers' ids
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    node_name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(16))
+    #: engine names its workers claim; empty for an API-only node
+    engines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[float] = mapped_column(Float, default=now)
+    heartbeat_at: Mapped[float] = mapped_column(Float, default=now)
 
 
 class UsageRecord(Base):

@@ -8,9 +8,6 @@ operator's to configure (the engines' settings), so a path is refused here, unre
 
 from __future__ import annotations
 
-import inspect
-from functools import cache
-
 from ..engines import Engine, get_engine, resolve
 from ..errors import OptionError
 from .errors import ApiError, invalid
@@ -48,22 +45,14 @@ def resolve_model(model: str | None) -> tuple[Engine, str]:
     return engine, canonical
 
 
-@cache
-def takes_options(engine_type: type[Engine]) -> bool:
-    """Whether an engine's `edit` accepts per-request `options` (generative engines do)."""
-    try:
-        return "options" in inspect.signature(engine_type.edit).parameters
-    except (TypeError, ValueError):
-        return False
+def takes_options(engine: Engine) -> bool:
+    """Whether an engine takes per-request `options` (it declares which: `request_options`)."""
+    return bool(getattr(engine, "request_options", None))
 
 
-@cache
-def takes_plan(engine_type: type[Engine]) -> bool:
-    """Whether an engine's `edit` runs a given plan (`plan=`; the builtin engine does)."""
-    try:
-        return "plan" in inspect.signature(engine_type.edit).parameters
-    except (TypeError, ValueError):
-        return False
+def takes_plan(engine: Engine) -> bool:
+    """Whether an engine runs a given plan (`edit(..., plan=)`; it declares so: `runs_plans`)."""
+    return bool(getattr(engine, "runs_plans", False))
 
 
 def check_ready(engine: Engine, model: str) -> None:

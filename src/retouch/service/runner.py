@@ -288,7 +288,7 @@ class JobRunner:
             }
             self.bus.publish(job_id, event)
             t = time.monotonic()
-            if t - last[0] >= 0.5:  # throttled: progress is for humans, not a write per step
+            if t - last[0] >= self.settings.progress_write_s:  # progress is for humans: not a write per step
                 last[0] = t
                 self.edits.record_progress(job_id, fraction, stage)
 

@@ -33,6 +33,20 @@ class Price(BaseModel):
     output: float = 40_000
 
 
+class S3Settings(BaseModel):
+    """An S3-compatible object store for blobs (`[s3]` in config.toml, RETOUCH_S3__BUCKET=...)."""
+
+    bucket: str
+    endpoint_url: str | None = Field(default=None, description="e.g. http://minio:9000; default: AWS")
+    region: str | None = None
+    access_key_id: str | None = Field(default=None, description="default: boto3's credential chain")
+    secret_access_key: str | None = None
+    prefix: str = Field(default="", description="key prefix inside the bucket, e.g. 'retouch/'")
+    addressing_style: str = Field(default="auto", pattern="^(auto|path|virtual)$")
+    presign: bool = Field(default=True, description="output URLs are presigned GETs to the store")
+    create_bucket: bool = Field(default=False, description="create the bucket at start if missing")
+
+
 DEFAULT_TIERS = {
     "free": Tier(requests_per_minute=20, images_per_minute=20, concurrent_jobs=1),
     "standard": Tier(requests_per_minute=120, images_per_minute=240, concurrent_jobs=4),
@@ -71,7 +85,34 @@ class ServiceSettings(BaseSettings):
         default_factory=socket.gethostname, description="Identifies this process's workers"
     )
 
-    workers: int = Field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)),
+        ge=0,
+        le=64,
+        description="Job worker threads; 0: an API-only node (its edits run on worker nodes)",
+    )
+    worker_engines: list[str] = Field(
+        default=["*"], description="Engines this process's workers run ('*': every installed one)"
+    )
+    engines: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Options per engine: [engines.diffusers] device = 'cuda:0'"
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for shared rate limits and cluster events, e.g. redis://host:6379/0"
+    )
+    redis_prefix: str = Field(default="retouch:", description="Prefix of every Redis key and channel")
+    s3: S3Settings | None = Field(default=None, description="Blobs in an S3-compatible store instead of blob_dir")
+    progress_write_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="A running job's progress is written to its row at most this often (events are live)",
+    )
+    no_worker_timeout_s: float = Field(
+        default=60, gt=0, description="A queued job no live worker can run fails after this"
+    )
+    orphan_blob_grace_s: float = Field(
+        default=3600, gt=0, description="Blobs without a row older than this are deleted by the janitor"
+    )
     job_max_attempts: int = Field(
         default=2, ge=1, description="Runs of a job interrupted by a crash, at most"
     )

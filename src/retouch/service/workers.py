@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 
 from sqlalchemy import select
 
 from .db import Database
 from .models import Job
+from .nodes import ANY_ENGINE, NodeRegistry
 from .queue import JobQueue
 from .runner import JobRunner, RunningSet, result_document
 from .settings import ServiceSettings
@@ -22,7 +22,8 @@ log = logging.getLogger("retouch.service.workers")
 
 
 class WorkerPool:
-    """N threads claiming jobs from the queue, plus one heartbeat thread."""
+    """N threads claiming jobs of the engines this process runs, plus one heartbeat thread that
+    keeps their leases and this node's row alive and notices cancels and lost leases."""
 
     def __init__(
         self,
@@ -32,6 +33,7 @@ class WorkerPool:
         runner: JobRunner,
         running: RunningSet,
         boot_id: str | None = None,
+        nodes: NodeRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -39,8 +41,17 @@ class WorkerPool:
         self.runner = runner
         self.running = running
         self.boot_id = boot_id or uuid.uuid4().hex[:8]
+        self.nodes = nodes
+        engines = set(settings.worker_engines)
+        #: None: every engine (the embedded default); else the names this process claims
+        self.engines: frozenset[str] | None = None if ANY_ENGINE in engines else frozenset(engines)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._heartbeat_thread: threading.Thread | None = None
+
+    def runs(self, engine: str) -> bool:
+        """Whether this process's workers run `engine`."""
+        return self.settings.workers > 0 and (self.engines is None or engine in self.engines)
 
     def worker_id(self, name: str) -> str:
         # node/boot/thread: at start-up, jobs held by this node with another boot id are orphans.
@@ -55,24 +66,30 @@ class WorkerPool:
             self._threads.append(t)
         hb = threading.Thread(target=self._heartbeat, name="retouch-heartbeat", daemon=True)
         hb.start()
-        self._threads.append(hb)
+        self._heartbeat_thread = hb
+
+    def alive(self) -> tuple[int, int]:
+        """(worker threads alive, worker threads started)."""
+        return sum(t.is_alive() for t in self._threads), len(self._threads)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self.queue.notify()
-        for t in self._threads:
+        for t in [*self._threads, *([self._heartbeat_thread] if self._heartbeat_thread else [])]:
             t.join(timeout)
 
     def _loop(self, worker_id: str) -> None:
         while not self._stop.is_set():
             try:
-                job_id = self.queue.claim(worker_id)
+                job_id = self.queue.claim(worker_id, self.engines)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("claiming a job failed")
                 job_id = None
                 self._stop.wait(1.0)
             if job_id is None:
-                self.queue.wait(1.0)
+                # woken by NOTIFY (PostgreSQL) or this process's enqueues; the timeout is a
+                # safety net for a notification lost while the LISTEN connection was down
+                self.queue.wait(5.0 if not self.db.is_sqlite else 1.0)
                 continue
             try:
                 self.runner.run(job_id, worker_id)
@@ -82,19 +99,17 @@ class WorkerPool:
     def _heartbeat(self) -> None:
         interval = max(0.2, min(5.0, self.settings.job_lease_s / 4))
         while not self._stop.wait(interval):
-            items = self.running.items()
-            if not items:
-                continue
             try:
-                from sqlalchemy import update
-
-                with self.db.write() as s:
-                    for job_id, wid in items:
-                        s.execute(
-                            update(Job)
-                            .where(Job.id == job_id, Job.worker_id == wid, Job.status == "running")
-                            .values(heartbeat_at=time.time())
-                        )
+                if self.nodes is not None:
+                    self.nodes.beat()
+                items = self.running.items()
+                if not items:
+                    continue
+                for job_id in self.queue.heartbeat(items):
+                    # the job was taken over (its lease ran out while this process stalled) or
+                    # ended elsewhere: stop working on it, its settlement would be refused anyway
+                    log.warning("job %s is no longer this worker's; stopping it", job_id)
+                    self.running.cancel(job_id)
                 with self.db.read() as s:
                     canceled = s.scalars(
                         select(Job.id).where(

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import people
+from . import grabcut, people
 from .matte import downscale, guided_filter, refine_matte, resize_to
 
 #: Working resolution (longer side) of the rough segmentation per quality tier.
 WORK_SIDE = {"low": 320, "medium": 512, "high": 768}
+#: Longest side of the subject's box that GrabCut repairs the studio mask on (not at low quality).
+GRABCUT_SIDE = {"low": 0, "medium": 256, "high": 384}
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,8 @@ def _segment(rgb: np.ndarray, quality: str) -> Segmentation:
 
 def _rough_mask(rgb: np.ndarray, small: np.ndarray, quality: str) -> tuple[np.ndarray | None, str]:
     """A float mask at working resolution (soft for people) and the method's name."""
-    f = small.astype(np.float32)
-    bd = fit_backdrop(f)
-    if bd.plain:
-        fg = studio_mask(f, bd)
+    fg = studio_subject(small, quality)
+    if fg is not None:
         frac = fg.mean()
         if 0.003 <= frac <= 0.9:
             if people.has_face(small, cheap=True):
@@ -168,6 +168,24 @@ def _rough_mask(rgb: np.ndarray, small: np.ndarray, quality: str) -> tuple[np.nd
 
 
 # --------------------------------------------------------------------------- studio backdrops
+
+
+def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | None:
+    """Everything standing on a plain backdrop (bool, at `small`'s size), or None without a plain backdrop.
+
+    The backdrop flood of `studio_mask`, repaired by GrabCut except at low quality.
+    """
+    f = small[..., :3].astype(np.float32)
+    bd = fit_backdrop(f)
+    if not bd.plain:
+        return None
+    fg = studio_mask(f, bd)
+    if quality != "low" and 0.003 <= fg.mean() <= 0.9:
+        holes = backdrop_holes(fg | fill_holes(fg), _backdrop_distance(f, bd), bd.sigma)
+        # GrabCut only adds: it repairs leaks; where colour says backdrop it would also eat into
+        # a subject that shares the backdrop's colours (a light gray bottle on a graded backdrop)
+        fg = fg | grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE.get(quality, 256))
+    return fg
 
 
 def _design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -211,6 +229,12 @@ def fit_backdrop(img: np.ndarray) -> Backdrop:
     return Backdrop(coef.astype(np.float32), sigma, float(keep.mean()), sides)
 
 
+def _backdrop_distance(img: np.ndarray, bd: Backdrop) -> np.ndarray:
+    """Colour distance of every pixel to the backdrop model (0..255 units), float32 HxW."""
+    diff = img - bd.render(*img.shape[:2])
+    return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+
+
 def studio_mask(img: np.ndarray, bd: Backdrop) -> np.ndarray:
     """Foreground (bool) on a plain backdrop: what the border cannot reach through backdrop or soft shadow."""
     h, w = img.shape[:2]
@@ -234,8 +258,109 @@ def studio_mask(img: np.ndarray, bd: Backdrop) -> np.ndarray:
     soft_thr = 0.03 + 3.0 * bd.sigma / max(float(np.sqrt(bb.mean())), 1.0)
     edge = grad >= soft_thr
     passable = like | _soft_shadows(shadow & ~like & ~edge, like, edge & neutral & ~like)
+    # outlines stop the flood even where the subject matches the backdrop's colour (a white
+    # bottle on white, a silver band): a step is visible long after a pixel's colour is not
     bg = _reach_border(passable)
-    return _clean(~bg, min_frac=0.002)
+    # the flood leaks where the subject matches the backdrop's colour (a white bottle on white,
+    # a silver band): a second flood, stopped by outlines and too wide for narrow gaps, shows
+    # where; a leaked region as smooth as a surface is subject, one full of edges (the gaps
+    # between hairs) really is backdrop
+    outline = outline_edges(img)
+    barrier = cv2.dilate(outline.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    r = max(2, round(0.01 * max(h, w)))
+    guarded = _grow_within(_reach_border_ball(passable & ~barrier, r), passable, r + 3)
+    bg &= ~_smooth_leaks(bg & ~guarded, outline)
+    fg = _clean(~bg, min_frac=0.002)
+    return fg & ~backdrop_holes(fg, dist, bd.sigma)
+
+
+def outline_edges(img: np.ndarray) -> np.ndarray:
+    """Sharp colour steps well above the backdrop's noise (bool): outlines, not soft shadows or shading.
+
+    A step's gradient falls ~3x from a 1 px to a 3 px blur, a soft ramp's hardly at all; the
+    strength threshold is 1.5x the border strip's 99.5th percentile (its noise).
+    """
+    h, w = img.shape[:2]
+
+    ones = np.ones((1, 3), np.float32)
+
+    def grad2(sigma: float) -> np.ndarray:
+        """Squared colour gradient (Sobel, summed over channels) of the image blurred by sigma."""
+        sm = cv2.GaussianBlur(img, (0, 0), sigma)
+        gx = cv2.Sobel(sm, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(sm, cv2.CV_32F, 0, 1, ksize=3)
+        cv2.multiply(gx, gx, dst=gx)
+        cv2.multiply(gy, gy, dst=gy)
+        cv2.add(gx, gy, dst=gx)
+        return cv2.transform(gx, ones).reshape(h, w) * np.float32(1 / 64)  # Sobel gains 8x
+
+    g1, g3 = grad2(1.0), grad2(3.0)
+    b = max(2, round(0.03 * min(h, w)))
+    border = np.concatenate([g1[:b].ravel(), g1[-b:].ravel(), g1[:, :b].ravel(), g1[:, -b:].ravel()])
+    thr = max(1.5, 1.5 * float(np.sqrt(np.quantile(border, 0.995))))
+    return (g1 > thr * thr) & (g1 > 1.6 * 1.6 * g3)
+
+
+def _smooth_leaks(cand: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The sizeable regions of `cand` that are smooth surfaces (bool), not gaps between strands.
+
+    Judged on each region's core (3 px in from its rim, where the outline itself lies): a
+    surface has a solid core with few edges; the gaps between hairs have almost no core.
+    """
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros_like(cand)
+    core = cv2.erode(cand.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1).astype(np.float64)
+    core_n = np.bincount(lab[core], minlength=n).astype(np.float64)
+    core_edges = np.bincount(lab[core & edges], minlength=n).astype(np.float64)
+    min_area = max(20, int(0.0004 * cand.size))
+    keep = (area >= min_area) & (core_n >= 0.3 * area) & (core_edges < 0.08 * np.maximum(core_n, 1))
+    keep[0] = False
+    return keep[lab]
+
+
+def _grow_within(seed: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
+    """Geodesic dilation: `seed` grown `steps` px (8-connected) through `allowed` pixels only."""
+    k = np.ones((3, 3), np.uint8)
+    cur: np.ndarray = seed.astype(np.uint8)
+    ok: np.ndarray = allowed.astype(np.uint8)
+    for _ in range(steps):
+        cur = cv2.dilate(cur, k) & ok | cur
+    return cur > 0
+
+
+def _reach_border_ball(passable: np.ndarray, r: int) -> np.ndarray:
+    """Pixels of `passable` a disc of radius r can reach from the border: gaps narrower than 2r+1 px hold."""
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    core = cv2.erode(passable.astype(np.uint8), k, borderType=cv2.BORDER_REPLICATE) > 0
+    grown = cv2.dilate(_reach_border(core).astype(np.uint8), k) > 0
+    return grown & passable
+
+
+def backdrop_holes(fg: np.ndarray, dist: np.ndarray, sigma: float) -> np.ndarray:
+    """Enclosed regions of `fg` that show the backdrop itself (a mug handle's hole), as bool.
+
+    A region counts when it is sizeable, nearly all its pixels match the backdrop model
+    within the noise, and it is as flat as the backdrop: a printed label or a highlight has
+    texture or a colour of its own and stays subject.
+    """
+    h, w = fg.shape
+    tight = (dist < max(2.5 * sigma, 7.0)) & fg
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(tight.astype(np.uint8), connectivity=4)
+    out = np.zeros_like(fg)
+    min_area = max(30, int(0.0015 * h * w))
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if area < min_area:
+            continue
+        comp = lab[y : y + bh, x : x + bw] == i
+        if float(np.std(dist[y : y + bh, x : x + bw][comp])) > 1.5 * sigma:
+            continue
+        # open it a little: backdrop-coloured slivers along the subject's own shading are not holes
+        core = cv2.morphologyEx(comp.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)) > 0
+        out[y : y + bh, x : x + bw] |= core
+    return out
 
 
 def _soft_shadows(cand: np.ndarray, like: np.ndarray, sharp: np.ndarray) -> np.ndarray:
@@ -382,6 +507,10 @@ def _border_contrast(lab: np.ndarray) -> np.ndarray:
     samples = np.concatenate(sides).astype(np.float32)
     k = 8
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    # k-means++ draws from OpenCV's (per-thread) RNG: reset it (0 = its initial state, as in a
+    # fresh process), or the matte depends on what the process did before (a server's earlier
+    # requests, a test run's order)
+    cv2.setRNGSeed(0)
     _, labels, centers = cv2.kmeans(samples, k, None, crit, 1, cv2.KMEANS_PP_CENTERS)
     labels = labels.ravel()
     # a cluster on all four sides is surely background; one only on a single side may be the subject

@@ -51,14 +51,21 @@ def step_view(step: PlanStep) -> dict[str, Any]:
 
 def explain(prompt: str, *, model: str | None, n_images: int, has_mask: bool) -> dict[str, Any]:
     """The plan as the UI shows it; raises UnsupportedInstruction (a 400) when refused."""
+    from ..consistency import read_consistency
+
     engine, canonical = resolve_model(model)
-    plan: EditPlan = engine.plan(prompt, n_images=n_images, has_mask=has_mask)
+    # "make them consistent" is a batch's pass across the set; the rest is each image's edit
+    said, rest = read_consistency(prompt)
+    plan: EditPlan = (
+        engine.plan(rest, n_images=n_images, has_mask=has_mask) if rest.strip() or said is None else EditPlan(prompt="")
+    )
     return {
         "object": "plan",
         "model": canonical,
         "engine": engine.name,
         "steps": [step_view(s) for s in plan.steps],
         "summary": plan.describe(),
+        "consistency": said.describe() if said is not None else None,
     }
 
 

@@ -323,6 +323,11 @@ async def run_edit(
     record: int | None,
     timing: ServerTiming,
 ) -> Response:
+    if not svc.workers.runs(engine_name(options)):
+        # an API-only node, or one whose workers run other engines: a worker elsewhere does it
+        from ..relay import relay_edit
+
+        return await relay_edit(request, svc, principal, options, body, edit_id, record, timing)
     worker_id = f"{svc.settings.node_name}/{svc.boot_id}/inline"
     pointer = job_pointer(edit_id, stream=options.stream)
 
@@ -380,6 +385,13 @@ async def run_edit(
         engine=outcome.results[0].timings_ms.get("total"), settle=outcome.settle_ms
     )
     return Response(rendered, media_type="application/json", headers=headers)
+
+
+def engine_name(options: EditOptions) -> str:
+    """The engine a request's `model` names (400 when it names none)."""
+    from ...service.routing import resolve_model
+
+    return resolve_model(options.model)[0].name
 
 
 async def _until_disconnected(request: Request, gone: threading.Event) -> None:

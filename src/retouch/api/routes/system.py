@@ -23,14 +23,14 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(svc: Svc) -> Response:
-    """Ready to serve: database reachable, file storage writable, workers alive, default engine ready."""
+    """Ready to serve: database reachable, file storage writable, Redis reachable (where
+    configured), workers alive (none on an API-only node), default engine ready."""
     from ...service.routing import resolve_model
 
-    checks: dict[str, str] = {}
-    checks["database"] = "ok" if svc.db.ping() else "unreachable"
-    checks["storage"] = svc.files.writable()[1]
-    alive = sum(t.is_alive() for t in svc.workers._threads)
-    checks["workers"] = "ok" if alive == len(svc.workers._threads) and alive else f"{alive} alive"
+    checks = svc.check()
+    alive, started = svc.workers.alive()
+    if svc.settings.workers > 0:
+        checks["workers"] = "ok" if alive == started and alive else f"{alive} of {started} alive"
     try:
         ok, why = resolve_model(None)[0].ready()
         checks["engine"] = "ok" if ok else why

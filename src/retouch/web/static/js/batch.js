@@ -1,5 +1,6 @@
-// Batch: one instruction applied to every image independently (one job, mode "batch"); a grid
-// shows each image's progress and result, and one link downloads them all as a zip.
+// Batch: one instruction applied to every image independently (one job, mode "batch"), or with
+// "Make them consistent" as one set; a grid shows each image's progress and result, a contact
+// sheet the whole set before and after, and one link downloads them all as a zip.
 
 import { $, h } from "./dom.js";
 import { plainWords } from "./errors.js";
@@ -10,6 +11,8 @@ export class BatchView {
     this.grid = $("#batch-grid");
     this.status = $("#batch-status");
     this.zip = $("#batch-zip");
+    this.sheet = $("#batch-sheet");
+    this.sheetSave = $("#batch-sheet-save");
   }
 
   /** Start showing a batch over `items` ({name, thumb}). */
@@ -17,6 +20,8 @@ export class BatchView {
     this.items = items;
     this.section.hidden = false;
     this.zip.hidden = true;
+    this.sheet.hidden = true;
+    this.sheetSave.hidden = true;
     this.status.textContent = `“${prompt}” on ${items.length} images: queued…`;
     this.cells = items.map((it, i) =>
       h("li", { class: "queued", "data-index": String(i) },
@@ -63,6 +68,17 @@ export class BatchView {
       li.className = "failed";
       li.querySelector(".state").textContent = `Not edited: ${plainWords({ ...f.error, engineHint: f.error.engine_hint }, { hasMask: false })}`;
     }
+    const afters = this.items.map((_, i) => byInput.has(i) ? `/v1/files/${byInput.get(i).file_id}/content` : null);
+    drawSheet($("#batch-sheet-canvas"), this.items.map((it) => it.preview || it.thumb || null), afters)
+      .then((canvas) => {
+        this.sheet.hidden = false;
+        canvas.toBlob((blob) => {
+          if (!blob) return;
+          this.sheetSave.href = URL.createObjectURL(blob);
+          this.sheetSave.hidden = false;
+        }, "image/png");
+      })
+      .catch(() => {}); // the grid still shows every result
     const q = names.map((n) => `name=${encodeURIComponent(n)}`).join("&");
     this.zip.href = `/ui/api/jobs/${job.id}/zip?${q}`;
     this.zip.hidden = false;
@@ -87,6 +103,52 @@ export class BatchView {
     this.start(names.map((name) => ({ name })), job.params.prompt);
     this.finish(job, names);
   }
+}
+
+const CELL = 160;
+const GAP = 6;
+const LABEL_W = 64;
+
+/** Draw the contact sheet (the same layout as `retouch batch --contact-sheet`): before images in
+ * a row, after images under them, each fitted to one cell; sets wider than 8 wrap. */
+export async function drawSheet(canvas, befores, afters) {
+  const n = Math.max(befores.length, afters.length);
+  const cols = Math.max(1, Math.min(8, n));
+  const rows = Math.ceil(n / cols);
+  canvas.width = LABEL_W + cols * (CELL + GAP) + GAP;
+  canvas.height = rows * (2 * (CELL + GAP) + GAP) + GAP;
+  const load = (src) => src ? new Promise((ok) => {
+    const im = new Image();
+    im.onload = () => ok(im);
+    im.onerror = () => ok(null);
+    im.src = src;
+  }) : Promise.resolve(null);
+  const [before, after] = await Promise.all([Promise.all(befores.map(load)), Promise.all(afters.map(load))]);
+  const g = canvas.getContext("2d");
+  g.fillStyle = "rgb(236,236,236)";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.font = "13px sans-serif";
+  for (let r = 0; r < rows; r++) {
+    const yRow = GAP + r * (2 * (CELL + GAP) + GAP);
+    [[before, "before"], [after, "after"]].forEach(([images, label], j) => {
+      const y = yRow + j * (CELL + GAP);
+      g.fillStyle = "rgb(60,60,60)";
+      g.fillText(label, 8, y + CELL / 2 + 4);
+      for (let c = 0; c < cols; c++) {
+        const k = r * cols + c;
+        const x = LABEL_W + GAP + c * (CELL + GAP);
+        g.fillStyle = "rgb(250,250,250)";
+        g.fillRect(x, y, CELL, CELL);
+        const im = images[k];
+        if (!im) continue;
+        const s = Math.min(CELL / im.naturalWidth, CELL / im.naturalHeight);
+        const w = Math.round(im.naturalWidth * s);
+        const h2 = Math.round(im.naturalHeight * s);
+        g.drawImage(im, x + Math.floor((CELL - w) / 2), y + Math.floor((CELL - h2) / 2), w, h2);
+      }
+    });
+  }
+  return canvas;
 }
 
 export function editedName(name, format) {

@@ -158,7 +158,11 @@ export class Instruction {
           s.text ? h("span", { class: "src" }, `from “${s.text}”`) : null),
       ),
     );
-    note.textContent = plan.steps.length ? `Engine: ${plan.engine}, model ${plan.model}.` : "Nothing to do.";
+    if (plan.consistency) {
+      // the pass across the set ("make them consistent") runs with Batch all
+      list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
+    }
+    note.textContent = plan.steps.length || plan.consistency ? `Engine: ${plan.engine}, model ${plan.model}.` : "Nothing to do.";
   }
 
   _showEstimates() {

@@ -7,6 +7,7 @@ import { $, $$, announce, fmtInt } from "./dom.js";
 import { plainWords, slotFor, imageIndex, showError, clearAll, clearError, setErrorContext } from "./errors.js";
 import { Tray, isSlotDrag } from "./tray.js";
 import { MaskPainter } from "./mask.js";
+import { ClickSelect } from "./select.js";
 import { Compare } from "./compare.js";
 import { renderTree, renderTrees } from "./history.js";
 import { Options } from "./options.js";
@@ -101,6 +102,7 @@ function setup() {
     zoomFit: $("#mask-zoom-fit"), zoomValue: $("#mask-zoom-value"),
   }, { onChange: onMaskChange });
   setErrorContext({ hasMask: () => mask.hasMask() });
+  new ClickSelect(mask, { onError: (e) => showError("mask-error", plainWords(e)), status: $("#mask-status") });
   compare = new Compare({
     box: $("#compare"), before: $("#before-img"), after: $("#after-img"), afterLayer: $("#after-layer"),
     handle: $("#compare-handle"), split: $("#compare-split"), zoomIn: $("#zoom-in"), zoomOut: $("#zoom-out"),
@@ -123,6 +125,7 @@ function setup() {
   bindTabs();
   $("#run").addEventListener("click", () => runEdit());
   $("#run-batch").addEventListener("click", () => runBatch());
+  $("#batch-consistent").addEventListener("change", () => updateButtons());
   $("#cancel").addEventListener("click", cancelJob);
   $("#edit-result").addEventListener("click", editResult);
   bindComparePickers();
@@ -515,8 +518,10 @@ function updateButtons() {
   const uploading = tray.slots.some((s) => s.status === "reading" || s.status === "uploading");
   const [editBlock, batchBlock] = blockers();
   const prompt = !!instruction.value;
+  const consistent = $("#batch-consistent").checked; // the pass alone needs no instruction
   $("#run").disabled = busy || !ready.length || uploading || !tray.first() || !prompt || !!editBlock;
-  $("#run-batch").disabled = busy || ready.length < 2 || uploading || !prompt || !!batchBlock;
+  $("#run-batch").disabled = busy || ready.length < 2 || uploading || !(prompt || consistent) || !!batchBlock;
+  $("#batch-consistent").disabled = ready.length < 2;
   $("#run-batch").textContent = ready.length >= 2 ? `Batch all ${ready.length}` : "Batch all";
   $("#edit-result").disabled = busy || !state.shown || state.shown.id === state.base?.id;
   const why = !busy && tray.first() && prompt ? editBlock : null;
@@ -639,15 +644,17 @@ async function runBatch() {
   clearAll();
   tray.clearErrors();
   const prompt = instruction.value;
-  if (!prompt) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
+  const consistent = $("#batch-consistent").checked;
+  if (!prompt && !consistent) { showError("prompt-error", "Type an instruction first: what should change?"); $("#prompt").focus(); return; }
   const slots = tray.ready();
   const names = slots.map((s) => s.name);
   state.job = { id: null, abort: null };
   updateButtons();
-  batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb })), prompt);
+  batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb, preview: s.preview })), prompt || "Make them consistent");
   $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
   try {
     const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" } };
+    if (consistent) body.consistency = true;
     const job = await submit({ ...body });
     if (job.status === "succeeded") {
       batch.finish(job, names);
