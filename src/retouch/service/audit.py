@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from .db import Database
 from .models import Account, Job, LedgerEntry, UsageRecord
+from .states import JobStatus
 
 #: Problems listed in a report, at most (the counts are always complete).
 MAX_LISTED = 50
@@ -111,7 +112,7 @@ def audit_ledger(db: Database) -> AuditReport:
         if job is None:
             report.problem(f"ledger entries of job {job_id}, which does not exist")
             continue
-        if job.status == "succeeded":
+        if job.status == JobStatus.SUCCEEDED:
             if not (kinds.get("hold") and released and kinds.get("capture")):
                 report.problem(f"job {job_id} succeeded without hold, release and capture: {dict(kinds)}")
             if capture != job.charged_credits:
@@ -120,7 +121,7 @@ def audit_ledger(db: Database) -> AuditReport:
                 report.problem(f"job {job_id}: captured {capture}, more than its hold {hold}")
             if usage.get(job_id) != [capture]:
                 report.problem(f"job {job_id}: usage records {usage.get(job_id)} for a capture of {capture}")
-        elif job.status in ("failed", "canceled"):
+        elif job.status in (JobStatus.FAILED, JobStatus.CANCELED):
             if capture:
                 report.problem(f"job {job_id} {job.status} but captured {capture}")
             if hold and not released:

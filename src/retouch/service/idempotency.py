@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from .db import Database, now, rowcount
 from .errors import ApiError
 from .models import IdempotencyRecord, Job
+from .states import JobStatus
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class IdempotencyStore:
         if job_id is None:
             return False
         with self.db.read() as s:
-            return s.scalar(select(Job.status).where(Job.id == job_id)) == "succeeded"
+            return s.scalar(select(Job.status).where(Job.id == job_id)) == JobStatus.SUCCEEDED
 
     def _take_over(self, rec: IdempotencyRecord, pointer: str | None) -> bool:
         """Whether an in-progress record is dead (its job failed or was canceled; or it never
@@ -151,7 +152,7 @@ class IdempotencyStore:
             return False
         with self.db.read() as s:
             status = s.scalar(select(Job.status).where(Job.id == job_id))
-        if status in ("queued", "running", "succeeded"):
+        if status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED):
             return False
         if status is None and rec.created_at > now() - self.stale_s:
             return False  # still preparing, or refused before its job existed (then deleted soon)

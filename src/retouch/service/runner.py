@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from .metrics import Metrics
 from .models import Job
 from .params import EditOptions, Mode
 from .settings import ServiceSettings
+from .states import JobStatus
 
 log = logging.getLogger("retouch.service.runner")
 
@@ -44,6 +45,8 @@ CLIENT_GONE_ERROR = {
     "param": None,
     "type": "canceled",
 }
+#: How a run ended, for metrics ("lost": another node ended it first).
+RunOutcome = Literal["succeeded", "failed", "canceled", "lost"]
 #: Called inside the transaction that captures a job (e.g. to complete an idempotency record).
 SettleHook = Callable[[Session], None]
 
@@ -231,7 +234,7 @@ class JobRunner:
         t0 = time.monotonic()
         self.bus.publish(job_id, {"type": "job.running", "id": job_id, "status": "running", "progress": 0.0})
         owner = Principal(key_id=job.key_id, account_id=job.account_id, scopes=frozenset(), tier=None)
-        status = "failed"
+        status: RunOutcome = "failed"
         try:
             try:
                 spec = self._spec(job)
@@ -327,7 +330,7 @@ class JobRunner:
         t0 = time.monotonic()
         cancel = self.running.add(job_id, worker_id)
         hold = edit.hold or self._hold_for(edit, cancel)
-        status = "failed"
+        status: RunOutcome = "failed"
 
         def reporting(fraction: float, stage: str, partial: bytes | None) -> None:
             if edit.gone.is_set() or cancel.is_set():
@@ -463,12 +466,14 @@ class JobRunner:
         if isinstance(e, AlreadySettled):
             return
         if isinstance(e, JobCanceled):
-            self.edits.finish_unsuccessfully(job_id, "canceled", dict(CANCELED_ERROR), worker_id=worker_id)
+            self.edits.finish_unsuccessfully(job_id, JobStatus.CANCELED, dict(CANCELED_ERROR), worker_id=worker_id)
         elif isinstance(e, ClientGone):
-            self.edits.finish_unsuccessfully(job_id, "canceled", dict(CLIENT_GONE_ERROR), worker_id=worker_id)
+            self.edits.finish_unsuccessfully(
+                job_id, JobStatus.CANCELED, dict(CLIENT_GONE_ERROR), worker_id=worker_id
+            )
         elif isinstance(e, Exception):
             if not isinstance(e, RetouchError):
                 log.error("job %s failed", job_id, exc_info=e)
-            self.edits.finish_unsuccessfully(job_id, "failed", error_body(e), worker_id=worker_id)
+            self.edits.finish_unsuccessfully(job_id, JobStatus.FAILED, error_body(e), worker_id=worker_id)
         else:  # KeyboardInterrupt, SystemExit: the process is going; recovery ends the job
             return

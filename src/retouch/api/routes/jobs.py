@@ -19,6 +19,7 @@ from ...service.errors import ApiError
 from ...service.idempotency import Replay, fingerprint
 from ...service.jobs import JobCreate
 from ...service.queue import TERMINAL
+from ...service.states import JobStatus
 from ..deps import EditKey, Svc, count_images, count_request
 from ..jsontext import StrictJSONRoute
 from ..schemas import ErrorResponse, ImagesResponse, JobList, JobView
@@ -129,7 +130,7 @@ def job_result(
 ) -> dict[str, Any]:
     """The outputs of a succeeded job as an OpenAI ImagesResponse."""
     job = svc.jobs.get(principal, job_id)
-    if job.status != "succeeded":
+    if job.status != JobStatus.SUCCEEDED:
         raise ApiError(409, f"Job '{job_id}' has no result: it is {job.status}.", code="job_not_succeeded")
     return stored_images_response(svc, principal, job, response_format)
 
