@@ -70,6 +70,7 @@ def test_no_server_errors_and_answers_as_documented(fuzz_server: Server) -> None
                     failures.append(f"{where}: {response.status_code} {str(e)[:600]}")
 
         run()
+    print(f"schemathesis: {tried} operations, {sum(counts.values())} requests, by status class {counts}")
     assert not failures, "\n".join(failures[:20])
     assert counts.get(2, 0) > 30 and counts.get(4, 0) > 30, counts  # it exercised both paths
     assert tried == len(operations), f"time budget spent after {tried} of {len(operations)} operations"
