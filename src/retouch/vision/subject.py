@@ -313,11 +313,15 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
     # outline chains, bridged over gaps of a few px (a faint outline breaks up)
     bridged = cv2.dilate(outline.astype(np.uint8), np.ones((7, 7), np.uint8))
     _, chains = cv2.connectedComponents(bridged, connectivity=8)
+    # the hull spans the mask's body, not thin appendages (a strip of contact shadow at the base)
+    ro = max(1, round(0.006 * side))
+    body = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ro + 1, 2 * ro + 1))) > 0
     hull = np.zeros((h, w), np.uint8)
     for i in range(1, n):
         group = groups == i
         touching = np.unique(chains[group & (bridged > 0)])
-        pts = fg & group | np.isin(chains, touching[touching > 0]) & outline
+        pts = body & group | np.isin(chains, touching[touching > 0]) & outline
         xy = np.argwhere(pts)[:, ::-1].astype(np.int32)
         if len(xy) >= 3:
             cv2.fillConvexPoly(hull, cv2.convexHull(xy), 1)
@@ -330,10 +334,12 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
     outside = _grow_within(_reach_border_ball(open_, r), open_, r + 3)
     # a surface, not the gaps between strands of fur (those are full of edges)
     rest = _smooth_leaks(cand & ~outside, outline)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=8)
-    keep = np.zeros(n, bool)
+    # pieces split along outlines: a floor shadow under the object is judged apart from it
     k3 = np.ones((3, 3), np.uint8)
+    barrier = cv2.dilate(outline.astype(np.uint8), k3) > 0
     walls = cv2.dilate(outline.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    n, lab, stats, _ = cv2.connectedComponentsWithStats((rest & ~barrier).astype(np.uint8), connectivity=4)
+    keep = np.zeros(n, bool)
     min_area = max(20, int(0.0005 * h * w))
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
@@ -346,7 +352,8 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
         gap = ring & outside[y0:y1, x0:x1] & ~walls[y0:y1, x0:x1]
         opened = float(gap.sum()) / max(int(ring.sum()), 1)
         keep[i] = opened < 0.3
-    return fg | keep[lab]
+    # ...and grown back over the outline they were split along
+    return fg | _grow_within(keep[lab], rest, 3)
 
 
 def outline_edges(img: np.ndarray) -> np.ndarray:
