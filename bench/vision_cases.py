@@ -445,8 +445,9 @@ def example_astronaut(size: int) -> np.ndarray:
     return full if size == 512 else cv2.resize(full, (size, size), interpolation=cv2.INTER_AREA)
 
 
-SUBSET_PRODUCTS = [("light", "light"), ("metal", "plain"), ("metal", "light"), ("mug", "plain"),
-                   ("ring", "gradient"), ("glass", "light"), ("thin", "gradient"), ("fur", "plain")]
+SUBSET_PRODUCTS = [("light", "light"), ("metal", "plain"), ("metal", "light"), ("metal", "gradient"),
+                   ("mug", "plain"), ("ring", "gradient"), ("glass", "light"), ("thin", "gradient"),
+                   ("fur", "plain")]
 
 
 def cutout_cases(*, subset: bool = False) -> list[CutoutCase]:

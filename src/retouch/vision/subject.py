@@ -296,8 +296,8 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
 
     Where a silver or light gray product's shading passes through the backdrop's colour, the
     flood runs into the product over a long stretch. Each object (the mask's pieces within
-    2.5% of each other, with the outline chains touching them) is completed to its convex
-    hull; from the hull, everything a disc can reach from outside through pixels the backdrop
+    2.5% of each other, with the outline chains that come within 5% of them) is completed to
+    its convex hull; from the hull, everything a disc can reach from outside through pixels the backdrop
     model explains goes back (concavities: beside a lamp's stem, between a mug and its
     handle), and of the rest, pieces whose rim is mostly subject or outline are kept (a soft
     floor shadow inside the hull is open to the backdrop and is not). Enclosed holes are
@@ -318,9 +318,11 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
     body = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ro + 1, 2 * ro + 1))) > 0
     hull = np.zeros((h, w), np.uint8)
+    reach = 0.05 * side  # an outline this far from the mask may be the part of the object it lost
     for i in range(1, n):
         group = groups == i
-        touching = np.unique(chains[group & (bridged > 0)])
+        close = cv2.distanceTransform((~group).astype(np.uint8), cv2.DIST_L2, 3) <= reach
+        touching = np.unique(chains[close & outline])
         pts = body & group | np.isin(chains, touching[touching > 0]) & outline
         xy = np.argwhere(pts)[:, ::-1].astype(np.int32)
         if len(xy) >= 3:
