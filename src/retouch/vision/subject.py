@@ -271,18 +271,19 @@ def studio_mask(img: np.ndarray, bd: Backdrop) -> np.ndarray:
     guarded = _grow_within(_reach_border_ball(passable & ~barrier, r), passable, r + 3)
     bg &= ~_smooth_leaks(bg & ~guarded, outline)
     fg = _clean(~bg, min_frac=0.002)
-    fg = complete_shapes(fg, outline, fits_backdrop(img, bd))
+    fg = complete_shapes(fg, outline, fits_backdrop(diff))
     return fg & ~backdrop_holes(fg, dist, bd.sigma)
 
 
-def fits_backdrop(img: np.ndarray, bd: Backdrop) -> np.ndarray:
-    """Pixels the backdrop model explains within its noise (bool), judged on a lightly smoothed residual.
+def fits_backdrop(residual: np.ndarray) -> np.ndarray:
+    """Pixels the backdrop model explains within its noise (bool), from the image minus the model.
 
-    Tighter than the flood's colour test: a subject whose shading passes through the
-    backdrop's colour matches it only along thin lines, not over areas.
+    Judged on a lightly smoothed residual against the border strip's own spread: tighter than
+    the flood's colour test, so a subject whose shading passes through the backdrop's colour
+    matches it only along thin lines, not over areas.
     """
-    h, w = img.shape[:2]
-    res = cv2.GaussianBlur(img - bd.render(h, w), (0, 0), 1.5)
+    h, w = residual.shape[:2]
+    res = cv2.GaussianBlur(residual, (0, 0), 1.5)
     d = np.sqrt(np.einsum("ijk,ijk->ij", res, res))
     b = max(2, round(0.03 * min(h, w)))
     border = np.concatenate([d[:b].ravel(), d[-b:].ravel(), d[:, :b].ravel(), d[:, -b:].ravel()])
@@ -324,14 +325,33 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
         close = cv2.distanceTransform((~group).astype(np.uint8), cv2.DIST_L2, 3) <= reach
         touching = np.unique(chains[close & outline])
         pts = body & group | np.isin(chains, touching[touching > 0]) & outline
-        xy = np.argwhere(pts)[:, ::-1].astype(np.int32)
-        if len(xy) >= 3:
-            cv2.fillConvexPoly(hull, cv2.convexHull(xy), 1)
+        # the hull of the outer contours' points: the same hull, from far fewer points
+        contours, _ = cv2.findContours(pts.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if contours:
+            cv2.fillConvexPoly(hull, cv2.convexHull(np.concatenate(contours)), 1)
     inside = hull > 0
     cand = inside & ~fg
     if not cand.any():
         return fg
+    # the rest happens around the hulls: beyond them everything is open backdrop anyway
     r = max(2, round(0.02 * side))
+    ys, xs = np.nonzero(hull)
+    m = r + 6
+    box = np.s_[max(0, ys.min() - m) : ys.max() + 1 + m, max(0, xs.min() - m) : xs.max() + 1 + m]
+    out = fg.copy()
+    out[box] |= _enclosed(cand[box], inside[box], fits[box], outline[box], r, max(20, int(0.0005 * h * w)))
+    return out
+
+
+def _enclosed(cand: np.ndarray, inside: np.ndarray, fits: np.ndarray, outline: np.ndarray, r: int,
+              min_area: int) -> np.ndarray:
+    """The pieces of `cand` (inside the hulls, not yet subject) that are closed surfaces (bool).
+
+    Open backdrop is what a disc of radius r reaches from outside the hulls through pixels the
+    backdrop model explains; a piece is kept when it is smooth and under 30% of its rim
+    touches that backdrop without an outline between them.
+    """
+    h, w = cand.shape
     open_ = ~inside | fits
     outside = _grow_within(_reach_border_ball(open_, r), open_, r + 3)
     # a surface, not the gaps between strands of fur (those are full of edges)
@@ -342,7 +362,6 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
     walls = cv2.dilate(outline.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     n, lab, stats, _ = cv2.connectedComponentsWithStats((rest & ~barrier).astype(np.uint8), connectivity=4)
     keep = np.zeros(n, bool)
-    min_area = max(20, int(0.0005 * h * w))
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         if area < min_area:
@@ -352,10 +371,9 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
         ring = (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
         # open = touching reached backdrop where no outline separates them
         gap = ring & outside[y0:y1, x0:x1] & ~walls[y0:y1, x0:x1]
-        opened = float(gap.sum()) / max(int(ring.sum()), 1)
-        keep[i] = opened < 0.3
+        keep[i] = float(gap.sum()) / max(int(ring.sum()), 1) < 0.3
     # ...and grown back over the outline they were split along
-    return fg | _grow_within(keep[lab], rest, 3)
+    return _grow_within(keep[lab], rest, 3)
 
 
 def outline_edges(img: np.ndarray) -> np.ndarray:
