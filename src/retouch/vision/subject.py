@@ -313,7 +313,10 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
         return fg
     # outline chains, bridged over gaps of a few px (a faint outline breaks up)
     bridged = cv2.dilate(outline.astype(np.uint8), np.ones((7, 7), np.uint8))
-    _, chains = cv2.connectedComponents(bridged, connectivity=8)
+    n_ch, chains = cv2.connectedComponents(bridged, connectivity=8)
+    # only long chains: a silhouette, not JPEG ringing or grain around a strong edge
+    long_ = np.bincount(chains[outline], minlength=n_ch) >= 0.06 * side
+    long_[0] = False
     # the hull spans the mask's body, not thin appendages (a strip of contact shadow at the base)
     ro = max(1, round(0.006 * side))
     body = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN,
@@ -324,7 +327,7 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
         group = groups == i
         close = cv2.distanceTransform((~group).astype(np.uint8), cv2.DIST_L2, 3) <= reach
         touching = np.unique(chains[close & outline])
-        pts = body & group | np.isin(chains, touching[touching > 0]) & outline
+        pts = body & group | np.isin(chains, touching[long_[touching]]) & outline
         # the hull of the outer contours' points: the same hull, from far fewer points
         contours, _ = cv2.findContours(pts.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         if contours:
@@ -339,17 +342,19 @@ def complete_shapes(fg: np.ndarray, outline: np.ndarray, fits: np.ndarray) -> np
     m = r + 6
     box = np.s_[max(0, ys.min() - m) : ys.max() + 1 + m, max(0, xs.min() - m) : xs.max() + 1 + m]
     out = fg.copy()
-    out[box] |= _enclosed(cand[box], inside[box], fits[box], outline[box], r, max(20, int(0.0005 * h * w)))
+    out[box] |= _enclosed(fg[box], cand[box], inside[box], fits[box], outline[box], r, max(20, int(0.0005 * h * w)))
     return out
 
 
-def _enclosed(cand: np.ndarray, inside: np.ndarray, fits: np.ndarray, outline: np.ndarray, r: int,
-              min_area: int) -> np.ndarray:
-    """The pieces of `cand` (inside the hulls, not yet subject) that are closed surfaces (bool).
+def _enclosed(fg: np.ndarray, cand: np.ndarray, inside: np.ndarray, fits: np.ndarray, outline: np.ndarray,
+              r: int, min_area: int) -> np.ndarray:
+    """The pieces of `cand` (inside the hulls, not yet subject) that are lost parts of the subject (bool).
 
     Open backdrop is what a disc of radius r reaches from outside the hulls through pixels the
-    backdrop model explains; a piece is kept when it is smooth and under 30% of its rim
-    touches that backdrop without an outline between them.
+    backdrop model explains. A piece is kept when it is smooth, under 30% of its rim touches
+    that backdrop without an outline between them, and it continues the subject: a stretch
+    of its rim meets the subject with no outline between (a lost part's shading runs on into
+    the rest; a shadow or the backdrop in a handle meets the subject at the subject's outline).
     """
     h, w = cand.shape
     open_ = ~inside | fits
@@ -370,8 +375,11 @@ def _enclosed(cand: np.ndarray, inside: np.ndarray, fits: np.ndarray, outline: n
         comp = lab[y0:y1, x0:x1] == i
         ring = (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
         # open = touching reached backdrop where no outline separates them
-        gap = ring & outside[y0:y1, x0:x1] & ~walls[y0:y1, x0:x1]
-        keep[i] = float(gap.sum()) / max(int(ring.sum()), 1) < 0.3
+        free = ring & ~walls[y0:y1, x0:x1]
+        gap = free & outside[y0:y1, x0:x1]
+        joined = free & (fg[y0:y1, x0:x1] | fits[y0:y1, x0:x1] & ~outside[y0:y1, x0:x1])
+        n_ring = max(int(ring.sum()), 1)
+        keep[i] = gap.sum() < 0.3 * n_ring and joined.sum() >= max(10, 0.1 * n_ring)
     # ...and grown back over the outline they were split along
     return _grow_within(keep[lab], rest, 3)
 
