@@ -52,6 +52,20 @@ def test_background_color(seed: int, color: tuple[int, int, int]) -> None:
     assert mean_dist(out[ring], color) <= 8
 
 
+@pytest.mark.parametrize("shape", ["box", "jar"])
+def test_background_color_when_the_floor_shadow_reaches_the_bottom_edge(shape: str) -> None:
+    """The shadow across the bottom edge spoils a four-sided backdrop fit; the backdrop is still plain."""
+    from bench.catalogue import product_shot
+
+    rgb, fg = product_shot((640, 480), colour=(38, 104, 190), shape=shape, centre=(0.5, 0.7), height=0.55)
+    assert lum(rgb[-3:]).min() < 0.85 * lum(rgb[-3:]).max()  # the shadow is on the bottom rows
+    out = to_uint8(B.background_color(to_float(rgb), ctx_for(rgb), color=[255, 255, 255]))
+    back = ~dilate(fg, 2)
+    # before: the general (saliency) path kept ~7% of the backdrop, its floor shadow, as subject
+    assert (np.linalg.norm(out[back].astype(float) - 255, axis=-1) > 8).mean() < 0.005
+    assert psnr(out[erode(fg, 4)], rgb[erode(fg, 4)]) >= 60
+
+
 def test_background_color_accepts_hex_and_rejects_nonsense() -> None:
     src = synth_product(1)
     out = to_uint8(B.background_color(to_float(src.rgb), ctx_for(src.rgb), color="#00ff00"))

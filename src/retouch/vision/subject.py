@@ -178,7 +178,11 @@ def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | N
     f = small[..., :3].astype(np.float32)
     bd = fit_backdrop(f)
     if not bd.plain:
-        return None
+        # a floor shadow (or the product) across the bottom edge spoils the border's fit; the
+        # top and both sides of a seamless backdrop still show it, all three almost wholly
+        bd = fit_backdrop(f, bottom=False)
+        if not (bd.plain and bd.sides >= 0.75):
+            return None
     fg = studio_mask(f, bd)
     if quality != "low" and 0.003 <= fg.mean() <= 0.9:
         holes = backdrop_holes(fg | fill_holes(fg), _backdrop_distance(f, bd), bd.sigma)
@@ -193,8 +197,12 @@ def _design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
 
 
-def fit_backdrop(img: np.ndarray) -> Backdrop:
-    """Robustly fit a smooth colour model to a strip along the image border (img float32 0..255)."""
+def fit_backdrop(img: np.ndarray, *, bottom: bool = True) -> Backdrop:
+    """Robustly fit a smooth colour model to a strip along the image border (img float32 0..255).
+
+    `bottom=False` leaves the bottom strip out; `sides` is then the smallest of the three
+    sides' inlier fractions, not the second smallest of four.
+    """
     h, w = img.shape[:2]
     b = max(2, round(0.03 * min(h, w)))
     yy, xx = np.mgrid[0:h, 0:w]
@@ -204,6 +212,8 @@ def fit_backdrop(img: np.ndarray) -> Backdrop:
     side = np.full((h, w), -1, np.int8)  # which side each strip pixel belongs to
     side[:, :b], side[:, -b:] = 0, 1
     side[:b], side[-b:] = 2, 3
+    if not bottom:
+        strip &= side != 3
     # every k-th strip pixel is plenty for six coefficients and keeps the fit ~1 ms
     step = max(1, int(strip.sum()) // 6000)
     x = xx[strip][::step].astype(np.float32) / max(w - 1, 1)
@@ -225,7 +235,7 @@ def fit_backdrop(img: np.ndarray) -> Backdrop:
         keep = res < max(3.0 * sigma, 6.0)
     fracs = [float(keep[s_id == k].mean()) for k in range(4) if (s_id == k).any()]
     # a plain backdrop shows on at least three sides; the object may cover one
-    sides = sorted(fracs)[1] if len(fracs) >= 2 else 0.0
+    sides = (sorted(fracs)[1] if bottom else min(fracs)) if len(fracs) >= 2 else 0.0
     return Backdrop(coef.astype(np.float32), sigma, float(keep.mean()), sides)
 
 
