@@ -88,7 +88,9 @@ def measure(thumb: np.ndarray, full_size: tuple[int, int]) -> ImageStats:
     transparent = not bool(opaque.all())
     seg = segment(thumb, quality="low")
     fg, method = seg.matte > 0.5, seg.method
-    plain = not transparent and fit_backdrop(rgb.astype(np.float32)).plain
+    # the studio method found a plain backdrop (from four sides, or from three when a floor
+    # shadow runs across the bottom edge)
+    plain = not transparent and (method == "studio" or fit_backdrop(rgb.astype(np.float32)).plain)
     if method in ("general", "none") and not transparent:
         # a floor shadow or the product reaching the bottom edge can spoil the backdrop test;
         # the top and the sides of a seamless backdrop still show it
