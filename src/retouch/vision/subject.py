@@ -181,7 +181,7 @@ def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | N
         # a floor shadow (or the product) across the bottom edge spoils the border's fit; the
         # top and both sides of a seamless backdrop still show it, all three almost wholly
         bd = fit_backdrop(f, bottom=False)
-        if not (bd.plain and bd.sides >= 0.75):
+        if not (bd.plain and bd.sides >= 0.75 and _shadowed_bottom(f, bd)):
             return None
     fg = studio_mask(f, bd)
     if quality != "low" and 0.003 <= fg.mean() <= 0.9:
@@ -190,6 +190,24 @@ def studio_subject(small: np.ndarray, quality: str = "medium") -> np.ndarray | N
         # a subject that shares the backdrop's colours (a light gray bottle on a graded backdrop)
         fg = fg | grabcut.refine_rough(small, fg, holes=holes, max_side=GRABCUT_SIDE.get(quality, 256))
     return fg
+
+
+def _shadowed_bottom(img: np.ndarray, bd: Backdrop) -> bool:
+    """Whether the bottom strip is the backdrop, darkened or not, with its colour kept (a floor shadow).
+
+    A table or a floor of another colour under a plain wall is not: that is a scene, not a
+    seamless backdrop.
+    """
+    h, w = img.shape[:2]
+    b = max(2, round(0.03 * min(h, w)))
+    strip = img[h - b :]
+    bgc = bd.render(h, w)[h - b :]
+    bb = np.maximum(np.einsum("ijk,ijk->ij", bgc, bgc), 1.0)
+    k = np.einsum("ijk,ijk->ij", strip, bgc) / bb
+    chroma = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", strip, strip) - k * k * bb, 0))
+    t = max(3.5 * bd.sigma, 12.0)
+    like = (k > 0.3) & (k < 1.0 + t / np.sqrt(bb)) & (chroma < t + 0.08 * k * np.sqrt(bb))
+    return float(like.mean()) >= 0.8
 
 
 def _design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
