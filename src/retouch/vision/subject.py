@@ -488,6 +488,10 @@ def backdrop_holes(fg: np.ndarray, dist: np.ndarray, sigma: float) -> np.ndarray
     n, lab, stats, _ = cv2.connectedComponentsWithStats(tight.astype(np.uint8), connectivity=4)
     out = np.zeros_like(fg)
     min_area = max(30, int(0.0015 * h * w))
+    # open it: backdrop-coloured slivers along the subject's shading (a line where a light gray
+    # product's shading equals the backdrop) are not holes
+    ro = max(2, round(0.012 * max(h, w)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ro + 1, 2 * ro + 1))
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         if area < min_area:
@@ -495,8 +499,7 @@ def backdrop_holes(fg: np.ndarray, dist: np.ndarray, sigma: float) -> np.ndarray
         comp = lab[y : y + bh, x : x + bw] == i
         if float(np.std(dist[y : y + bh, x : x + bw][comp])) > 1.5 * sigma:
             continue
-        # open it a little: backdrop-coloured slivers along the subject's own shading are not holes
-        core = cv2.morphologyEx(comp.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)) > 0
+        core = cv2.morphologyEx(comp.astype(np.uint8), cv2.MORPH_OPEN, disc) > 0
         out[y : y + bh, x : x + bw] |= core
     return out
 
