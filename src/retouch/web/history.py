@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..schema import PlanStep
 from ..service.blobs import BlobStore
 from ..service.db import Database, now
 from ..service.errors import ApiError, invalid, not_found
@@ -38,6 +39,16 @@ SHOWN_PARAMS = ("model", "size", "quality", "background", "output_format", "outp
 def stem(name: str) -> str:
     base = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name or "")
     return safe_name(base).strip().replace(" ", "-")[:80] or "image"
+
+
+def made_by(params: dict[str, Any]) -> str:
+    """A version's label: its instruction, and the steps when a plan edited in the page ran instead."""
+    prompt = str(params.get("prompt", ""))
+    plan = params.get("plan")
+    if not isinstance(plan, dict):
+        return prompt
+    steps = "; ".join(PlanStep.model_validate(s).describe() for s in plan.get("steps", []))
+    return f"{prompt} — edited plan: {steps or 'no steps'}"
 
 
 class HistoryStore:
@@ -264,7 +275,7 @@ class HistoryStore:
                 tree_id=tree.id,
                 parent_id=parent.id,
                 number=number,
-                prompt=job.params.get("prompt", ""),
+                prompt=made_by(job.params),
                 params=params,
                 job_id=job.id,
                 output_index=index,

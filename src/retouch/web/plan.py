@@ -7,6 +7,8 @@ from typing import Any
 
 from ..engines import available_engines, get_engine
 from ..engines.registry import engine_spec
+from ..ops.catalog import CATALOG, Param
+from ..ops.catalog import REGIONS as REGION_NAMES
 from ..schema import EditPlan, PlanStep
 from ..service.routing import resolve_model
 
@@ -87,3 +89,33 @@ def engines(ttl_s: float = 30.0) -> list[dict[str, Any]]:
         out.append({"name": name, "summary": engine_spec(name).summary, "ready": ok, "detail": why})
     _engines_cache = (time.monotonic(), out)
     return out
+
+
+def _param(p: Param) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": str(p.type), "default": p.default}
+    if p.min is not None:
+        out |= {"min": p.min, "max": p.max}
+    if p.choices:
+        out["choices"] = list(p.choices)
+    if p.nullable:
+        out["nullable"] = True
+    if p.help or p.positive:
+        out["help"] = p.help or f"positive: {p.positive}"
+    return out
+
+
+def op_specs() -> dict[str, Any]:
+    """Every op's parameters (type, default, range or choices) and the regions: one source of truth."""
+    return {
+        "object": "op_spec",
+        "regions": list(REGION_NAMES),
+        "ops": {
+            name: {
+                "help": s.help,
+                "regional": s.regional,
+                "main": s.main,
+                "params": {k: _param(p) for k, p in s.params.items() if isinstance(p, Param)},
+            }
+            for name, s in CATALOG.items()
+        },
+    }

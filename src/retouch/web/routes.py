@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
 from ..api.deps import SESSION_COOKIE, EditKey, Svc
+from ..api.jsontext import StrictJSONRoute
 from ..errors import RetouchError
 from ..imaging.sizes import MAX_SIDE, MIN_SIDE
 from ..service.edits import error_body, error_status
@@ -21,7 +22,8 @@ from . import plan as planning
 from .history import HistoryStore
 from .zipper import build_zip, output_names
 
-router = APIRouter(prefix="/ui/api", include_in_schema=False)
+#: Bodies are read as the API's are (lone surrogates, NUL, deep nesting: a 400 naming the field).
+router = APIRouter(prefix="/ui/api", include_in_schema=False, route_class=StrictJSONRoute)
 #: Version images never change (new edits are new versions): cache them for good.
 IMMUTABLE = "private, max-age=31536000, immutable"
 
@@ -79,6 +81,13 @@ def config(svc: Svc, _: EditKey) -> dict[str, Any]:
         "max_prompt_chars": s.max_prompt_chars,
         "size_range": [MIN_SIDE, MAX_SIDE],
     }
+
+
+@router.get("/ops")
+def ops(_: EditKey, response: Response) -> dict[str, Any]:
+    """The op spec (types, ranges, defaults, choices) the plan's controls are built from."""
+    response.headers["cache-control"] = "private, max-age=300"
+    return planning.op_specs()
 
 
 @router.post("/session")

@@ -38,6 +38,7 @@ class EstimateRequest(BaseModel):
     n: int = Field(default=1, ge=1, le=10)
     size: str = "auto"
     quality: Quality = "auto"
+    plan: Any = Field(default=None, description="retouch extension: the plan the edit would run, checked as an edit's")
 
 
 def _sized(spec: str, i: int) -> ImageInput:
@@ -68,7 +69,7 @@ def estimate(body: EstimateRequest, principal: EditKey, svc: Svc) -> dict[str, A
     else:
         raise invalid("Give 'image_sizes' or 'images'.", "image_sizes", code="missing_required_parameter")
     options = EditOptions(
-        prompt=body.prompt, model=body.model, n=body.n, size=body.size, quality=body.quality
+        prompt=body.prompt, model=body.model, n=body.n, size=body.size, quality=body.quality, plan=body.plan
     )
     spec = svc.edits.prepare(options, images, None, body.mode)
     balance = svc.ledger.balance(principal.account_id)

@@ -2,11 +2,14 @@
 // estimates (of the edit, and of a batch over every image), fetched a moment after typing
 // stops so that nothing runs per keystroke. It also knows when a run cannot succeed (a
 // refused or too long instruction, not enough credits), so Edit can say so before a click.
+// Each step of the plan has controls (plansteps.js): changing one makes an "edited plan" that
+// runs (and is priced) instead of the text's plan, until the text changes or the user goes back.
 
 import { api, ApiError } from "./api.js";
-import { $, h, debounce, fmtInt } from "./dom.js";
+import { $, $$, h, debounce, fmtInt } from "./dom.js";
 import { plainWords, showError, clearError } from "./errors.js";
 import { save, load } from "./settings.js";
+import { stepControls, stepWords } from "./plansteps.js";
 
 /** A refusal of the word being typed waits this long for the word to be finished. */
 const UNFINISHED_MS = 2000;
@@ -20,6 +23,10 @@ export class Instruction {
     this.onState = onState;
     this.maxChars = maxChars;
     this.plan = null; // the last plan, or an ApiError when refused
+    this.edited = null; // the steps as changed with their controls (null: the text's plan runs)
+    this.spec = null; // the op spec the controls are built from
+    api("/ui/api/ops").then((spec) => { this.spec = spec; if (!this.edited) this._showPlan(this.plan); }, () => {});
+    $("#plan-reset").addEventListener("click", () => { this.revert(); this.input.focus(); });
     this.estimate = null;
     this.batchEstimate = null;
     this.typedAt = 0;
@@ -29,6 +36,7 @@ export class Instruction {
     this.input.addEventListener("input", () => {
       this.typedAt = Date.now();
       save("prompt", this.input.value);
+      if (this.edited) this.revert(); // a new instruction: its plan, not the edited one
       later();
     });
     this.input.addEventListener("blur", () => { if (this.plan instanceof ApiError) this._showPlan(this.plan); });
@@ -37,6 +45,7 @@ export class Instruction {
     });
     for (const chip of document.querySelectorAll(".chip")) {
       chip.addEventListener("click", () => {
+        this.edited = null;
         this.input.value = chip.textContent;
         save("prompt", this.input.value);
         this.input.focus();
@@ -69,7 +78,8 @@ export class Instruction {
       this.onState();
       return;
     }
-    const planReq = api("/ui/api/plan", {
+    const plan0 = this.editedPlan();
+    const planReq = plan0 ? Promise.resolve(this.plan) : api("/ui/api/plan", {
       method: "POST",
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
@@ -83,6 +93,7 @@ export class Instruction {
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
+            plan: plan0 || undefined,
           },
         }).catch((e) => e)
       : Promise.resolve(null);
@@ -95,7 +106,7 @@ export class Instruction {
     this.plan = plan;
     this.estimate = est;
     this.batchEstimate = batchEst;
-    this._showPlan(plan);
+    if (!this.edited) this._showPlan(plan);
     this._showEstimates();
     this.onState();
   }
@@ -109,11 +120,72 @@ export class Instruction {
     return !err.fragment || err.fragment.trimEnd().endsWith(last);
   }
 
+  /** The plan to run instead of the text's, as the API takes it (null: none). */
+  editedPlan() {
+    return this.edited && { prompt: this.value, steps: this.edited.map(({ op, params, region, text }) => ({ op, params, region, text })) };
+  }
+
+  /** Back to the text's plan. */
+  revert() {
+    this.edited = null;
+    this._markEdited();
+    this.refresh();
+  }
+
+  _markEdited() {
+    $("#plan").classList.toggle("edited", !!this.edited);
+    $("#plan-edited").hidden = !this.edited;
+  }
+
+  /** A control changed: the edited plan starts (from the text's plan) or changes. */
+  _change(i, k, v) {
+    const st = this._editing()[i];
+    if (k === "region") st.region = v;
+    else st.params = { ...st.params, [k]: v };
+    $(`#plan-steps > li:nth-child(${i + 1}) .d`).textContent = stepWords(st);
+    this._changed();
+  }
+
+  _remove(i) {
+    this._editing().splice(i, 1);
+    this._steps(this.edited);
+    this._changed();
+    // focus stays in the plan: on the next step's remove button, else the way back
+    ($$("#plan-steps .step-x")[Math.min(i, this.edited.length - 1)] || $("#plan-reset")).focus();
+  }
+
+  _editing() {
+    if (!this.edited) this.edited = structuredClone(this.plan.steps);
+    return this.edited;
+  }
+
+  _changed() {
+    this._markEdited();
+    $("#plan-note").textContent = this.edited.length ? "Edit runs these steps, not the instruction’s." : "No steps left: nothing would change.";
+    this.estimate = null; // priced again for the edited plan
+    this._showEstimates();
+    this.onState();
+    this.refreshSoon();
+  }
+
+  /** The list of steps, each with its controls when the plan can be edited. */
+  _steps(steps) {
+    const tweak = this.spec && this.plan?.engine === "builtin" && !this.plan.consistency;
+    const hasMask = this.context().hasMask;
+    $("#plan-steps").replaceChildren(...steps.map((s, i) =>
+      h("li", {},
+        h("span", { class: "what" }, s.label),
+        h("span", { class: "d" }, this.edited ? stepWords(s) : `${s.details ? ` (${s.details})` : ""} on the ${s.where}`),
+        s.text ? h("span", { class: "src" }, `from “${s.text}”`) : null,
+        tweak ? stepControls(this.spec, s, i, { hasMask, edit: (...a) => this._change(...a), remove: (j) => this._remove(j) }) : null)));
+  }
+
   _showPlan(plan) {
     const box = $("#plan");
     const list = $("#plan-steps");
     const note = $("#plan-note");
     box.classList.remove("refused", "pending");
+    this._markEdited();
     this.pending = false;
     clearError("prompt-error");
     if (!plan) {
@@ -149,15 +221,7 @@ export class Instruction {
       return;
     }
     clearError("engine-error");
-    list.replaceChildren(
-      ...plan.steps.map((s) =>
-        h("li", {},
-          h("span", { class: "what" }, s.label),
-          s.details ? ` (${s.details})` : "",
-          ` on the ${s.where}`,
-          s.text ? h("span", { class: "src" }, `from “${s.text}”`) : null),
-      ),
-    );
+    this._steps(plan.steps);
     if (plan.consistency) {
       // the pass across the set ("make them consistent") runs with Batch all
       list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
@@ -197,6 +261,8 @@ export class Instruction {
   /** Why the edit cannot run now, in a few words (null: it can, as far as the page knows). */
   blocker() {
     const p = this.plan;
+    if (this.edited && !this.edited.length) return "The edited plan has no steps left.";
+    if (this.estimate?.code === "invalid_plan") return "The edited plan cannot run: see why above.";
     if (p instanceof ApiError && p.param === "prompt" && p.code === "string_above_max_length") return "The instruction is too long.";
     if (this.refused() && this.pending) return "The instruction is not one the engine can do (yet).";
     if (this.refused()) return "The engine cannot do this instruction: see what it says above.";

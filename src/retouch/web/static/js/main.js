@@ -610,6 +610,7 @@ async function runEdit() {
       mode: "edit",
       ...options.fields(),
       metadata: { ui_tree: state.tree.id, ui_parent: base.id },
+      plan: instruction.editedPlan() || undefined, // the plan as changed with its controls
     };
     if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
     progressStart("Submitting…");
@@ -653,7 +654,7 @@ async function runBatch() {
   batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb, preview: s.preview })), prompt || "Make them consistent");
   $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
   try {
-    const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" } };
+    const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" }, plan: instruction.editedPlan() || undefined };
     if (consistent) body.consistency = true;
     const job = await submit({ ...body });
     if (job.status === "succeeded") {

@@ -1,0 +1,82 @@
+// Controls for the steps of a plan, built from the op spec the server sends (GET /ui/api/ops):
+// a slider and a number for an amount in its range, a colour well, a chooser for choices and
+// the region, a remove button. Ranges live in the spec only; here they are just read.
+
+import { h } from "./dom.js";
+
+const hex = (c) => "#" + c.slice(0, 3).map((x) => Math.round(x).toString(16).padStart(2, "0")).join("");
+const fromHex = (s) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
+const words = (k) => k.replace(/[_-]/g, " ");
+const isRGB = (v) => Array.isArray(v) && v.length >= 3 && v.every((x) => typeof x === "number");
+
+function choose(id, name, value, choices, set) {
+  return h("select", { id, "aria-label": name, onchange: (ev) => set(ev.target.value) },
+    choices.map((c) => h("option", { value: c, selected: c === value }, words(c))));
+}
+
+/** One parameter's control(s), or null when it has none (ratios, boxes, "automatic" values). */
+function control(id, name, p, value, set) {
+  const t = p.type;
+  if (["float", "int", "ref"].includes(t) && typeof value === "number" && p.min !== undefined) {
+    const span = p.max - p.min;
+    const step = t === "float" && span <= 20 ? 0.01 : 1;
+    const clamp = (v) => Math.min(p.max, Math.max(p.min, v));
+    const num = h("input", { type: "number", id, min: p.min, max: p.max, step, value, "aria-label": name });
+    const slider = span <= 400 ? h("input", { type: "range", min: p.min, max: p.max, step, value, "aria-label": `${name} slider` }) : null;
+    // Out-of-range values cannot be entered: the number snaps into the spec's range.
+    num.addEventListener("change", () => {
+      const v = Number(num.value);
+      num.value = Number.isFinite(v) && num.value !== "" ? clamp(v) : value;
+      if (slider) slider.value = num.value;
+      set((value = Number(num.value)));
+    });
+    slider?.addEventListener("input", () => { num.value = slider.value; set((value = Number(slider.value))); });
+    return [slider, num];
+  }
+  if (t === "color" && isRGB(value)) return h("input", { type: "color", id, value: hex(value), "aria-label": name, onchange: (ev) => set(fromHex(ev.target.value)) });
+  if (t === "colors" && Array.isArray(value) && value.every(isRGB)) {
+    const now = value.map((c) => [...c]);
+    return h("span", { class: "wells", id }, now.map((c, j) => h("input", {
+      type: "color", value: hex(c), "aria-label": `${name} ${j + 1}`,
+      onchange: (ev) => { now[j] = fromHex(ev.target.value); set(now.map((x) => [...x])); },
+    })));
+  }
+  if ((t === "choice" || t === "color") && typeof value === "string" && p.choices) return choose(id, name, value, p.choices, set);
+  if (t === "bool" && typeof value === "boolean") return h("input", { type: "checkbox", id, checked: value, "aria-label": name, onchange: (ev) => set(ev.target.checked) });
+  if (t === "text" && typeof value === "string") return h("input", { type: "text", id, value, "aria-label": name, maxlength: 500, onchange: (ev) => set(ev.target.value) });
+  return null;
+}
+
+const PLACES = { all: "whole image", mask: "painted area" };
+const fmt = (k, v) => isRGB(v) ? hex(v) : Array.isArray(v) ? v.map((x) => fmt(k, x)).join(" → ")
+  : typeof v === "number" && k === "amount" ? `${v >= 0 ? "+" : ""}${Math.round(v * 100)}%` : String(v);
+
+/** How a step reads ("(amount +40%) on the whole image"), for a step changed here. */
+export const stepWords = (s) => `${Object.keys(s.params).length ? ` (${Object.entries(s.params).map(([k, v]) => `${words(k)} ${fmt(k, v)}`).join(", ")})` : ""} on the ${PLACES[s.region] || words(s.region)}`;
+
+/** The controls of step `i` (0-based): `edit(i, param, value)` is told each change ("region"
+ * for the region), `remove(i)` the remove button. Null when the spec does not know the op. */
+export function stepControls(spec, step, i, { hasMask, edit, remove }) {
+  const op = spec?.ops[step.op];
+  if (!op) return null;
+  const title = `step ${i + 1}, ${words(step.op)}`;
+  const rows = [];
+  const names = Object.keys(step.params);
+  if (op.main && !names.includes(op.main)) names.unshift(op.main); // the default runs: show it
+  for (const k of names) {
+    const p = op.params[k];
+    const value = k in step.params ? step.params[k] : p?.default;
+    const c = p && control(`p${i}-${k}`, `${title}: ${words(k)}`, p, value, (v) => edit(i, k, v));
+    if (c) rows.push(h("label", { for: `p${i}-${k}`, title: p.help || null }, words(k)), h("span", { class: "ctl-in" }, c));
+  }
+  const regions = op.regional ? spec.regions : ["all", "mask"];
+  const where = regions.filter((r) => r !== "mask" || hasMask || step.region === "mask");
+  if (where.length > 1) {
+    rows.push(h("label", { for: `p${i}-region` }, "where"),
+      h("span", { class: "ctl-in" }, choose(`p${i}-region`, `${title}: where`, step.region, where, (v) => edit(i, "region", v))));
+  }
+  return [
+    h("button", { type: "button", class: "small step-x", "aria-label": `Remove ${title}`, title: "Remove this step", onclick: () => remove(i) }, "✕"),
+    rows.length ? h("div", { class: "ctl" }, rows) : null,
+  ];
+}
