@@ -7,11 +7,12 @@ import { h } from "./dom.js";
 const hex = (c) => "#" + c.slice(0, 3).map((x) => Math.round(x).toString(16).padStart(2, "0")).join("");
 const fromHex = (s) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
 const words = (k) => k.replace(/[_-]/g, " ");
+const PLACES = { all: "whole image", mask: "painted area" };
 const isRGB = (v) => Array.isArray(v) && v.length >= 3 && v.every((x) => typeof x === "number");
 
 function choose(id, name, value, choices, set) {
   return h("select", { id, "aria-label": name, onchange: (ev) => set(ev.target.value) },
-    choices.map((c) => h("option", { value: c, selected: c === value }, words(c))));
+    choices.map((c) => h("option", { value: c, selected: c === value }, PLACES[c] || words(c))));
 }
 
 /** One parameter's control(s), or null when it has none (ratios, boxes, "automatic" values). */
@@ -30,6 +31,11 @@ function control(id, name, p, value, set) {
       if (slider) slider.value = num.value;
       set((value = Number(num.value)));
     });
+    // Arrow keys and finished numbers count at once; a half-typed one when it is committed.
+    num.addEventListener("input", () => {
+      const v = Number(num.value);
+      if (num.value !== "" && v >= p.min && v <= p.max) { if (slider) slider.value = v; set((value = v)); }
+    });
     slider?.addEventListener("input", () => { num.value = slider.value; set((value = Number(slider.value))); });
     return [slider, num];
   }
@@ -47,7 +53,6 @@ function control(id, name, p, value, set) {
   return null;
 }
 
-const PLACES = { all: "whole image", mask: "painted area" };
 const fmt = (k, v) => isRGB(v) ? hex(v) : Array.isArray(v) ? v.map((x) => fmt(k, x)).join(" → ")
   : typeof v === "number" && k === "amount" ? `${v >= 0 ? "+" : ""}${Math.round(v * 100)}%` : String(v);
 
