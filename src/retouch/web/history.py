@@ -29,6 +29,8 @@ from .models import Tree, Version
 #: that a result is recorded even when the page was closed while the job ran.
 META_TREE = "ui_tree"
 META_PARENT = "ui_parent"
+#: Set to "edited" when the page ran a plan edited with its controls instead of the text's.
+META_PLAN = "ui_plan"
 #: Recent jobs looked at when reconciling a tree with jobs that finished unseen.
 RECONCILE_JOBS = 50
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -41,11 +43,11 @@ def stem(name: str) -> str:
     return safe_name(base).strip().replace(" ", "-")[:80] or "image"
 
 
-def made_by(params: dict[str, Any]) -> str:
+def made_by(job: Job) -> str:
     """A version's label: its instruction, and the steps when a plan edited in the page ran instead."""
-    prompt = str(params.get("prompt", ""))
-    plan = params.get("plan")
-    if not isinstance(plan, dict):
+    prompt = str(job.params.get("prompt", ""))
+    plan = job.params.get("plan")
+    if (job.meta or {}).get(META_PLAN) != "edited" or not isinstance(plan, dict):
         return prompt
     steps = "; ".join(PlanStep.model_validate(s).describe() for s in plan.get("steps", []))
     return f"{prompt} — edited plan: {steps or 'no steps'}"
@@ -275,7 +277,7 @@ class HistoryStore:
                 tree_id=tree.id,
                 parent_id=parent.id,
                 number=number,
-                prompt=made_by(job.params),
+                prompt=made_by(job),
                 params=params,
                 job_id=job.id,
                 output_index=index,

@@ -106,7 +106,9 @@ export class Instruction {
     this.plan = plan;
     this.estimate = est;
     this.batchEstimate = batchEst;
+    // an edited plan stays; its choices are redrawn (a mask may have been painted) unless in use
     if (!this.edited) this._showPlan(plan);
+    else if (!$("#plan-steps").contains(document.activeElement)) this._steps(this.edited);
     this._showEstimates();
     this.onState();
   }

@@ -610,8 +610,9 @@ async function runEdit() {
       mode: "edit",
       ...options.fields(),
       metadata: { ui_tree: state.tree.id, ui_parent: base.id },
-      plan: instruction.editedPlan() || undefined, // the plan as changed with its controls
     };
+    const plan = instruction.editedPlan(); // the plan as changed with its controls
+    if (plan) Object.assign(body, { plan, metadata: { ...body.metadata, ui_plan: "edited" } });
     if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
     progressStart("Submitting…");
     const job = await submit(body);

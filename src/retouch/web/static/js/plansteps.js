@@ -20,7 +20,7 @@ function control(id, name, p, value, set) {
   const t = p.type;
   if (["float", "int", "ref"].includes(t) && typeof value === "number" && p.min !== undefined) {
     const span = p.max - p.min;
-    const step = t === "float" && span <= 20 ? 0.01 : 1;
+    const step = t !== "float" || span > 20 ? 1 : span < 0.5 ? 0.001 : 0.01;
     const clamp = (v) => Math.min(p.max, Math.max(p.min, v));
     const num = h("input", { type: "number", id, min: p.min, max: p.max, step, value, "aria-label": name });
     const slider = span <= 400 ? h("input", { type: "range", min: p.min, max: p.max, step, value, "aria-label": `${name} slider` }) : null;
