@@ -234,7 +234,6 @@ export class Instruction {
   _showEstimates() {
     const el = $("#estimate");
     const est = this.estimate;
-    el.classList.remove("short");
     el.textContent = "";
     if (est instanceof ApiError) {
       // Problems of the instruction or the size are said next to them; only the rest here.
@@ -242,22 +241,13 @@ export class Instruction {
       else if (est.param !== "prompt" && est.code !== "unsupported_instruction") el.textContent = plainWords(est);
     } else if (est) {
       el.textContent = `Costs about ${credits(est.credits)} · output ${est.output_size.replace("x", "×")} · ${fmtInt(est.balance)} available`;
-      if (!est.sufficient) {
-        el.classList.add("short");
-        el.textContent += " — not enough credits.";
-      }
     }
+    short(el, est);
     const b = $("#batch-estimate");
     const best = this.batchEstimate;
     b.hidden = !best || best instanceof ApiError;
-    b.classList.remove("short");
-    if (b.hidden) return;
-    const n = this.context().batchImages.length;
-    b.textContent = `Batch: each of the ${n} images edited on its own, about ${credits(best.credits)} in all`;
-    if (!best.sufficient) {
-      b.classList.add("short");
-      b.textContent += " — not enough credits.";
-    }
+    if (!b.hidden) b.textContent = `Batch: each of the ${this.context().batchImages.length} images edited on its own, about ${credits(best.credits)} in all`;
+    short(b, best);
   }
 
   /** Why the edit cannot run now, in a few words (null: it can, as far as the page knows). */
@@ -290,6 +280,13 @@ export class Instruction {
   refused() {
     return this.plan instanceof ApiError && (this.plan.code === "unsupported_instruction" || this.plan.param === "prompt");
   }
+}
+
+/** Marks an estimate the balance cannot pay. */
+function short(el, est) {
+  const no = est?.sufficient === false;
+  el.classList.toggle("short", no);
+  if (no) el.textContent += " — not enough credits.";
 }
 
 const credits = (n) => `${fmtInt(n)} credit${n === 1 ? "" : "s"}`;

@@ -21,22 +21,15 @@ function control(id, name, p, value, set) {
   if (["float", "int", "ref"].includes(t) && typeof value === "number" && p.min !== undefined) {
     const span = p.max - p.min;
     const step = t !== "float" || span > 20 ? 1 : span < 0.5 ? 0.001 : 0.01;
-    const clamp = (v) => Math.min(p.max, Math.max(p.min, v));
-    const num = h("input", { type: "number", id, min: p.min, max: p.max, step, value, "aria-label": name });
-    const slider = span <= 400 ? h("input", { type: "range", min: p.min, max: p.max, step, value, "aria-label": `${name} slider` }) : null;
-    // Out-of-range values cannot be entered: the number snaps into the spec's range.
-    num.addEventListener("change", () => {
-      const v = Number(num.value);
-      num.value = Number.isFinite(v) && num.value !== "" ? clamp(v) : value;
-      if (slider) slider.value = num.value;
-      set((value = Number(num.value)));
+    // Arrow keys and whole numbers count at once; the rest, out of range included, snaps into
+    // the spec's range when committed: an out-of-range value cannot be entered.
+    const num = h("input", {
+      type: "number", id, min: p.min, max: p.max, step, value, "aria-label": name,
+      oninput: () => { const v = Number(num.value); if (num.value !== "" && v >= p.min && v <= p.max) put(v, 1); },
+      onchange: () => { const v = Number(num.value); put(num.value !== "" && Number.isFinite(v) ? Math.min(p.max, Math.max(p.min, v)) : value); },
     });
-    // Arrow keys and finished numbers count at once; a half-typed one when it is committed.
-    num.addEventListener("input", () => {
-      const v = Number(num.value);
-      if (num.value !== "" && v >= p.min && v <= p.max) { if (slider) slider.value = v; set((value = v)); }
-    });
-    slider?.addEventListener("input", () => { num.value = slider.value; set((value = Number(slider.value))); });
+    const slider = span <= 400 ? h("input", { type: "range", min: p.min, max: p.max, step, value, "aria-label": `${name} slider`, oninput: () => put(Number(slider.value)) }) : null;
+    const put = (v, typing) => { if (!typing) num.value = v; if (slider) slider.value = v; set((value = v)); };
     return [slider, num];
   }
   if (t === "color" && isRGB(value)) return h("input", { type: "color", id, value: hex(value), "aria-label": name, onchange: (ev) => set(fromHex(ev.target.value)) });
@@ -81,7 +74,7 @@ export function stepControls(spec, step, i, { hasMask, edit, remove }) {
       h("span", { class: "ctl-in" }, choose(`p${i}-region`, `${title}: where`, step.region, where, (v) => edit(i, "region", v))));
   }
   return [
-    h("button", { type: "button", class: "small step-x", "aria-label": `Remove ${title}`, title: "Remove this step", onclick: () => remove(i) }, "✕"),
+    h("button", { type: "button", class: "small step-x", "aria-label": `Remove ${title}`, onclick: () => remove(i) }, "✕"),
     rows.length ? h("div", { class: "ctl" }, rows) : null,
   ];
 }
