@@ -183,8 +183,7 @@ def test_plan_controls_fit_are_labelled_and_work_by_keyboard(
         )
         assert unnamed == []
         page.locator("#plan").scroll_into_view_if_needed()
-        if device is DESKTOP:
-            shot(page, "10-plan-controls", doc=True)
+        shot(page, "10-plan-controls" if device is DESKTOP else "10-plan-controls-phone", doc=device is DESKTOP)
         assert not page.errors  # type: ignore[attr-defined]
     finally:
         ctx.close()

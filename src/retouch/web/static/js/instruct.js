@@ -163,7 +163,7 @@ export class Instruction {
 
   _changed() {
     this._markEdited();
-    $("#plan-note").textContent = this.edited.length ? "Edit runs these steps, not the instruction’s." : "No steps left: nothing would change.";
+    $("#plan-note").textContent = this.edited.length ? `Engine: ${this.plan.engine}, model ${this.plan.model}.` : "No steps left: nothing would change.";
     this.estimate = null; // priced again for the edited plan
     this._showEstimates();
     this.onState();
@@ -254,7 +254,7 @@ export class Instruction {
   blocker() {
     const p = this.plan;
     if (this.edited && !this.edited.length) return "The edited plan has no steps left.";
-    if (this.estimate?.code === "invalid_plan") return "The edited plan cannot run: see why above.";
+    if (this.estimate?.param === "plan") return "The edited plan cannot run: see why above.";
     if (p instanceof ApiError && p.param === "prompt" && p.code === "string_above_max_length") return "The instruction is too long.";
     if (this.refused() && this.pending) return "The instruction is not one the engine can do (yet).";
     if (this.refused()) return "The engine cannot do this instruction: see what it says above.";
