@@ -114,6 +114,24 @@ def test_a_colour_well_changes_the_measured_background(context: Any, web_server:
     assert np.abs(corner - [20, 60, 200]).max() <= 1, corner
 
 
+def test_the_region_chooser_moves_a_step(context: Any, web_server: Server, tmp_path: Path) -> None:
+    photo = write_photo(tmp_path / "photo.png", 240, 180, seed=4)
+    page = open_editor(context, web_server)
+    add_images(page, tmp_path / "photo.png")
+    plan_for(page, "make it black and white", 1)
+    # no mask painted: the painted area is not offered
+    assert "mask" not in page.locator("#p0-region option").evaluate_all("os => os.map(o => o.value)")
+    page.focus("#p0-region")
+    page.select_option("#p0-region", "left")
+    page.wait_for_selector("#plan-steps:has-text('on the left')")
+    job, out = run_version(page, 1)
+    assert job["plan"]["steps"][0]["region"] == "left"
+    w = out.shape[1]
+    assert grayness(out[:, : w // 4]).mean() < 2  # the left is black and white
+    right = grayness(out[:, -w // 4 :]).mean()
+    assert right > 10 and abs(right - grayness(photo[:, -w // 4 :].astype(np.int16)).mean()) < 1
+
+
 def test_out_of_range_is_impossible_and_a_refused_plan_reads_plainly(
     context: Any, web_server: Server, tmp_path: Path
 ) -> None:
