@@ -145,6 +145,10 @@ def test_out_of_range_is_impossible_and_a_refused_plan_reads_plainly(
         number.press("Tab")
         assert number.input_value() == kept, typed
     assert page.locator("#plan-steps input[type=range]").input_value() == "0.5"
+    # An edited plan outlives a reload (with its instruction).
+    page.reload()
+    page.wait_for_selector("#plan-edited:visible")
+    page.wait_for_function("() => document.querySelector('#p0-amount')?.value === '0.5'")
 
     # A plan the server refuses all the same (here tampered with on its way) is said in words.
     def tamper(route: Any) -> None:

@@ -2,8 +2,8 @@
 // estimates (of the edit, and of a batch over every image), fetched a moment after typing
 // stops so that nothing runs per keystroke. It also knows when a run cannot succeed (a
 // refused or too long instruction, not enough credits), so Edit can say so before a click.
-// Each step of the plan has controls (plansteps.js): changing one makes an "edited plan" that
-// runs (and is priced) instead of the text's plan, until the text changes or the user goes back.
+// A step's controls (plansteps.js) make an "edited plan" that runs and is priced instead of
+// the text's, until the text changes or the user goes back.
 
 import { api, ApiError } from "./api.js";
 import { $, $$, h, debounce, fmtInt } from "./dom.js";
@@ -25,12 +25,18 @@ export class Instruction {
     this.plan = null; // the last plan, or an ApiError when refused
     this.edited = null; // the steps as changed with their controls (null: the text's plan runs)
     this.spec = null; // the op spec the controls are built from
-    api("/ui/api/ops").then((spec) => { this.spec = spec; if (!this.edited) this._showPlan(this.plan); }, () => {});
+    api("/ui/api/ops").then((spec) => {
+      this.spec = spec;
+      if (!this.edited) this._showPlan(this.plan);
+      else if (this.plan?.steps) this._steps(this.edited);
+    }, () => {});
     $("#plan-reset").addEventListener("click", () => { this.revert(); this.input.focus(); });
     this.estimate = null;
     this.batchEstimate = null;
     this.typedAt = 0;
     this.input.value = load("prompt", "");
+    const kept = load("edited", null); // an edited plan outlives a reload, with its instruction
+    if (kept?.prompt === this.input.value) this.edited = kept.steps;
     this._seq = 0;
     const later = debounce(() => this.refresh(), 350);
     this.input.addEventListener("input", () => {
@@ -45,11 +51,10 @@ export class Instruction {
     });
     for (const chip of document.querySelectorAll(".chip")) {
       chip.addEventListener("click", () => {
-        this.edited = null;
         this.input.value = chip.textContent;
         save("prompt", this.input.value);
         this.input.focus();
-        this.refresh();
+        this.revert();
       });
     }
     this.refreshSoon = later;
@@ -79,7 +84,7 @@ export class Instruction {
       return;
     }
     const plan0 = this.editedPlan();
-    const planReq = plan0 ? Promise.resolve(this.plan) : api("/ui/api/plan", {
+    const planReq = plan0 && this.plan?.steps ? Promise.resolve(this.plan) : api("/ui/api/plan", {
       method: "POST",
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
@@ -106,9 +111,12 @@ export class Instruction {
     this.plan = plan;
     this.estimate = est;
     this.batchEstimate = batchEst;
-    // an edited plan stays; its choices are redrawn (a mask may have been painted) unless in use
+    // an edited plan stays, redrawn unless in use (a new mask adds "painted area")
     if (!this.edited) this._showPlan(plan);
-    else if (!$("#plan-steps").contains(document.activeElement)) this._steps(this.edited);
+    else if (!$("#plan-steps").contains(document.activeElement)) {
+      this._steps(this.edited);
+      this._markEdited();
+    }
     this._showEstimates();
     this.onState();
   }
@@ -130,13 +138,16 @@ export class Instruction {
   /** Back to the text's plan. */
   revert() {
     this.edited = null;
+    save("edited", null);
     this._markEdited();
     this.refresh();
   }
 
   _markEdited() {
-    $("#plan").classList.toggle("edited", !!this.edited);
-    $("#plan-edited").hidden = !this.edited;
+    const e = this.edited;
+    $("#plan").classList.toggle("edited", !!e);
+    $("#plan-edited").hidden = !e;
+    if (e) $("#plan-note").textContent = e.length ? `Engine: ${this.plan?.engine}, model ${this.plan?.model}.` : "No steps left: nothing would change.";
   }
 
   /** A control changed: the edited plan starts (from the text's plan) or changes. */
@@ -163,7 +174,7 @@ export class Instruction {
 
   _changed() {
     this._markEdited();
-    $("#plan-note").textContent = this.edited.length ? `Engine: ${this.plan.engine}, model ${this.plan.model}.` : "No steps left: nothing would change.";
+    save("edited", { prompt: this.input.value, steps: this.edited });
     this.estimate = null; // priced again for the edited plan
     this._showEstimates();
     this.onState();

@@ -1,6 +1,5 @@
-// Controls for the steps of a plan, built from the op spec the server sends (GET /ui/api/ops):
-// a slider and a number for an amount in its range, a colour well, a chooser for choices and
-// the region, a remove button. Ranges live in the spec only; here they are just read.
+// Controls for a plan's steps, built from the op spec (GET /ui/api/ops; ranges live only
+// there): a slider and a number for an amount, a colour well, choosers, a remove button.
 
 import { h } from "./dom.js";
 
