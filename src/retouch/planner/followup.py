@@ -63,8 +63,13 @@ EFFECTS = {"vignette", "hue_shift", "rotate", "straighten", "blur", "grain", "sh
 #: Words each surface may use for an op beyond the catalog's own (families and everyday names).
 EXTRA_NAMES = {
     "blur": ("background_blur",),
-    "background": ("background_color", "background_gradient", "background_image", "background_blur",
-                   "remove_background"),
+    "background": (
+        "background_color",
+        "background_gradient",
+        "background_image",
+        "background_blur",
+        "remove_background",
+    ),
     "crop": ("crop_aspect", "crop_box"),
     "cropping": ("crop_aspect", "crop_box"),
     "color": ("saturation", "vibrance", "colorize"),
@@ -88,8 +93,10 @@ EXTRA_NAMES = {
     "grain": ("grain",),
 }
 
-_MOD_SLIGHT = r"(?:a\s+(?:tiny|little|wee)\s+bit|a\s+touch|a\s+tad|slightly|just\s+a\s+(?:bit|little|touch|tad)|" \
+_MOD_SLIGHT = (
+    r"(?:a\s+(?:tiny|little|wee)\s+bit|a\s+touch|a\s+tad|slightly|just\s+a\s+(?:bit|little|touch|tad)|"
     r"a\s+smidge|marginally)"
+)
 _MOD_PLAIN = r"(?:a\s+bit|a\s+little|somewhat|bit|little|some)"
 _MOD_MUCH = r"(?:much|a\s+lot|way|far|lots|significantly|considerably|even|a\s+great\s+deal)"
 
@@ -101,20 +108,32 @@ def _mod(tag: str = "") -> str:
 
 _MOD = _mod()
 _MOD2 = _mod("2")
-_LESS = r"(?:less|weaker|subtler|more\s+subtle|milder|gentler|fainter|lower|smaller|toned\s+down|reduced|lighter\s+touch)"
+_LESS = (
+    r"(?:less|weaker|subtler|more\s+subtle|milder|gentler|fainter|lower|smaller|toned\s+down|reduced|lighter\s+touch)"
+)
 _MORE = r"(?:more|stronger|heavier|bolder|intenser|more\s+intense|harsher|bigger|higher|further|more\s+pronounced)"
-_TOO_MUCH = r"(?:too\s+(?:much|strong|heavy|intense|harsh|extreme|obvious|overdone|far|aggressive|big)|overdone|" \
+_TOO_MUCH = (
+    r"(?:too\s+(?:much|strong|heavy|intense|harsh|extreme|obvious|overdone|far|aggressive|big)|overdone|"
     r"over\s+the\s+top|excessive|overkill|a\s+bit\s+much)"
-_TOO_LITTLE = r"(?:not\s+enough|too\s+(?:subtle|weak|faint|little|mild|small|gentle)|barely\s+(?:visible|noticeable)|" \
+)
+_TOO_LITTLE = (
+    r"(?:not\s+enough|too\s+(?:subtle|weak|faint|little|mild|small|gentle)|barely\s+(?:visible|noticeable)|"
     r"hardly\s+(?:visible|noticeable)|(?:i\s+)?can'?t\s+(?:really\s+)?see\s+(?:it|the\s+(?:difference|change|effect)))"
-_DOWN_VERB = r"(?:reduce|lower|decrease|soften|weaken|lessen|tone\s+down|dial\s+(?:back|down)|turn\s+down|" \
+)
+_DOWN_VERB = (
+    r"(?:reduce|lower|decrease|soften|weaken|lessen|tone\s+down|dial\s+(?:back|down)|turn\s+down|"
     r"pull\s+back|scale\s+back|back\s+off|ease\s+off|ease\s+up\s+on|cut\s+back(?:\s+on)?|calm\s+down|minimi[sz]e)"
-_UP_VERB = r"(?:increase|boost|raise|strengthen|intensify|amplify|push|pump\s+up|turn\s+up|crank\s+up|amp\s+up|" \
+)
+_UP_VERB = (
+    r"(?:increase|boost|raise|strengthen|intensify|amplify|push|pump\s+up|turn\s+up|crank\s+up|amp\s+up|"
     r"bump\s+up|enhance|emphasi[sz]e|maximi[sz]e|exaggerate)"
+)
 _DOWN_PARTICLE = r"(?:tone|dial|turn|pull|scale|bring|knock|take|ease|calm|back|rein)"
 _UP_PARTICLE = r"(?:turn|crank|pump|amp|bump|ramp|dial|kick|jack|ratchet)"
-_DROP_VERB = r"(?:undo|revert|remove|drop|lose|get\s+rid\s+of|take\s+(?:out|away|off)|delete|cancel|skip|ditch|" \
+_DROP_VERB = (
+    r"(?:undo|revert|remove|drop|lose|get\s+rid\s+of|take\s+(?:out|away|off)|delete|cancel|skip|ditch|"
     r"forget|kill|no\s+more|no|without|leave\s+out|turn\s+off|switch\s+off|scrap|lose|strip|cut)"
+)
 #: Drop verbs that only make sense against a previous edit (the others are also fresh instructions).
 _UNDO_VERB = re.compile(r"^(?:undo|revert|cancel|forget|scrap|skip|ditch)\b")
 _IT = r"(?:it|that|this|the\s+(?:effect|edit|change|changes|edits|adjustments?|whole\s+thing)|everything|all\s+of\s+it)"
@@ -135,7 +154,9 @@ _FILLER_START = re.compile(
     r"actually|please|can\s+you|could\s+you|would\s+you|i\s+(?:think|feel)|same(?:\s+(?:thing|again|as\s+before))?|"
     r"like\s+before|as\s+before|keep\s+(?:everything|the\s+rest)|otherwise\s+the\s+same|same\s+but)\b[\s,]*)+"
 )
-_FILLER_END = re.compile(r"(?:[\s,]*\b(?:please|thanks|thank\s+you|though|then|again|instead|now|overall|this\s+time))+$")
+_FILLER_END = re.compile(
+    r"(?:[\s,]*\b(?:please|thanks|thank\s+you|though|then|again|instead|now|overall|this\s+time))+$"
+)
 _FILLER_ONLY = re.compile(r"^(?:same|same\s+again|same\s+thing|keep\s+it|keep\s+the\s+rest|the\s+rest\s+is\s+fine|)$")
 _SPLIT = re.compile(r"\s*(?:[,;.!]|\band\s+then\b|\bthen\b|\bbut\b|\band\s+also\b|\band\b)\s*")
 
@@ -215,7 +236,7 @@ def needs_previous(prompt: str) -> UnsupportedInstruction:
     """The refusal of a follow-up given without the edit it follows."""
     text = prompt.strip()
     return UnsupportedInstruction(
-        f'“{text}” is relative to a previous edit, and there is none here: it changes the plan that made '
+        f"“{text}” is relative to a previous edit, and there is none here: it changes the plan that made "
         "the version being edited",
         fragment=text,
         kind="needs_previous",
@@ -286,7 +307,8 @@ def _scale_reading(core: str, clause: str) -> _Reading | None:
     ):
         forms = (
             rf"^(?:{_IT}\s+)?(?:{_MOD}\s+)?{word}{tail}$",  # "a bit less", "make it stronger"
-            rf"^(?:{_IT}\s+(?:is\s+|was\s+|looks\s+)?)?(?:{_MOD}\s+)?{too}{tail}$",  # "too much", "it's a bit too strong"
+            # "too much", "it's a bit too strong"
+            rf"^(?:{_IT}\s+(?:is\s+|was\s+|looks\s+)?)?(?:{_MOD}\s+)?{too}{tail}$",
             rf"^(?:{_MOD}\s+)?{verb}\s+(?:{_IT})(?:\s+{_MOD2})?$",  # "tone it down a bit"
             rf"^{particle}\s+{_IT}\s+{off}(?:\s+{_MOD})?$",  # "dial it back", "crank it up"
             rf"^(?:{_MOD}\s+)?(?:half|twice)\s+as\s+(?:much|strong)$",
@@ -312,7 +334,12 @@ def _scale_reading(core: str, clause: str) -> _Reading | None:
             if m and not re.match(rf"^{_IT}$", m.group("x")) and _names_op(m.group("x")):
                 size = _size(m)
                 return _Reading(
-                    "scale", clause, factor=FACTORS[(direction, size)], direction=direction, size=size, target=m.group("x")
+                    "scale",
+                    clause,
+                    factor=FACTORS[(direction, size)],
+                    direction=direction,
+                    size=size,
+                    target=m.group("x"),
                 )
     return None
 
@@ -321,7 +348,9 @@ def _scale_reading(core: str, clause: str) -> _Reading | None:
 
 
 def _words(text: str) -> list[str]:
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in re.findall(r"[a-z&]+", text)]
+    return [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in re.findall(r"[a-z&]+", text)
+    ]
 
 
 def _op_names(op: str) -> set[str]:
