@@ -215,6 +215,9 @@ def follow_up(prompt: str, after: EditPlan, *, n_images: int = 1, has_mask: bool
                 ignored += fresh.ignored
                 continue
             changed = [i for i in hit if _scale(steps, i, reading, notes)]
+            if not changed and hit:
+                limits = "; ".join(steps[i].describe() for i in hit)
+                raise _nothing(reading, f"already as far as it goes within the op's range ({limits})")
             if not changed:
                 raise _nothing(reading, f"the previous edit has no step with an amount to change ({_listing(steps)})")
         else:
