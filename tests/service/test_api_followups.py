@@ -54,7 +54,9 @@ def test_sdk_a_bit_less_after_a_contrast_edit_is_less_contrast_of_the_original(s
 def test_jobs_follow_up_without_images_runs_on_the_stored_inputs(server: Server, key: str) -> None:
     src = png(64, 48, seed=12)
     with server.client(key) as c:
-        first = c.post("/v1/jobs", json={"images": [data_url(src)], "prompt": "add a strong vignette and make it warmer"})
+        first = c.post(
+            "/v1/jobs", json={"images": [data_url(src)], "prompt": "add a strong vignette and make it warmer"}
+        )
         assert first.status_code == 202, first.text
         job1 = wait_done(c, first.json()["id"])
         assert job1["status"] == "succeeded", job1
@@ -70,7 +72,9 @@ def test_jobs_follow_up_without_images_runs_on_the_stored_inputs(server: Server,
         r = c.post("/v1/images/edits", json={"after": job1["id"], "prompt": "undo the vignette"})
         assert r.status_code == 200, r.text
         assert np.array_equal(_b64(r.json()["data"][0]["b64_json"]), out2)
-    warm = _b64(server.openai(key).images.edit(image=("p.png", src, "image/png"), prompt="make it warmer").data[0].b64_json)
+    warm = _b64(
+        server.openai(key).images.edit(image=("p.png", src, "image/png"), prompt="make it warmer").data[0].b64_json
+    )
     assert np.array_equal(out2, warm)
     assert corners(out1) < corners(_arr(src)) - 10  # the vignette darkened the corners...
     assert abs(corners(out2) - corners(warm)) < 1e-9  # ...and undoing it restores them
@@ -93,7 +97,9 @@ def test_another_accounts_job_is_as_absent_as_a_missing_one(server: Server, key:
     answers = []
     for ident in (job_id, "job_" + "0" * 24):
         with pytest.raises(openai.NotFoundError) as e:
-            stranger.images.edit(image=("p.png", png(seed=14), "image/png"), prompt="a bit less", extra_body={"after": ident})
+            stranger.images.edit(
+                image=("p.png", png(seed=14), "image/png"), prompt="a bit less", extra_body={"after": ident}
+            )
         err = _err(e.value)
         answers.append((e.value.status_code, err["code"], err["param"], err["message"].replace(ident, "ID")))
     assert answers[0] == answers[1] == (404, "not_found", "after", "No job found with id 'ID'.")
