@@ -78,13 +78,14 @@ class FollowUps:
         if mode == "batch":
             raise invalid("'after' follows up one edit; it cannot be used in batch mode.", "after")
         prev = self.previous(principal, options.after)
+        painted = mask is not None  # a mask of this request: new steps default to it
         if not images:
             images, stored_mask = self._stored_inputs(principal, prev)
-            mask = mask or stored_mask
+            mask = mask or stored_mask  # the stored one keeps the job's masked steps masked
         if options.plan is None:  # a client's plan wins: `after` then only supplies the inputs
             if not options.prompt.strip():
                 raise invalid("The prompt is empty: say how to change the edit of the job in 'after'.", "prompt")
-            revised = plan_from_text(options.prompt, n_images=len(images), has_mask=mask is not None, after=prev.plan)
+            revised = plan_from_text(options.prompt, n_images=len(images), has_mask=painted, after=prev.plan)
             options.plan = revised.model_dump(mode="json")
         return images, mask
 

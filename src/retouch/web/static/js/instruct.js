@@ -7,6 +7,7 @@ import { api, ApiError } from "./api.js";
 import { $, h, debounce, fmtInt } from "./dom.js";
 import { plainWords, showError, clearError } from "./errors.js";
 import { save, load } from "./settings.js";
+import { showChanges } from "./followup.js";
 
 /** A refusal of the word being typed waits this long for the word to be finished. */
 const UNFINISHED_MS = 2000;
@@ -65,24 +66,28 @@ export class Instruction {
       }) : null;
       this.estimate = this.batchEstimate = null;
       this._showPlan(this.plan);
+      showChanges(null);
       this._showEstimates();
       this.onState();
       return;
     }
     const planReq = api("/ui/api/plan", {
       method: "POST",
-      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
+      // `after`: the job that made the version being edited; the prompt is then a follow-up to it
+      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
     const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            image_sizes: images.map((im) => `${im.width}x${im.height}`),
+            // a follow-up runs on the inputs its job kept: the server prices those
+            image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
+            after: mode === "edit" ? ctx.after || undefined : undefined,
           },
         }).catch((e) => e)
       : Promise.resolve(null);
@@ -96,6 +101,7 @@ export class Instruction {
     this.estimate = est;
     this.batchEstimate = batchEst;
     this._showPlan(plan);
+    showChanges(plan);
     this._showEstimates();
     this.onState();
   }
