@@ -10,10 +10,11 @@ import { $, h } from "./dom.js";
 /** Model names of the builtin engine (the only one whose plans can be revised). */
 const BUILTIN = new Set([undefined, null, "", "builtin", "retouch-builtin"]);
 
-/** The id of the job whose edit the next instruction follows up, or null (the original, or
- * another engine on either side). */
+/** The id of the job whose edit the next instruction follows up, or null: the original, another
+ * engine on either side, or a masked edit (its revised plan would run under its mask as a whole, so
+ * an instruction for the whole picture stacks on the version instead). */
 export function followedJob(base, fields) {
-  if (!base || !base.job_id || !base.number) return null;
+  if (!base || !base.job_id || !base.number || base.params?.mask) return null;
   if (!BUILTIN.has(base.params?.model) || !BUILTIN.has(fields?.model)) return null;
   return base.job_id;
 }
