@@ -242,3 +242,12 @@ def test_cli_batch_plan(tmp_path, photo, capsys):
     assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1  # gray
     rc = main(["batch", str(photo), "--plan", str(plan1), "-p", "brighten", "--out-dir", str(tmp_path / "x")])
     assert rc != 0 and "not both" in capsys.readouterr().err
+
+
+def test_new_instructions_keep_the_users_words(graded):
+    captioned = plan_from_text("same but add the caption 'Salt and Pepper, Inc.' at the bottom", after=graded)
+    assert captioned.steps[-1].op == "text" and captioned.steps[-1].params["text"] == "Salt and Pepper, Inc."
+    shared = plan_from_text("now darken and blur the background", after=graded)
+    assert [(s.op, s.region) for s in shared.steps[3:]] == [("brightness", "background"), ("background_blur", "all")]
+    mixed = plan_from_text("A bit less, and make it black and white", after=graded)
+    assert amounts(mixed)["contrast"] == pytest.approx(0.2) and mixed.steps[-1].op == "grayscale"

@@ -158,7 +158,11 @@ _FILLER_END = re.compile(
     r"(?:[\s,]*\b(?:please|thanks|thank\s+you|though|then|again|instead|now|overall|this\s+time))+$"
 )
 _FILLER_ONLY = re.compile(r"^(?:same|same\s+again|same\s+thing|keep\s+it|keep\s+the\s+rest|the\s+rest\s+is\s+fine|)$")
-_SPLIT = re.compile(r"\s*(?:[,;.!]|\band\s+then\b|\bthen\b|\bbut\b|\band\s+also\b|\band\b)\s*")
+_SPLIT = re.compile(
+    r"\s*(?:[,;!]|\.(?!\d)|\band\s+then\b|\bthen\b|\bbut\b|\band\s+also\b|\band\b)\s*", re.IGNORECASE
+)
+#: Kept whole when splitting (and given to the planner as the user wrote them): quotes, "black and white".
+_WHOLE = re.compile(r'"[^"]*"|“[^”]*”|‘[^’]*’|(?<!\w)\'[^\']*\'(?!\w)|\bblack\s*(?:and|&|n)\s*white\b', re.IGNORECASE)
 
 
 @dataclass
@@ -252,16 +256,40 @@ def needs_previous(prompt: str) -> UnsupportedInstruction:
 
 def _clean(text: str) -> str:
     t = text.lower().replace("’", "'").replace("colour", "color").replace("grey", "gray")
-    t = re.sub(r"\bblack\s*(?:and|&|n)\s*white\b", "black-and-white", t)
     return re.sub(r"\s+", " ", t).strip()
 
 
 def _read(prompt: str) -> list[_Reading]:
-    out = []
-    for raw in _SPLIT.split(_clean(prompt)):
-        clause = raw.replace("black-and-white", "black and white").strip(" '\"")
-        if clause:
-            out.append(_read_clause(clause))
+    """One reading per clause; consecutive new instructions are one reading, in the user's own words
+    (so that the planner sees "darken and blur the background" whole, and quotes keep their case)."""
+    kept: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    def restore(text: str) -> str:
+        return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
+
+    masked = _WHOLE.sub(hide, prompt)
+    spans, pos = [], 0
+    for m in [*_SPLIT.finditer(masked), None]:
+        end = m.start() if m is not None else len(masked)
+        if masked[pos:end].strip():
+            spans.append((pos, end))
+        pos = m.end() if m is not None else end
+    out: list[_Reading] = []
+    group: tuple[int, int] | None = None
+    for start, end in spans:
+        original = restore(masked[start:end]).strip()
+        reading = _read_clause(_clean(original).strip(" '\""))
+        reading.text = original
+        if reading.kind == "new" and out and out[-1].kind == "new" and group is not None:
+            group = (group[0], end)
+            out[-1].text = restore(masked[group[0] : group[1]]).strip()
+            continue
+        group = (start, end) if reading.kind == "new" else None
+        out.append(reading)
     return out
 
 
@@ -283,7 +311,7 @@ def _read_clause(clause: str) -> _Reading:
         target = m.group("x")
         if re.match(r"^last\s+(?:step|change|edit|one|thing)$", target):
             return _Reading("undo_last", clause, context_only=True)
-        if re.match(r"^(?:all|every|everything)\b", target):
+        if re.match(r"^(?:all|everything|all\s+(?:the\s+)?(?:edits|changes|effects|steps|of\s+it))$", target):
             return _Reading("undo_all", clause, context_only=True)
         return _Reading("drop", clause, target=target, context_only=bool(_UNDO_VERB.match(core)))
     m = re.match(r"^(?:the\s+)?(?P<x>.+?)\s+off$", core)
