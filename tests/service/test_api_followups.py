@@ -147,3 +147,19 @@ def test_estimates_honour_plan_and_after(server: Server, key: str) -> None:
         assert r.status_code == 400 and "no blur step" in r.json()["error"]["message"]
         r = c.post("/v1/estimates", json={"after": "job_nope", "prompt": "less"})
         assert r.status_code == 404 and r.json()["error"]["param"] == "after"
+
+
+def test_the_editors_plan_endpoint_shows_the_revised_plan_and_what_changed(server: Server, key: str) -> None:
+    client = server.openai(key)
+    job_id = client.images.with_raw_response.edit(
+        image=("p.png", png(seed=17), "image/png"), prompt="increase the contrast by 40% and add a vignette"
+    ).headers["x-retouch-job-id"]
+    with server.client(key) as c:
+        got = c.post("/ui/api/plan", json={"prompt": "stronger vignette", "after": job_id}).json()
+        assert [(s["op"], s["params"]["amount"]) for s in got["steps"]] == [("contrast", 0.4), ("vignette", 0.525)]
+        assert got["changes"] == ["vignette +0.35 → +0.53 (“stronger vignette”)"]
+        alone = c.post("/ui/api/plan", json={"prompt": "stronger vignette"}).json()
+        assert "changes" not in alone and [s["op"] for s in alone["steps"]] == ["vignette"]
+    with server.client(server.new_key()["key"]) as c:
+        err = c.post("/ui/api/plan", json={"prompt": "stronger vignette", "after": job_id}).json()["error"]
+        assert err["code"] == "not_found" and err["param"] == "after"
