@@ -163,3 +163,21 @@ def test_the_editors_plan_endpoint_shows_the_revised_plan_and_what_changed(serve
     with server.client(server.new_key()["key"]) as c:
         err = c.post("/ui/api/plan", json={"prompt": "stronger vignette", "after": job_id}).json()["error"]
         assert err["code"] == "not_found" and err["param"] == "after"
+
+
+def test_a_plan_with_after_runs_on_the_jobs_stored_inputs(server: Server, key: str) -> None:
+    src = png(64, 48, seed=18)
+    plan = {"steps": [{"op": "contrast", "params": {"amount": 0.1}}]}
+    with server.client(key) as c:
+        first = c.post("/v1/jobs", json={"images": [data_url(src)], "prompt": "increase the contrast by 40%"})
+        assert wait_done(c, first.json()["id"])["status"] == "succeeded"
+        r = c.post("/v1/jobs", json={"after": first.json()["id"], "plan": plan}, headers={"prefer": "wait=60"})
+        done = r.json()
+        assert done["status"] == "succeeded", done
+        out = _arr(c.get(f"/v1/files/{done['result']['images'][0]['file_id']}/content").content)
+    typed = _b64(
+        server.openai(key).images.edit(image=("p.png", src, "image/png"), prompt="increase the contrast by 10%")
+        .data[0]
+        .b64_json
+    )
+    assert np.array_equal(out, typed)  # the client's plan, on the original the first job stored
