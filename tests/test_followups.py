@@ -72,6 +72,9 @@ def test_relative_words_scale_every_step_with_an_amount(graded, said, factor):
         ("too much vignette", "vignette", 0.5),
         ("a bit less warm", "temperature", 0.5),
         ("boost the vignette", "vignette", 1.5),
+        ("not so warm", "temperature", 0.5),
+        ("make it less contrasty", "contrast", 0.5),
+        ("the vignette is barely visible", "vignette", 1.5),
     ],
 )
 def test_a_named_step_scales_alone(graded, said, op, factor):
@@ -110,6 +113,9 @@ def test_scaling_stays_within_the_ops_range():
         ("vignette off", "vignette"),
         ("remove the warmth", "temperature"),
         ("lose the warm tone", "temperature"),
+        ("get rid of the warmth", "temperature"),
+        ("i don't like the vignette", "vignette"),
+        ("keep the contrast but remove the vignette", "vignette"),
         ("undo", "vignette"),  # the last step
         ("go back", "vignette"),
     ],

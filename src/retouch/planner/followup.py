@@ -109,7 +109,8 @@ def _mod(tag: str = "") -> str:
 _MOD = _mod()
 _MOD2 = _mod("2")
 _LESS = (
-    r"(?:less|weaker|subtler|more\s+subtle|milder|gentler|fainter|lower|smaller|toned\s+down|reduced|lighter\s+touch)"
+    r"(?:less|weaker|subtler|more\s+subtle|milder|gentler|fainter|lower|smaller|toned\s+down|reduced|lighter\s+touch|"
+    r"not\s+(?:so|as|that|quite\s+(?:so|as)))"
 )
 _MORE = r"(?:more|stronger|heavier|bolder|intenser|more\s+intense|harsher|bigger|higher|further|more\s+pronounced)"
 _TOO_MUCH = (
@@ -301,7 +302,10 @@ def _read_clause(clause: str) -> _Reading:
         return _Reading("undo_all", clause, context_only=True)
     if _UNDO_LAST.match(core):
         return _Reading("undo_last", clause, context_only=True)
-    core = re.sub(r"^(?:make|have|keep|go|get|let'?s\s+(?:go|have)|i\s+want|i'?d\s+like)\s+", "", core)
+    kept = re.match(r"^(?:keep|leave)\s+(?:the\s+)?(?P<x>[a-z&' -]+?)(?:\s+(?:as\s+it\s+is|as\s+is|alone))?$", core)
+    if kept and _names_op(kept.group("x")):
+        return _Reading("filler", clause)  # "keep the contrast (but ...)": that step stays as it is
+    core = re.sub(r"^(?:make|have|keep|go|get(?!\s+rid)|let'?s\s+(?:go|have)|i\s+want|i'?d\s+like)\s+", "", core)
     core = re.sub(r"^(?:it'?s|that'?s|this\s+is|it\s+is|that\s+is|it\s+looks|looks)\s+", "", core)
     scale = _scale_reading(core, clause)
     if scale is not None:
