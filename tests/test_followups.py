@@ -257,3 +257,12 @@ def test_new_instructions_keep_the_users_words(graded):
     assert [(s.op, s.region) for s in shared.steps[3:]] == [("brightness", "background"), ("background_blur", "all")]
     mixed = plan_from_text("A bit less, and make it black and white", after=graded)
     assert amounts(mixed)["contrast"] == pytest.approx(0.2) and mixed.steps[-1].op == "grayscale"
+
+
+def test_undo_with_the_plan_before_goes_back_to_it(graded):
+    from retouch.planner.followup import follow_up
+
+    less = plan_from_text("a bit less", after=graded)
+    back = follow_up("go back", less, before=graded)
+    assert amounts(back) == amounts(graded)
+    assert amounts(follow_up("go back", less)) == pytest.approx({"contrast": 0.2, "temperature": 0.125})

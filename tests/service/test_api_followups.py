@@ -181,3 +181,25 @@ def test_a_plan_with_after_runs_on_the_jobs_stored_inputs(server: Server, key: s
         .b64_json
     )
     assert np.array_equal(out, typed)  # the client's plan, on the original the first job stored
+
+
+def test_undo_after_a_chain_of_follow_ups_goes_back_one_follow_up(server: Server, key: str) -> None:
+    src = png(64, 48, seed=19)
+    with server.client(key) as c:
+
+        def run(body: dict) -> dict:
+            r = c.post("/v1/jobs", json=body, headers={"prefer": "wait=60"})
+            assert r.json()["status"] == "succeeded", r.text
+            return r.json()
+
+        def output(job: dict) -> np.ndarray:
+            return _arr(c.get(f"/v1/files/{job['result']['images'][0]['file_id']}/content").content)
+
+        job1 = run({"images": [data_url(src)], "prompt": "increase the contrast by 40% and add a vignette"})
+        job2 = run({"after": job1["id"], "prompt": "a bit less"})
+        job3 = run({"after": job2["id"], "prompt": "undo"})
+        job4 = run({"after": job1["id"], "prompt": "undo"})  # no follow-up before it: the last step goes
+        assert np.array_equal(output(job3), output(job1))  # the same plan on the same original
+    amounts = [[s["params"]["amount"] for s in j["result"]["plan"]["steps"]] for j in (job1, job2, job3, job4)]
+    assert amounts == [[0.4, 0.35], [0.2, 0.175], [0.4, 0.35], [0.4]]
+    assert any("back to the plan before" in n for n in job3["result"]["plan"]["notes"])

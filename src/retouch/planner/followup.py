@@ -179,8 +179,14 @@ class _Reading:
     context_only: bool = False  # meaningless without a previous edit
 
 
-def follow_up(prompt: str, after: EditPlan, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
-    """The revised full plan for `prompt` read against `after` (the plan of the version edited)."""
+def follow_up(
+    prompt: str, after: EditPlan, *, n_images: int = 1, has_mask: bool = False, before: EditPlan | None = None
+) -> EditPlan:
+    """The revised full plan for `prompt` read against `after` (the plan of the version edited).
+
+    `before`, when known, is the plan `after` was itself revised from (a chain of follow-ups):
+    "undo"/"go back" then return to it instead of dropping the last step.
+    """
     from .plan import plan_from_text
 
     if prompt is None or not prompt.strip():
@@ -195,6 +201,10 @@ def follow_up(prompt: str, after: EditPlan, *, n_images: int = 1, has_mask: bool
             if steps:
                 notes.append(f"every step removed (“{reading.text}”): back to the original")
             steps = []
+        elif reading.kind == "undo_last" and before is not None:
+            steps = [s.model_copy(deep=True) for s in before.steps]
+            shown = "; ".join(s.describe() for s in steps) or "no steps: the original"
+            notes.append(f"back to the plan before the last follow-up (“{reading.text}”): {shown}")
         elif reading.kind == "undo_last":
             if not steps:
                 raise _nothing(reading, "there is nothing to undo: the previous edit had no steps")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..planner import plan_from_text
+from ..planner.followup import follow_up
 from ..schema import EditPlan
 from .db import Database
 from .errors import ApiError, invalid, not_found
@@ -31,6 +31,8 @@ class Previous:
     plan: EditPlan
     inputs: list[str]
     mask: str | None
+    #: The plan this job's own follow-up revised (its `after`), for "undo"/"go back".
+    before: EditPlan | None = None
 
 
 class FollowUps:
@@ -62,7 +64,14 @@ class FollowUps:
                 f"Job '{job_id}' ran on model '{job.model}': follow-ups revise the plan of a retouch-builtin edit.",
                 "after",
             )
-        return Previous(job.id, EditPlan.model_validate(result["plan"]), list(job.inputs or []), job.mask)
+        before = None
+        parent_id = (job.params or {}).get("after")
+        if isinstance(parent_id, str) and (job.params or {}).get("plan") is not None:
+            with self.db.read() as s:
+                parent = s.get(Job, parent_id)
+            plan = (parent.result or {}).get("plan") if parent and parent.account_id == job.account_id else None
+            before = EditPlan.model_validate(plan) if isinstance(plan, dict) else None
+        return Previous(job.id, EditPlan.model_validate(result["plan"]), list(job.inputs or []), job.mask, before)
 
     def apply(
         self,
@@ -85,7 +94,9 @@ class FollowUps:
         if options.plan is None:  # a client's plan wins: `after` then only supplies the inputs
             if not options.prompt.strip():
                 raise invalid("The prompt is empty: say how to change the edit of the job in 'after'.", "prompt")
-            revised = plan_from_text(options.prompt, n_images=len(images), has_mask=painted, after=prev.plan)
+            revised = follow_up(
+                options.prompt, prev.plan, n_images=len(images), has_mask=painted, before=prev.before
+            )
             options.plan = revised.model_dump(mode="json")
         return images, mask
 

@@ -50,7 +50,13 @@ def step_view(step: PlanStep) -> dict[str, Any]:
 
 
 def explain(
-    prompt: str, *, model: str | None, n_images: int, has_mask: bool, after: EditPlan | None = None
+    prompt: str,
+    *,
+    model: str | None,
+    n_images: int,
+    has_mask: bool,
+    after: EditPlan | None = None,
+    before: EditPlan | None = None,
 ) -> dict[str, Any]:
     """The plan as the UI shows it; raises UnsupportedInstruction (a 400) when refused.
 
@@ -61,12 +67,12 @@ def explain(
 
     engine, canonical = resolve_model(model)
     if after is not None:
-        from ..planner import plan_from_text
+        from ..planner.followup import follow_up
         from ..service.errors import invalid
 
         if engine.name != "builtin":
             raise invalid(f"Follow-ups revise a retouch-builtin plan; model '{canonical}' follows the prompt.", "model")
-        revised = plan_from_text(prompt, n_images=n_images, has_mask=has_mask, after=after)
+        revised = follow_up(prompt, after, n_images=n_images, has_mask=has_mask, before=before)
         return {
             "object": "plan",
             "model": canonical,

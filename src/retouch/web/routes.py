@@ -119,8 +119,15 @@ def explain(body: PlanRequest, principal: EditKey, svc: Svc) -> dict[str, Any]:
         return empty
     n = 1 if body.mode == "batch" else body.n_images
     try:
-        after = svc.jobs.followups.previous(principal, body.after).plan if body.after else None
-        return planning.explain(body.prompt, model=body.model, n_images=n, has_mask=body.has_mask, after=after)
+        prev = svc.jobs.followups.previous(principal, body.after) if body.after else None
+        return planning.explain(
+            body.prompt,
+            model=body.model,
+            n_images=n,
+            has_mask=body.has_mask,
+            after=prev.plan if prev else None,
+            before=prev.before if prev else None,
+        )
     except RetouchError as e:
         if error_status(e) >= 500:
             raise
