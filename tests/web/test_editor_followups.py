@@ -46,7 +46,7 @@ def test_a_bit_less_after_more_contrast_is_a_smaller_step(context: Any, web_serv
     first = run_edit(page, "increase the contrast by 40%", 1)
     assert "after" not in first  # the original has no edit to follow up
     v1 = rgb(select_version(page, 1))
-    assert "revise its edit" in page.inner_text("#base-line")
+    assert "revises its edit" in page.inner_text("#base-line")
     page.fill("#prompt", "a bit less")
     page.wait_for_selector("#plan-changes li:has-text('contrast +0.40 → +0.20')")
     assert "+20%" in page.inner_text("#plan-steps")

@@ -73,7 +73,6 @@ export class Instruction {
     }
     const planReq = api("/ui/api/plan", {
       method: "POST",
-      // `after`: the job that made the version being edited; the prompt is then a follow-up to it
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
     const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
@@ -81,13 +80,13 @@ export class Instruction {
           method: "POST",
           json: {
             prompt,
-            // a follow-up runs on the inputs its job kept: the server prices those
+            // a follow-up runs on (and is priced on) the inputs its job kept
             image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
-            after: mode === "edit" ? ctx.after || undefined : undefined,
+            after: (mode === "edit" && ctx.after) || undefined,
           },
         }).catch((e) => e)
       : Promise.resolve(null);

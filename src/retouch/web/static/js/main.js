@@ -221,7 +221,7 @@ async function showBase() {
   }
   const name = state.tree?.name || tray.first()?.name || "";
   $("#base-line").textContent = b.version && b.version.number
-    ? `Next edit starts from ${name}, version ${b.version.number}${followedJob(b.version, options.fields()) ? ": “a bit less” or “undo the vignette” revise its edit" : ""}`
+    ? `Next edit starts from ${name}, version ${b.version.number}${followedJob(b.version, options.fields()) ? ": “a bit less” revises its edit" : ""}`
     : `Next edit starts from ${name}, original`;
   await mask.setImage(b.url, b.width, b.height);
   fitBrushTo(b.width, b.height);
@@ -605,8 +605,7 @@ async function runEdit() {
       drawHistory();
     }
     const base = state.base;
-    // A version made by an edit: the instruction revises that edit, run on its original inputs
-    // (kept with its job), so "a bit less" is less of the original, not more on top.
+    // a follow-up runs on the original its job kept (followup.js)
     const after = followedJob(base, options.fields());
     const inputs = after ? { after } : {
       images: [(await api(`/ui/api/versions/${base.id}/file`, { method: "POST" })).file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
