@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..planner.followup import follow_up
 from ..schema import EditPlan
 from .db import Database
 from .errors import ApiError, invalid, not_found
@@ -94,6 +93,8 @@ class FollowUps:
         if options.plan is None:  # a client's plan wins: `after` then only supplies the inputs
             if not options.prompt.strip():
                 raise invalid("The prompt is empty: say how to change the edit of the job in 'after'.", "prompt")
+            from ..planner.followup import follow_up  # the planner loads on use: the API starts light
+
             revised = follow_up(
                 options.prompt, prev.plan, n_images=len(images), has_mask=painted, before=prev.before
             )
