@@ -48,7 +48,9 @@ def test_page_and_assets_are_served_self_contained(web_server: Server) -> None:
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     # Small, and nothing fetched from elsewhere: no CDN, no web fonts, no build step.
     files = [p for p in STATIC.rglob("*") if p.is_file()]
-    assert sum(p.stat().st_size for p in files) < 150_000
+    # 150 KB until issue 12 added the plan's controls (plansteps.js, ~5 KB) and follow-ups
+    # (followup.js): together ~152 KB; the budget grew by 5 KB, not more.
+    assert sum(p.stat().st_size for p in files) < 155_000
     for p in files:
         text = p.read_text()
         assert not re.search(r"(src|href|url|import)[^\n]{0,20}https?://", text), p

@@ -51,11 +51,39 @@ def step_view(step: PlanStep) -> dict[str, Any]:
     }
 
 
-def explain(prompt: str, *, model: str | None, n_images: int, has_mask: bool) -> dict[str, Any]:
-    """The plan as the UI shows it; raises UnsupportedInstruction (a 400) when refused."""
+def explain(
+    prompt: str,
+    *,
+    model: str | None,
+    n_images: int,
+    has_mask: bool,
+    after: EditPlan | None = None,
+    before: EditPlan | None = None,
+) -> dict[str, Any]:
+    """The plan as the UI shows it; raises UnsupportedInstruction (a 400) when refused.
+
+    With `after` (the plan of the version being edited) the prompt is a follow-up: the steps are the
+    revised full plan and `changes` says what changed from `after` and why.
+    """
     from ..consistency import read_consistency
 
     engine, canonical = resolve_model(model)
+    if after is not None:
+        from ..planner.followup import follow_up
+        from ..service.errors import invalid
+
+        if engine.name != "builtin":
+            raise invalid(f"Follow-ups revise a retouch-builtin plan; model '{canonical}' follows the prompt.", "model")
+        revised = follow_up(prompt, after, n_images=n_images, has_mask=has_mask, before=before)
+        return {
+            "object": "plan",
+            "model": canonical,
+            "engine": engine.name,
+            "steps": [step_view(s) for s in revised.steps],
+            "summary": revised.describe(),
+            "consistency": None,
+            "changes": revised.notes,
+        }
     # "make them consistent" is a batch's pass across the set; the rest is each image's edit
     said, rest = read_consistency(prompt)
     plan: EditPlan = (

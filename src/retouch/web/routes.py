@@ -46,6 +46,8 @@ class PlanRequest(BaseModel):
     n_images: int = Field(default=1, ge=1, le=16)
     has_mask: bool = False
     mode: Mode = "edit"
+    #: The job that made the version being edited: the prompt is then a follow-up to its plan.
+    after: str | None = Field(default=None, max_length=100)
 
 
 class TreeCreate(BaseModel):
@@ -117,7 +119,7 @@ def sign_out() -> Response:
 
 
 @router.post("/plan")
-def explain(body: PlanRequest, _: EditKey) -> dict[str, Any]:
+def explain(body: PlanRequest, principal: EditKey, svc: Svc) -> dict[str, Any]:
     """What the engine understood. An instruction it cannot do is still a 200, with `error` in
     the API's error shape naming the part: the page asks while the user types, and a refusal of
     a half-typed word is an answer, not a failed request (browsers log every 4xx)."""
@@ -126,7 +128,15 @@ def explain(body: PlanRequest, _: EditKey) -> dict[str, Any]:
         return empty
     n = 1 if body.mode == "batch" else body.n_images
     try:
-        return planning.explain(body.prompt, model=body.model, n_images=n, has_mask=body.has_mask)
+        prev = svc.jobs.followups.previous(principal, body.after) if body.after else None
+        return planning.explain(
+            body.prompt,
+            model=body.model,
+            n_images=n,
+            has_mask=body.has_mask,
+            after=prev.plan if prev else None,
+            before=prev.before if prev else None,
+        )
     except RetouchError as e:
         if error_status(e) >= 500:
             raise

@@ -9,6 +9,7 @@ import { api, ApiError } from "./api.js";
 import { $, $$, h, debounce, fmtInt } from "./dom.js";
 import { plainWords, showError, clearError } from "./errors.js";
 import { save, load } from "./settings.js";
+import { showChanges } from "./followup.js";
 import { stepControls, stepWords } from "./plansteps.js";
 
 /** A refusal of the word being typed waits this long for the word to be finished. */
@@ -79,6 +80,7 @@ export class Instruction {
       }) : null;
       this.estimate = this.batchEstimate = null;
       this._showPlan(this.plan);
+      showChanges(null);
       this._showEstimates();
       this.onState();
       return;
@@ -86,18 +88,20 @@ export class Instruction {
     const plan0 = this.editedPlan();
     const planReq = plan0 && this.plan?.steps ? Promise.resolve(this.plan) : api("/ui/api/plan", {
       method: "POST",
-      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
+      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
     const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            image_sizes: images.map((im) => `${im.width}x${im.height}`),
+            // a follow-up runs on (and is priced on) the inputs its job kept
+            image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
+            after: (mode === "edit" && ctx.after) || undefined,
             plan: plan0 || undefined,
           },
         }).catch((e) => e)
@@ -112,8 +116,10 @@ export class Instruction {
     this.estimate = est;
     this.batchEstimate = batchEst;
     // an edited plan stays, redrawn unless in use (a new mask adds "painted area")
-    if (!this.edited) this._showPlan(plan);
-    else if (!$("#plan-steps").contains(document.activeElement)) {
+    if (!this.edited) {
+      this._showPlan(plan);
+      showChanges(plan);
+    } else if (!$("#plan-steps").contains(document.activeElement)) {
       this._steps(this.edited);
       this._markEdited();
     }
@@ -174,6 +180,7 @@ export class Instruction {
 
   _changed() {
     this._markEdited();
+    showChanges(null); // what a follow-up changed no longer describes this plan
     save("edited", { prompt: this.input.value, steps: this.edited });
     this.estimate = null; // priced again for the edited plan
     this._showEstimates();

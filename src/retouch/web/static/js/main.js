@@ -12,6 +12,7 @@ import { Compare } from "./compare.js";
 import { renderTree, renderTrees } from "./history.js";
 import { Options } from "./options.js";
 import { Instruction } from "./instruct.js";
+import { followedJob } from "./followup.js";
 import { BatchView, editedName } from "./batch.js";
 import { refreshStats, refreshJobs } from "./account.js";
 import { load, save } from "./settings.js";
@@ -220,7 +221,7 @@ async function showBase() {
   }
   const name = state.tree?.name || tray.first()?.name || "";
   $("#base-line").textContent = b.version && b.version.number
-    ? `Next edit starts from ${name}, version ${b.version.number}`
+    ? `Next edit starts from ${name}, version ${b.version.number}${followedJob(b.version, options.fields()) ? ": “a bit less” revises its edit" : ""}`
     : `Next edit starts from ${name}, original`;
   await mask.setImage(b.url, b.width, b.height);
   fitBrushTo(b.width, b.height);
@@ -498,6 +499,7 @@ function runContext() {
     batchImages: ready, // a batch edits every image as uploaded, each on its own
     hasMask: !!mask?.hasMask(),
     mode: "edit",
+    after: followedJob(state.base, options.fields()),
     fields: options.fields(),
     problems: options.problems(),
   };
@@ -603,9 +605,13 @@ async function runEdit() {
       drawHistory();
     }
     const base = state.base;
-    const { file_id } = await api(`/ui/api/versions/${base.id}/file`, { method: "POST" });
+    // a follow-up runs on the original its job kept (followup.js)
+    const after = followedJob(base, options.fields());
+    const inputs = after ? { after } : {
+      images: [(await api(`/ui/api/versions/${base.id}/file`, { method: "POST" })).file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
+    };
     const body = {
-      images: [file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
+      ...inputs,
       prompt,
       mode: "edit",
       ...options.fields(),
