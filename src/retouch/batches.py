@@ -84,6 +84,7 @@ def run_batch(
     images: Sequence[Any],
     prompt: str,
     *,
+    plan: Any = None,
     outputs: Sequence[Path] | None = None,
     consistent: bool | str | Sequence[str] = False,
     reference: int | Any | None = None,
@@ -115,9 +116,15 @@ def run_batch(
         raise OptionError("give one output path per image", param="outputs")
     said, rest = read_consistency(prompt)
     request = _merge(said, consistent, reference)
+    if plan is not None:
+        from .plans import load_plan
+
+        if request is not None:
+            raise OptionError("a plan cannot be combined with consistency (nor its words)", param="plan")
+        plan = load_plan(plan, n_images=1, has_mask=mask is not None)
     if request is None:
         return _independent(images, prompt, outputs, mask, size, quality, output_format, output_compression,
-                            background, engine, model, jobs, dry_run, progress)
+                            background, engine, model, jobs, dry_run, progress, plan)
     assert isinstance(request, ConsistencyRequest)
     return _consistent(images, prompt, rest, request, reference, outputs, mask, size, quality, output_format,
                        output_compression, background, engine, jobs, dry_run, progress)
@@ -150,11 +157,12 @@ def _merge(said: Any, consistent: bool | str | Sequence[str], reference: Any) ->
 def _independent(
     images: Sequence[Any], prompt: str, outputs: Sequence[Path] | None, mask: Any, size: str, quality: str,
     fmt: str, compression: int | None, background: str, engine: str, model: str | None, jobs: int,
-    dry_run: bool, progress: BatchProgress | None,
+    dry_run: bool, progress: BatchProgress | None, given: Any = None,
 ) -> BatchResult:  # fmt: skip
     from .editing import edit, explain
 
-    plan = explain(prompt, n_images=1, has_mask=mask is not None, engine=engine)  # refuse before any work
+    # refuse before any work
+    plan = given if given is not None else explain(prompt, n_images=1, has_mask=mask is not None, engine=engine)
     items = [BatchItem(k, source_name(im, k), plan=plan) for k, im in enumerate(images)]
     if dry_run:
         return BatchResult(items)
@@ -162,7 +170,7 @@ def _independent(
 
     def one(k: int) -> None:
         out = outputs[k] if outputs is not None else None
-        res = edit(images[k], prompt, output=out, mask=mask, size=size, quality=quality, output_format=fmt,
+        res = edit(images[k], prompt, plan=given, output=out, mask=mask, size=size, quality=quality, output_format=fmt,
                    output_compression=compression, background=background, engine=engine, model=model)
         items[k] = replace(items[k], output=out, plan=res.plan, width=res.width, height=res.height,
                            images=[] if out is not None else res.images)

@@ -33,6 +33,8 @@ EDIT_EXAMPLES = """examples:
   retouch edit photo.jpg -p "increase the saturation slightly" --size 3:2 -o wide.png
   retouch explain -p "brighten by 20%" --json > plan.json   # edit the amounts, then:
   retouch edit photo.jpg --plan plan.json -o out.png
+  retouch edit photo.jpg -p "+40% contrast" -o v1.png --save-plan v1.json
+  retouch edit photo.jpg --after v1.json -p "a bit less" -o v2.png   # contrast +20% of photo.jpg
 """
 
 BATCH_EXAMPLES = """examples:
@@ -41,6 +43,7 @@ BATCH_EXAMPLES = """examples:
   retouch batch shoot/*.jpg --consistent --out-dir uniform/ -j 2 --contact-sheet sheet.jpg
   retouch batch shoot/*.jpg -p "put them on a white background, make them consistent" --out-dir shop/
   retouch batch shoot/*.jpg -p "match them all to the first one" --out-dir matched/ --dry-run
+  retouch batch shots/*.jpg --plan plan.json --out-dir graded/   # the same (edited) plan on every image
 """
 
 
@@ -57,12 +60,8 @@ class Parser(argparse.ArgumentParser):
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
     """Options shared by edit and batch."""
-    p.add_argument(
-        "--mask", metavar="PATH", help="PNG mask: alpha 0 (or white without alpha) marks the area to edit"
-    )
-    p.add_argument(
-        "--size", default="auto", help="auto | WxH | 1:1 | 2:3 | 3:2 (default: auto = keep the input's)"
-    )
+    p.add_argument("--mask", metavar="PATH", help="PNG mask: alpha 0 (or white without alpha) marks the area to edit")
+    p.add_argument("--size", default="auto", help="auto | WxH | 1:1 | 2:3 | 3:2 (default: auto = keep the input's)")
     p.add_argument(
         "--quality",
         default="auto",
@@ -86,9 +85,7 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         choices=["auto", "transparent", "opaque"],
         help="transparent cuts the subject out (png/webp)",
     )
-    p.add_argument(
-        "--engine", default="builtin", help="engine name (default: builtin); see 'retouch engines'"
-    )
+    p.add_argument("--engine", default="builtin", help="engine name (default: builtin); see 'retouch engines'")
     p.add_argument("--model", help="model for engines that have several")
 
 
@@ -104,9 +101,7 @@ def build_parser() -> Parser:
         epilog=EDIT_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references"
-    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="first image is edited; further ones are references")
     given = p.add_mutually_exclusive_group(required=True)
     given.add_argument("-p", "--prompt", help="the instruction, in plain words")
     given.add_argument(
@@ -114,10 +109,19 @@ def build_parser() -> Parser:
         metavar="PLAN.json",
         help="run this plan instead of a prompt (what 'retouch explain --json' prints, edited at will)",
     )
+    p.add_argument(
+        "--after",
+        metavar="PLAN.json",
+        help="a follow-up: read the prompt against the plan that made the version being edited ('a bit less', "
+        "'undo the vignette') and run the revised plan on that version's original INPUT",
+    )
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="where to write the result")
     p.add_argument("-n", type=int, default=1, help="number of outputs (out.png, out-2.png, ...)")
     add_output_options(p)
     p.add_argument("--show-plan", action="store_true", help="print the plan that ran")
+    p.add_argument(
+        "--save-plan", metavar="PATH", help="also write the plan that ran as JSON (for --plan or --after later)"
+    )
 
     p = sub.add_parser(
         "batch",
@@ -127,6 +131,7 @@ def build_parser() -> Parser:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-p", "--prompt", default="", help="the instruction for every image (optional with --consistent)")
+    p.add_argument("--plan", metavar="PLAN.json", help="run this plan on every image instead of a prompt")
     p.add_argument("--out-dir", required=True, metavar="DIR", help="writes DIR/<input stem>.<ext>")
     p.add_argument("-j", "--jobs", type=int, default=1, help="images edited in parallel (default 1)")
     p.add_argument(
@@ -155,6 +160,11 @@ def build_parser() -> Parser:
     p.add_argument("--images", type=int, default=1, help="how many images the edit would get")
     p.add_argument("--mask", action="store_true", help="plan as if a mask were given")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument(
+        "--after",
+        metavar="PLAN.json",
+        help="read the prompt as a follow-up to this plan ('a bit less', 'undo the vignette'); prints the revised plan",
+    )
     p.add_argument("--amounts", action="store_true", help="also print the table of amount words")
     p.add_argument("--engine", default="builtin", help="plan as this engine would (e.g. auto shows the routing)")
 
@@ -179,6 +189,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     from .editing import edit
 
     plan = read_plan_file(args.plan) if args.plan is not None else None
+    after = read_plan_file(args.after, "--after") if args.after is not None else None
+    if after is not None and plan is not None:
+        raise CliError("--after reads a prompt against a previous plan: give -p, not --plan")
     check_common(args, prompt_optional=plan is not None)
     if args.n < 1 or args.n > 10:
         raise CliError("-n must be between 1 and 10")
@@ -187,10 +200,14 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise CliError(f"output path {out} is a directory; give a file name like {out / 'result.png'}")
     if not out.parent.exists():
         raise CliError(f"output folder {out.parent} does not exist")
+    save_to = Path(args.save_plan) if args.save_plan else None
+    if save_to is not None and (save_to.is_dir() or not save_to.parent.exists()):
+        raise CliError(f"cannot write the plan to {save_to}: give a file name in an existing folder")
     result = edit(
         args.inputs,
         args.prompt or "",
         plan=plan,
+        after=after,
         output=out,
         mask=args.mask,
         size=args.size,
@@ -204,17 +221,26 @@ def cmd_edit(args: argparse.Namespace) -> int:
     )
     if args.show_plan:
         print(result.plan.describe())
+    if save_to is not None:
+        from .editing import write_atomic
+
+        write_atomic(save_to, result.plan.model_dump_json(indent=2).encode())
     return 0
 
 
-def read_plan_file(path: str) -> EditPlan:
-    """--plan: the file's plan, checked against the op spec before any image is read."""
-    from .plans import load_plan
+def read_plan_file(path: str, flag: str = "--plan") -> EditPlan:
+    """--plan/--after: the file's plan, checked against the op spec before any image is read."""
+    from .plans import PlanError, load_plan
 
     p = Path(path)
     if not p.is_file():
-        raise CliError(f"plan file not found: {path}")
-    return load_plan(p.read_bytes())
+        raise CliError(f"plan file not found: {path}" if flag == "--plan" else f"{flag} plan file not found: {path}")
+    try:
+        return load_plan(p.read_bytes())
+    except PlanError as e:
+        if flag == "--plan":
+            raise
+        raise PlanError(f"{flag} {path}: {e.message}", step=e.step, op=e.op, field=e.field) from None
 
 
 def check_common(args: argparse.Namespace, *, prompt_optional: bool = False) -> None:
@@ -234,7 +260,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .editing import batch
 
     consistent = args.consistency or args.consistent
-    check_common(args, prompt_optional=bool(consistent or args.reference))
+    plan = read_plan_file(args.plan) if args.plan is not None else None
+    if plan is not None and args.prompt.strip():
+        raise CliError("give -p/--prompt or --plan, not both")
+    check_common(args, prompt_optional=bool(consistent or args.reference or plan is not None))
     if args.jobs < 1:
         raise CliError("-j must be at least 1")
     reference = parse_reference(args.reference)
@@ -244,6 +273,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         result = batch(
             args.inputs,
             args.prompt,
+            plan=plan,
             out_dir=None if args.dry_run else args.out_dir,
             consistent=consistent,
             reference=reference,
@@ -349,7 +379,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     if not args.prompt.strip():
         raise CliError('the prompt is empty: say what to change, e.g. -p "brighten by 20%"')
-    plan = explain(args.prompt, n_images=args.images, has_mask=args.mask, engine=args.engine)
+    after = read_plan_file(args.after, "--after") if args.after is not None else None
+    plan = explain(args.prompt, n_images=args.images, has_mask=args.mask, engine=args.engine, after=after)
     if args.json:
         print(plan.model_dump_json(indent=2))
     else:

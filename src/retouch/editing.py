@@ -49,8 +49,7 @@ def format_for_path(path: str | os.PathLike, output_format: str | None) -> str:
     if output_format is None:
         if ext and implied is None:
             raise OptionError(
-                f"cannot tell the output format from '{ext}': use .png, .jpg or .webp, "
-                "or give the output format",
+                f"cannot tell the output format from '{ext}': use .png, .jpg or .webp, or give the output format",
                 param="output_format",
             )
         return implied or "png"
@@ -67,6 +66,7 @@ def edit(
     prompt: str = "",
     *,
     plan: EditPlan | dict[str, Any] | str | None = None,
+    after: EditPlan | dict[str, Any] | str | None = None,
     output: str | os.PathLike | None = None,
     mask: ImageLike | None = None,
     size: str = "auto",
@@ -85,6 +85,10 @@ def edit(
 
     `plan` (an EditPlan, its dict, or the JSON `retouch.explain(...).model_dump_json()` gives) runs
     instead of the prompt's plan, on the builtin engine; it is checked against the op spec first.
+
+    `after` (the plan that made the version being edited, same forms) reads the prompt as a follow-up
+    ("a bit less", "undo the vignette"): the revised full plan runs on `images`, which must be that
+    version's original input (not its output), so that "a bit less" is less of the original, not more.
     """
     import numpy as np
     from pydantic import ValidationError
@@ -115,13 +119,21 @@ def edit(
     except ValidationError as e:
         raise OptionError(validation_message(e)) from None
     eng = get_engine(engine)
+    if after is not None:
+        if plan is not None:
+            raise OptionError("give a plan or a follow-up to a previous plan (after), not both", param="after")
+        plan = explain(
+            prompt,
+            n_images=len(request.images),
+            has_mask=request.mask is not None,
+            engine=engine,
+            after=load_plan(after),
+        )
     if plan is not None:
         from .engines.builtin import BuiltinEngine
 
         if not isinstance(eng, BuiltinEngine):
-            raise OptionError(
-                f"a plan runs on the builtin engine; engine '{engine}' follows the prompt", param="plan"
-            )
+            raise OptionError(f"a plan runs on the builtin engine; engine '{engine}' follows the prompt", param="plan")
         checked = load_plan(plan, n_images=len(request.images), has_mask=request.mask is not None)
         result = eng.edit(request, plan=checked)
     else:
@@ -132,10 +144,31 @@ def edit(
     return result
 
 
-def explain(prompt: str, *, n_images: int = 1, has_mask: bool = False, engine: str = "builtin") -> EditPlan:
-    """The plan the engine would run for `prompt`, without running it."""
+def explain(
+    prompt: str,
+    *,
+    n_images: int = 1,
+    has_mask: bool = False,
+    engine: str = "builtin",
+    after: EditPlan | dict[str, Any] | str | None = None,
+) -> EditPlan:
+    """The plan the engine would run for `prompt`, without running it.
+
+    With `after` (a previous plan), the prompt is a follow-up and the result is the revised full plan;
+    its notes say what changed ("contrast +0.40 → +0.20 (“a bit less”)").
+    """
     from .engines import get_engine
 
+    if after is not None:
+        from .engines.builtin import BuiltinEngine
+        from .planner import plan_from_text
+        from .plans import load_plan
+
+        if not isinstance(get_engine(engine), BuiltinEngine):
+            raise OptionError(
+                f"follow-ups revise a plan of the builtin engine, not of engine '{engine}'", param="after"
+            )
+        return plan_from_text(prompt, n_images=n_images, has_mask=has_mask, after=load_plan(after))
     return get_engine(engine).plan(prompt, n_images=n_images, has_mask=has_mask)
 
 
@@ -143,6 +176,7 @@ def batch(
     images: Sequence[ImageLike],
     prompt: str = "",
     *,
+    plan: EditPlan | dict[str, Any] | str | None = None,
     out_dir: str | os.PathLike | None = None,
     consistent: bool | str | Sequence[str] = False,
     reference: int | ImageLike | None = None,
@@ -165,6 +199,7 @@ def batch(
     them consistent" in the prompt) brings exposure, white balance and framing to the set's median;
     `consistent="tone,color"` picks aspects (tone, color, framing, background); `reference=1`
     (1-based, -1 = last) or an image matches the set to that instead. `dry_run` only plans.
+    `plan` (as for `edit`) runs on every image instead of the prompt's plan.
     Returns a `retouch.batches.BatchResult`: one item per input (output path, plan, size, error).
 
     >>> res = retouch.batch(["a.jpg", "b.jpg"], "white background", out_dir="shop", consistent=True)
@@ -181,6 +216,7 @@ def batch(
     return run_batch(
         items,
         prompt,
+        plan=plan,
         outputs=outputs,
         consistent=consistent,
         reference=reference,

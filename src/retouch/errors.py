@@ -48,6 +48,12 @@ HINTS: dict[str, dict[str, str]] = {
         "cli": "pass a mask with --mask PATH (its transparent or white pixels mark the area)",
         "http": "paint or upload a mask (its transparent or white pixels mark the area)",
     },
+    "previous": {
+        "cli": "pass the plan of that edit with --after PLAN.json (what 'retouch explain --json' printed "
+        "or 'retouch edit --save-plan' saved)",
+        "http": "send the id of the job whose output you are editing as 'after' (in the editor: select "
+        "that version in the history first)",
+    },
     "reference": {
         "cli": "add the reference as another input image",
         "http": "upload the reference as another image",

@@ -48,7 +48,9 @@ def test_page_and_assets_are_served_self_contained(web_server: Server) -> None:
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     # Small, and nothing fetched from elsewhere: no CDN, no web fonts, no build step.
     files = [p for p in STATIC.rglob("*") if p.is_file()]
-    assert sum(p.stat().st_size for p in files) < 150_000
+    # 150 KB until issue 12 added the plan's controls (plansteps.js, ~5 KB) and follow-ups
+    # (followup.js): together ~152 KB; the budget grew by 5 KB, not more.
+    assert sum(p.stat().st_size for p in files) < 155_000
     for p in files:
         text = p.read_text()
         assert not re.search(r"(src|href|url|import)[^\n]{0,20}https?://", text), p
@@ -178,3 +180,43 @@ def test_large_images_get_a_downscaled_preview(client: httpx.Client) -> None:
     assert len(preview.content) < len(client.get(root["image_url"]).content)
     thumb = Image.open(io.BytesIO(client.get(root["thumb_url"]).content))
     assert max(thumb.size) == 192
+
+
+def test_op_spec_is_the_catalogs_and_estimates_take_the_edited_plan(client: httpx.Client) -> None:
+    from retouch.ops.catalog import CATALOG
+
+    spec = client.get("/ui/api/ops").json()
+    contrast = spec["ops"]["contrast"]["params"]["amount"]
+    assert (contrast["min"], contrast["max"], contrast["default"]) == (-1, 3, 0.2) == (
+        CATALOG["contrast"].param("amount").min,
+        CATALOG["contrast"].param("amount").max,
+        CATALOG["contrast"].default("amount"),
+    )
+    assert spec["ops"]["background_color"]["params"]["color"]["type"] == "color"
+    assert "background" in spec["regions"] and spec["ops"]["contrast"]["main"] == "amount"
+    # The estimate checks the plan as the run will: an out-of-range step is a 400 naming it.
+    plan = {"prompt": "more contrast", "steps": [{"op": "contrast", "params": {"amount": 0.4}}]}
+    body = {"prompt": "more contrast", "image_sizes": ["64x48"], "plan": plan}
+    assert client.post("/v1/estimates", json=body).json()["credits"] > 0
+    plan["steps"][0]["params"]["amount"] = 9
+    err = client.post("/v1/estimates", json=body).json()["error"]
+    assert (err["code"], err["param"]) == ("invalid_plan", "plan")
+    assert "step 1 (contrast): amount must be between -1 and 3" in err["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "param"),
+    [
+        ("/ui/api/plan", '{"prompt": "\\ud800 brighten"}', "prompt"),
+        ("/ui/api/plan", '{"prompt": "bright\\u0000en"}', "prompt"),
+        ("/ui/api/trees", '{"file_id": "file_x", "name": "a\\udc00.png"}', "name"),
+        ("/ui/api/session", '{"key": "\\ud83d"}', "key"),
+        ("/ui/api/plan", '{"prompt": ' + "[" * 40 + "]" * 40 + "}", None),
+    ],
+)
+def test_ui_routes_read_json_strictly(client: httpx.Client, path: str, text: str, param: str | None) -> None:
+    r = client.post(path, content=text.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["param"] == param and err["type"] == "invalid_request_error", err
+    assert "surrogate" in err["message"] or "NUL" in err["message"] or "nested too deeply" in err["message"]

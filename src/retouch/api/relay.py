@@ -57,6 +57,7 @@ async def relay_edit(
 
     def enqueue() -> Job:
         images, mask = body.inputs()
+        images, mask = svc.jobs.followups.apply(principal, options, images, mask)
         spec = svc.edits.prepare(options, images, mask)
         svc.edits.check_plan(spec)  # refused before anything is held, as a stream is
         engine = spec.engine.name

@@ -82,10 +82,22 @@ from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
 
-def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
-    """Read an instruction into a plan of steps, or raise UnsupportedInstruction naming what it cannot do."""
+def plan_from_text(
+    prompt: str, *, n_images: int = 1, has_mask: bool = False, after: EditPlan | None = None
+) -> EditPlan:
+    """Read an instruction into a plan of steps, or raise UnsupportedInstruction naming what it cannot do.
+
+    `after` is the plan that made the version being edited: the instruction is then a follow-up read
+    against it ("a bit less", "undo the vignette"; see followup.py), and the result is the revised full plan.
+    """
+    from .followup import context_only, follow_up, needs_previous
+
+    if after is not None:
+        return follow_up(prompt, after, n_images=n_images, has_mask=has_mask)
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
+    if context_only(prompt):
+        raise needs_previous(prompt)
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
     stripped, quotes = extract_quotes(strip_markup(prompt))
     stripped, quotes = _scare_quotes(stripped, quotes)

@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from ..schema import Background, OutputFormat, Quality
 from .db import Database, now
 from .edits import EditService, EditSpec
-from .errors import invalid, not_found
+from .errors import ApiError, invalid, not_found
 from .events import EventBus
 from .fetch import SafeFetcher
 from .files import FileStore
+from .followups import FollowUps
 from .inputs import CONTENT_TYPES, ImageInput, InputResolver
 from .keys import Principal
 from .models import Job
@@ -49,7 +50,9 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     images: list[str | ImageRef] = Field(
-        min_length=1, max_length=16, description="Data URLs, http(s) URLs, file ids, or {image_url|file_id}"
+        default_factory=list,
+        max_length=16,
+        description="Data URLs, http(s) URLs, file ids, or {image_url|file_id}; required unless 'after' is given",
     )
     prompt: str = Field(max_length=32000)
     mask: str | ImageRef | None = None
@@ -75,6 +78,13 @@ class JobCreate(BaseModel):
     plan: dict[str, Any] | list[Any] | None = Field(
         default=None, description="retouch extension: an EditPlan run instead of the prompt's plan (builtin engine)"
     )
+    after: str | None = Field(
+        default=None,
+        max_length=100,
+        description="retouch extension: the id of the job whose output is being edited. The prompt is read as a "
+        "follow-up to that job's plan ('a bit less', 'undo the vignette') and the revised full plan runs on its "
+        "original inputs: 'images' if given (send what that job got, not its output), else the ones it stored",
+    )
 
     _prompt_optional_with_plan = model_validator(mode="before")(lambda data: prompt_optional_with_plan(data))
 
@@ -97,6 +107,7 @@ class JobCreate(BaseModel):
             output_compression=self.output_compression,
             consistency=Consistency() if self.consistency is True else self.consistency or None,
             plan=self.plan,
+            after=self.after,
         )
 
 
@@ -124,12 +135,17 @@ class JobService:
         self.resolver = resolver
         self.fetcher = fetcher
         self.bus = bus
+        self.followups = FollowUps(db, files, settings.max_image_bytes)
         #: Tells this process's running job to stop now (the heartbeat would notice later).
         self.on_cancel: Callable[[str], None] = lambda job_id: None
 
     # ---- submit
 
     def submit(self, principal: Principal, body: JobCreate) -> Job:
+        if not body.images and body.after is None:
+            raise ApiError(
+                400, "Missing required parameter: 'images'.", code="missing_required_parameter", param="images"
+            )
         images = [
             self.resolver.resolve(_ref(x), param=f"images[{i}]", principal=principal)
             for i, x in enumerate(body.images)
@@ -137,7 +153,9 @@ class JobService:
         mask = (
             self.resolver.resolve(_ref(body.mask), param="mask", principal=principal) if body.mask else None
         )
-        spec = self.edits.prepare(body.options(), images, mask, body.mode)
+        options = body.options()
+        images, mask = self.followups.apply(principal, options, images, mask, body.mode)
+        spec = self.edits.prepare(options, images, mask, body.mode)
         self.edits.check_runnable(spec)
         self.edits.check_plan(spec)
         if body.webhook_url:

@@ -48,6 +48,13 @@ class EditOptions(BaseModel):
         description="retouch extension: an EditPlan (JSON text in multipart) run instead of the prompt's plan",
     )
 
+    after: str | None = Field(
+        default=None,
+        max_length=100,
+        description="retouch extension: the id of the job whose output is being edited; the prompt is read "
+        "as a follow-up to its plan ('a bit less', 'undo the vignette') and the revised plan runs on its inputs",
+    )
+
     _prompt_optional_with_plan = model_validator(mode="before")(lambda data: prompt_optional_with_plan(data))
 
 
@@ -56,8 +63,9 @@ def prompt_optional_with_plan(data: Any) -> Any:
     an empty `plan` form field is no plan."""
     if not isinstance(data, dict):
         return data
-    if isinstance(data.get("plan"), str) and not data["plan"].strip():
-        data = {k: v for k, v in data.items() if k != "plan"}
+    for name in ("plan", "after"):
+        if isinstance(data.get(name), str) and not data[name].strip():
+            data = {k: v for k, v in data.items() if k != name}
     if data.get("plan") is not None and "prompt" not in data:
         return {**data, "prompt": ""}
     return data

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..schema import PlanStep
 from ..service.blobs import BlobStore
 from ..service.db import Database, now
 from ..service.errors import ApiError, invalid, not_found
@@ -28,6 +29,8 @@ from .models import Tree, Version
 #: that a result is recorded even when the page was closed while the job ran.
 META_TREE = "ui_tree"
 META_PARENT = "ui_parent"
+#: Set to "edited" when the page ran a plan edited with its controls instead of the text's.
+META_PLAN = "ui_plan"
 #: Recent jobs looked at when reconciling a tree with jobs that finished unseen.
 RECONCILE_JOBS = 50
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -38,6 +41,16 @@ SHOWN_PARAMS = ("model", "size", "quality", "background", "output_format", "outp
 def stem(name: str) -> str:
     base = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name or "")
     return safe_name(base).strip().replace(" ", "-")[:80] or "image"
+
+
+def made_by(job: Job) -> str:
+    """A version's label: its instruction, and the steps when a plan edited in the page ran instead."""
+    prompt = str(job.params.get("prompt", ""))
+    plan = job.params.get("plan")
+    if (job.meta or {}).get(META_PLAN) != "edited" or not isinstance(plan, dict):
+        return prompt
+    steps = "; ".join(PlanStep.model_validate(s).describe() for s in plan.get("steps", []))
+    return f"{prompt} — edited plan: {steps or 'no steps'}"
 
 
 class HistoryStore:
@@ -264,7 +277,7 @@ class HistoryStore:
                 tree_id=tree.id,
                 parent_id=parent.id,
                 number=number,
-                prompt=job.params.get("prompt", ""),
+                prompt=made_by(job),
                 params=params,
                 job_id=job.id,
                 output_index=index,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
 from ..api.deps import SESSION_COOKIE, EditKey, Svc
+from ..api.jsontext import StrictJSONRoute
 from ..errors import RetouchError
 from ..imaging.sizes import MAX_SIDE, MIN_SIDE
 from ..service.edits import error_body, error_status
@@ -21,7 +22,8 @@ from . import plan as planning
 from .history import HistoryStore
 from .zipper import build_zip, output_names
 
-router = APIRouter(prefix="/ui/api", include_in_schema=False)
+#: Bodies are read as the API's are (lone surrogates, NUL, deep nesting: a 400 naming the field).
+router = APIRouter(prefix="/ui/api", include_in_schema=False, route_class=StrictJSONRoute)
 #: Version images never change (new edits are new versions): cache them for good.
 IMMUTABLE = "private, max-age=31536000, immutable"
 
@@ -44,6 +46,8 @@ class PlanRequest(BaseModel):
     n_images: int = Field(default=1, ge=1, le=16)
     has_mask: bool = False
     mode: Mode = "edit"
+    #: The job that made the version being edited: the prompt is then a follow-up to its plan.
+    after: str | None = Field(default=None, max_length=100)
 
 
 class TreeCreate(BaseModel):
@@ -81,6 +85,13 @@ def config(svc: Svc, _: EditKey) -> dict[str, Any]:
     }
 
 
+@router.get("/ops")
+def ops(_: EditKey, response: Response) -> dict[str, Any]:
+    """The op spec (types, ranges, defaults, choices) the plan's controls are built from."""
+    response.headers["cache-control"] = "private, max-age=300"
+    return planning.op_specs()
+
+
 @router.post("/session")
 def sign_in(body: SessionCreate, svc: Svc) -> Response:
     """Exchange an API key for the same session cookie as the login link: the key itself then
@@ -108,7 +119,7 @@ def sign_out() -> Response:
 
 
 @router.post("/plan")
-def explain(body: PlanRequest, _: EditKey) -> dict[str, Any]:
+def explain(body: PlanRequest, principal: EditKey, svc: Svc) -> dict[str, Any]:
     """What the engine understood. An instruction it cannot do is still a 200, with `error` in
     the API's error shape naming the part: the page asks while the user types, and a refusal of
     a half-typed word is an answer, not a failed request (browsers log every 4xx)."""
@@ -117,7 +128,15 @@ def explain(body: PlanRequest, _: EditKey) -> dict[str, Any]:
         return empty
     n = 1 if body.mode == "batch" else body.n_images
     try:
-        return planning.explain(body.prompt, model=body.model, n_images=n, has_mask=body.has_mask)
+        prev = svc.jobs.followups.previous(principal, body.after) if body.after else None
+        return planning.explain(
+            body.prompt,
+            model=body.model,
+            n_images=n,
+            has_mask=body.has_mask,
+            after=prev.plan if prev else None,
+            before=prev.before if prev else None,
+        )
     except RetouchError as e:
         if error_status(e) >= 500:
             raise

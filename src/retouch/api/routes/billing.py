@@ -30,7 +30,7 @@ class EstimateRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(max_length=32000)
+    prompt: str | None = Field(default=None, max_length=32000, description="Required unless 'plan' is given")
     image_sizes: list[str] | None = Field(default=None, max_length=16, description="WxH of each input")
     images: list[str] | None = Field(default=None, max_length=16)
     mode: Mode = "edit"
@@ -38,6 +38,15 @@ class EstimateRequest(BaseModel):
     n: int = Field(default=1, ge=1, le=10)
     size: str = "auto"
     quality: Quality = "auto"
+    plan: dict[str, Any] | list[Any] | None = Field(
+        default=None, description="retouch extension: the EditPlan the edit would run (checked as the edit checks it)"
+    )
+    after: str | None = Field(
+        default=None,
+        max_length=100,
+        description="retouch extension: the job whose output is being edited; without images or image_sizes "
+        "its stored inputs are priced",
+    )
 
 
 def _sized(spec: str, i: int) -> ImageInput:
@@ -65,12 +74,25 @@ def estimate(body: EstimateRequest, principal: EditKey, svc: Svc) -> dict[str, A
         ]
     elif body.image_sizes:
         images = [_sized(x, i) for i, x in enumerate(body.image_sizes)]
+    elif body.after is not None:
+        images = []  # the inputs the job stored
     else:
         raise invalid("Give 'image_sizes' or 'images'.", "image_sizes", code="missing_required_parameter")
+    if body.prompt is None and body.plan is None:
+        raise ApiError(
+            400, "Missing required parameter: 'prompt'.", code="missing_required_parameter", param="prompt"
+        )
     options = EditOptions(
-        prompt=body.prompt, model=body.model, n=body.n, size=body.size, quality=body.quality
+        prompt=body.prompt or "",
+        model=body.model,
+        n=body.n,
+        size=body.size,
+        quality=body.quality,
+        plan=body.plan,
+        after=body.after,
     )
-    spec = svc.edits.prepare(options, images, None, body.mode)
+    images, mask = svc.jobs.followups.apply(principal, options, images, None, body.mode)
+    spec = svc.edits.prepare(options, images, mask, body.mode)
     balance = svc.ledger.balance(principal.account_id)
     w, h = spec.output_sizes[0]
     return {

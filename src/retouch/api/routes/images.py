@@ -73,6 +73,13 @@ _IMAGE_EDIT_FORM: dict[str, Any] = {
             "description": "retouch extension: an EditPlan as JSON text (what `retouch explain --json` prints), "
             "run instead of the prompt's plan; the prompt may then be empty (retouch-builtin only)",
         },
+        "after": {
+            "type": "string",
+            "description": "retouch extension: the id of the job whose output is being edited (the "
+            "x-retouch-job-id header of its response); the prompt is read as a follow-up to its plan "
+            "('a bit less') and the revised plan runs on the image given here, which must be that job's "
+            "input, or on the inputs the job stored when no image is given",
+        },
     },
 }
 _IMAGE_REF = {
@@ -171,7 +178,9 @@ async def read_edit_body(request: Request, svc: Services, principal: Principal) 
         refs = body.get("images")
         if refs is None and "image" in body:
             refs = body["image"] if isinstance(body["image"], list) else [body["image"]]
-        if not isinstance(refs, list) or not refs:
+        if refs is None and body.get("after"):
+            refs = []  # a follow-up may run on the inputs its job stored
+        elif not isinstance(refs, list) or not refs:
             raise ApiError(
                 400,
                 "Missing required parameter: 'images'.",
@@ -338,6 +347,7 @@ async def run_edit(
     def prepare() -> SyncEdit:
         # one trip to a worker thread for all the blocking preparation
         images, mask = body.inputs()
+        images, mask = svc.jobs.followups.apply(principal, options, images, mask)
         spec = svc.edits.prepare(options, images, mask)
         svc.edits.check_runnable(spec)
         if options.stream:

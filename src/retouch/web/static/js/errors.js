@@ -67,6 +67,8 @@ export function plainWords(err, { hasMask = context.hasMask() } = {}) {
       const text = msg.charAt(0).toUpperCase() + msg.slice(1);
       return `${text}${/[.!?)]$/.test(text) ? "" : "."}${hint}`;
     }
+    case "invalid_plan":
+      return `The edited plan cannot run: ${msg.replace(/^Invalid value for 'plan': /, "")}`;
     case "insufficient_credits":
       return `${msg} Ask an admin for credits, or choose a smaller size or lower quality.`;
     case "rate_limit_exceeded":

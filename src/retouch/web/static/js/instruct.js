@@ -2,11 +2,15 @@
 // estimates (of the edit, and of a batch over every image), fetched a moment after typing
 // stops so that nothing runs per keystroke. It also knows when a run cannot succeed (a
 // refused or too long instruction, not enough credits), so Edit can say so before a click.
+// A step's controls (plansteps.js) make an "edited plan" that runs and is priced instead of
+// the text's, until the text changes or the user goes back.
 
 import { api, ApiError } from "./api.js";
-import { $, h, debounce, fmtInt } from "./dom.js";
+import { $, $$, h, debounce, fmtInt } from "./dom.js";
 import { plainWords, showError, clearError } from "./errors.js";
 import { save, load } from "./settings.js";
+import { showChanges } from "./followup.js";
+import { stepControls, stepWords } from "./plansteps.js";
 
 /** A refusal of the word being typed waits this long for the word to be finished. */
 const UNFINISHED_MS = 2000;
@@ -20,15 +24,26 @@ export class Instruction {
     this.onState = onState;
     this.maxChars = maxChars;
     this.plan = null; // the last plan, or an ApiError when refused
+    this.edited = null; // the steps as changed with their controls (null: the text's plan runs)
+    this.spec = null; // the op spec the controls are built from
+    api("/ui/api/ops").then((spec) => {
+      this.spec = spec;
+      if (!this.edited) this._showPlan(this.plan);
+      else if (this.plan?.steps) this._steps(this.edited);
+    }, () => {});
+    $("#plan-reset").addEventListener("click", () => { this.revert(); this.input.focus(); });
     this.estimate = null;
     this.batchEstimate = null;
     this.typedAt = 0;
     this.input.value = load("prompt", "");
+    const kept = load("edited", null); // an edited plan outlives a reload, with its instruction
+    if (kept?.prompt === this.input.value) this.edited = kept.steps;
     this._seq = 0;
     const later = debounce(() => this.refresh(), 350);
     this.input.addEventListener("input", () => {
       this.typedAt = Date.now();
       save("prompt", this.input.value);
+      if (this.edited) this.revert(); // a new instruction: its plan, not the edited one
       later();
     });
     this.input.addEventListener("blur", () => { if (this.plan instanceof ApiError) this._showPlan(this.plan); });
@@ -40,7 +55,7 @@ export class Instruction {
         this.input.value = chip.textContent;
         save("prompt", this.input.value);
         this.input.focus();
-        this.refresh();
+        this.revert();
       });
     }
     this.refreshSoon = later;
@@ -65,24 +80,29 @@ export class Instruction {
       }) : null;
       this.estimate = this.batchEstimate = null;
       this._showPlan(this.plan);
+      showChanges(null);
       this._showEstimates();
       this.onState();
       return;
     }
-    const planReq = api("/ui/api/plan", {
+    const plan0 = this.editedPlan();
+    const planReq = plan0 && this.plan?.steps ? Promise.resolve(this.plan) : api("/ui/api/plan", {
       method: "POST",
-      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode },
+      json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
     const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            image_sizes: images.map((im) => `${im.width}x${im.height}`),
+            // a follow-up runs on (and is priced on) the inputs its job kept
+            image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
             quality: ctx.fields.quality,
+            after: (mode === "edit" && ctx.after) || undefined,
+            plan: plan0 || undefined,
           },
         }).catch((e) => e)
       : Promise.resolve(null);
@@ -95,7 +115,14 @@ export class Instruction {
     this.plan = plan;
     this.estimate = est;
     this.batchEstimate = batchEst;
-    this._showPlan(plan);
+    // an edited plan stays, redrawn unless in use (a new mask adds "painted area")
+    if (!this.edited) {
+      this._showPlan(plan);
+      showChanges(plan);
+    } else if (!$("#plan-steps").contains(document.activeElement)) {
+      this._steps(this.edited);
+      this._markEdited();
+    }
     this._showEstimates();
     this.onState();
   }
@@ -109,11 +136,76 @@ export class Instruction {
     return !err.fragment || err.fragment.trimEnd().endsWith(last);
   }
 
+  /** The plan to run instead of the text's, as the API takes it (null: none). */
+  editedPlan() {
+    return this.edited && { prompt: this.value, steps: this.edited.map(({ op, params, region, text }) => ({ op, params, region, text })) };
+  }
+
+  /** Back to the text's plan. */
+  revert() {
+    this.edited = null;
+    save("edited", null);
+    this._markEdited();
+    this.refresh();
+  }
+
+  _markEdited() {
+    const e = this.edited;
+    $("#plan").classList.toggle("edited", !!e);
+    $("#plan-edited").hidden = !e;
+    if (e) $("#plan-note").textContent = e.length ? `Engine: ${this.plan?.engine}, model ${this.plan?.model}.` : "No steps left: nothing would change.";
+  }
+
+  /** A control changed: the edited plan starts (from the text's plan) or changes. */
+  _change(i, k, v) {
+    const st = this._editing()[i];
+    if (k === "region") st.region = v;
+    else st.params = { ...st.params, [k]: v };
+    $(`#plan-steps > li:nth-child(${i + 1}) .d`).textContent = stepWords(st);
+    this._changed();
+  }
+
+  _remove(i) {
+    this._editing().splice(i, 1);
+    this._steps(this.edited);
+    this._changed();
+    // focus stays in the plan: on the next step's remove button, else the way back
+    ($$("#plan-steps .step-x")[Math.min(i, this.edited.length - 1)] || $("#plan-reset")).focus();
+  }
+
+  _editing() {
+    if (!this.edited) this.edited = structuredClone(this.plan.steps);
+    return this.edited;
+  }
+
+  _changed() {
+    this._markEdited();
+    showChanges(null); // what a follow-up changed no longer describes this plan
+    save("edited", { prompt: this.input.value, steps: this.edited });
+    this.estimate = null; // priced again for the edited plan
+    this._showEstimates();
+    this.onState();
+    this.refreshSoon();
+  }
+
+  /** The list of steps, each with its controls when the plan can be edited. */
+  _steps(steps) {
+    const tweak = this.spec && this.plan?.engine === "builtin" && !this.plan.consistency;
+    const hasMask = this.context().hasMask;
+    $("#plan-steps").replaceChildren(...steps.map((s, i) =>
+      h("li", {},
+        h("span", { class: "what" }, s.label),
+        h("span", { class: "d" }, this.edited ? stepWords(s) : `${s.details ? ` (${s.details})` : ""} on the ${s.where}`),
+        s.text ? h("span", { class: "src" }, `from “${s.text}”`) : null,
+        tweak ? stepControls(this.spec, s, i, { hasMask, edit: (...a) => this._change(...a), remove: (j) => this._remove(j) }) : null)));
+  }
+
   _showPlan(plan) {
     const box = $("#plan");
     const list = $("#plan-steps");
     const note = $("#plan-note");
     box.classList.remove("refused", "pending");
+    this._markEdited();
     this.pending = false;
     clearError("prompt-error");
     if (!plan) {
@@ -149,15 +241,7 @@ export class Instruction {
       return;
     }
     clearError("engine-error");
-    list.replaceChildren(
-      ...plan.steps.map((s) =>
-        h("li", {},
-          h("span", { class: "what" }, s.label),
-          s.details ? ` (${s.details})` : "",
-          ` on the ${s.where}`,
-          s.text ? h("span", { class: "src" }, `from “${s.text}”`) : null),
-      ),
-    );
+    this._steps(plan.steps);
     if (plan.consistency) {
       // the pass across the set ("make them consistent") runs with Batch all
       list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
@@ -168,7 +252,6 @@ export class Instruction {
   _showEstimates() {
     const el = $("#estimate");
     const est = this.estimate;
-    el.classList.remove("short");
     el.textContent = "";
     if (est instanceof ApiError) {
       // Problems of the instruction or the size are said next to them; only the rest here.
@@ -176,27 +259,20 @@ export class Instruction {
       else if (est.param !== "prompt" && est.code !== "unsupported_instruction") el.textContent = plainWords(est);
     } else if (est) {
       el.textContent = `Costs about ${credits(est.credits)} · output ${est.output_size.replace("x", "×")} · ${fmtInt(est.balance)} available`;
-      if (!est.sufficient) {
-        el.classList.add("short");
-        el.textContent += " — not enough credits.";
-      }
     }
+    short(el, est);
     const b = $("#batch-estimate");
     const best = this.batchEstimate;
     b.hidden = !best || best instanceof ApiError;
-    b.classList.remove("short");
-    if (b.hidden) return;
-    const n = this.context().batchImages.length;
-    b.textContent = `Batch: each of the ${n} images edited on its own, about ${credits(best.credits)} in all`;
-    if (!best.sufficient) {
-      b.classList.add("short");
-      b.textContent += " — not enough credits.";
-    }
+    if (!b.hidden) b.textContent = `Batch: each of the ${this.context().batchImages.length} images edited on its own, about ${credits(best.credits)} in all`;
+    short(b, best);
   }
 
   /** Why the edit cannot run now, in a few words (null: it can, as far as the page knows). */
   blocker() {
     const p = this.plan;
+    if (this.edited && !this.edited.length) return "The edited plan has no steps left.";
+    if (this.estimate?.param === "plan") return "The edited plan cannot run: see why above.";
     if (p instanceof ApiError && p.param === "prompt" && p.code === "string_above_max_length") return "The instruction is too long.";
     if (this.refused() && this.pending) return "The instruction is not one the engine can do (yet).";
     if (this.refused()) return "The engine cannot do this instruction: see what it says above.";
@@ -222,6 +298,13 @@ export class Instruction {
   refused() {
     return this.plan instanceof ApiError && (this.plan.code === "unsupported_instruction" || this.plan.param === "prompt");
   }
+}
+
+/** Marks an estimate the balance cannot pay. */
+function short(el, est) {
+  const no = est?.sufficient === false;
+  el.classList.toggle("short", no);
+  if (no) el.textContent += " — not enough credits.";
 }
 
 const credits = (n) => `${fmtInt(n)} credit${n === 1 ? "" : "s"}`;

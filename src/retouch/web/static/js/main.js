@@ -12,6 +12,7 @@ import { Compare } from "./compare.js";
 import { renderTree, renderTrees } from "./history.js";
 import { Options } from "./options.js";
 import { Instruction } from "./instruct.js";
+import { followedJob } from "./followup.js";
 import { BatchView, editedName } from "./batch.js";
 import { refreshStats, refreshJobs } from "./account.js";
 import { load, save } from "./settings.js";
@@ -220,7 +221,7 @@ async function showBase() {
   }
   const name = state.tree?.name || tray.first()?.name || "";
   $("#base-line").textContent = b.version && b.version.number
-    ? `Next edit starts from ${name}, version ${b.version.number}`
+    ? `Next edit starts from ${name}, version ${b.version.number}${followedJob(b.version, options.fields()) ? ": “a bit less” revises its edit" : ""}`
     : `Next edit starts from ${name}, original`;
   await mask.setImage(b.url, b.width, b.height);
   fitBrushTo(b.width, b.height);
@@ -498,6 +499,7 @@ function runContext() {
     batchImages: ready, // a batch edits every image as uploaded, each on its own
     hasMask: !!mask?.hasMask(),
     mode: "edit",
+    after: followedJob(state.base, options.fields()),
     fields: options.fields(),
     problems: options.problems(),
   };
@@ -603,14 +605,20 @@ async function runEdit() {
       drawHistory();
     }
     const base = state.base;
-    const { file_id } = await api(`/ui/api/versions/${base.id}/file`, { method: "POST" });
+    // a follow-up runs on the original its job kept (followup.js)
+    const after = followedJob(base, options.fields());
+    const inputs = after ? { after } : {
+      images: [(await api(`/ui/api/versions/${base.id}/file`, { method: "POST" })).file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
+    };
     const body = {
-      images: [file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
+      ...inputs,
       prompt,
       mode: "edit",
       ...options.fields(),
       metadata: { ui_tree: state.tree.id, ui_parent: base.id },
     };
+    const plan = instruction.editedPlan(); // the plan as changed with its controls
+    if (plan) Object.assign(body, { plan, metadata: { ...body.metadata, ui_plan: "edited" } });
     if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
     progressStart("Submitting…");
     const job = await submit(body);
@@ -653,7 +661,7 @@ async function runBatch() {
   batch.start(slots.map((s) => ({ name: s.name, thumb: s.thumb, preview: s.preview })), prompt || "Make them consistent");
   $("#batch").scrollIntoView({ behavior: "smooth", block: "start" });
   try {
-    const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" } };
+    const body = { images: slots.map((s) => s.file_id), prompt, mode: "batch", ...options.fields(), metadata: { ui: "batch" }, plan: instruction.editedPlan() || undefined };
     if (consistent) body.consistency = true;
     const job = await submit({ ...body });
     if (job.status === "succeeded") {
