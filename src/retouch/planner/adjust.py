@@ -256,8 +256,12 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
     hits = _resolve_hits(cl, hits)
+    hits, paled = _paled_casts(cl, hits, colors)
+    hits = _without_tonal_destinations(cl, hits, colors)
     toning = any(h.op == "colorize" for h in hits)
-    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it)]
+    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it) or it in paled]
+    cast_nouns = {cl.items.index(it) + 1 for it in casts}
+    hits = [h for h in hits if h.index not in cast_nouns or h.op in ("tint", "hue", "colorize", "sepia")]
     bands = [it for _, it in colors if it not in casts and (it.plural or _followed_by_tone_noun(cl, it))]
     if cl.has_word("skin") and cl.has_word("tone", "tones"):
         bands.append(Item("color", "skin", (224, 172, 105)))
@@ -315,7 +319,12 @@ def _is_cast(cl: Clause, it: Item) -> bool:
         return False
     idx = cl.items.index(it)
     nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
-    return nxt is not None and nxt.text in _CAST_NOUNS
+    if nxt is None:
+        return False
+    if nxt.text in ("light", "lighting", "lights", "glow"):
+        # "correct the bluish light", "less of the orange lighting": the light's colour is the cast
+        return cl.has("fixverb") or cl.op("remove") is not None or cl.has("dir", -1)
+    return nxt.text in _CAST_NOUNS
 
 
 def cast_name(it: Item) -> str:
@@ -326,18 +335,79 @@ def cast_name(it: Item) -> str:
 
 def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
     """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
-    sign = -1 if cl.op("remove") is not None else sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
+    paling = any(cl.items[h.index].lemmas[0] in _PALING_VERBS for h in cl.ops() if h.op == "brightness")
+    if paling or cl.op("remove") is not None:
+        sign = -1
+    else:
+        sign = sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
     if sign < 0:
-        return [("white_balance", {"cast": cast_name(it)}, None)]
+        return [("white_balance", {"cast": cast_name(it), "amount": unit_amount(cl, "white_balance")}, None)]
     if cast_name(it) in ("pink", "magenta", "purple", "violet"):
         return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
     hue = hue_of(it.value)
-    return _toward_hue(cl, hue, 1) if hue is not None else []
+    return _toward_hue(cl, hue, 1, it) if hue is not None else []
 
 
-def _toward_hue(cl: Clause, hue: float, sign: int) -> list[tuple[str, dict[str, Any], str | None]]:
+#: Verbs that, aimed at a single colour, ask for less of it: "lighten the magenta", "whiten the yellow".
+_PALING_VERBS = frozenset({"lighten", "whiten", "pale", "bleach"})
+#: Nouns that name the picture's colour as a whole: "whiten the hue" neutralises it.
+_WHOLE_COLOUR_NOUNS = frozenset({"hue", "tone", "tint", "cast", "color", "colors", "colour", "colours"})
+
+
+def _paled_casts(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) -> tuple[list[OpHit], list[Item]]:
+    """A paling verb whose object is a single colour ("lighten the magenta in this image") removes that cast.
+
+    The verb is then a direction, not a brightness step; a colour that describes a thing after it
+    ("lighten the blue sky") or a band ("lighten the blues") is left to the other readers.
+    "whiten the hue/tone" (no colour named) becomes an automatic white balance (see _plan_hit).
+    """
+    verbs = [h for h in hits if h.op == "brightness" and h.pos == "v" and cl.items[h.index].lemmas[0] in _PALING_VERBS]
+    if not verbs:
+        return hits, []
+    verb = verbs[0]
+    paled: list[Item] = []
+    for i, it in colors:
+        if i <= verb.index or it.plural or hue_of(it.value) is None:
+            continue
+        if cl.prev_content(i) != verb.index:
+            continue
+        after = cl.items[i + 1] if i + 1 < len(cl.items) else None
+        if after is None or after.kind == "punct" or after.text in ("in", "of", "from", "on", "a lot") or (
+            after.has("level") or after.text in _CAST_NOUNS
+        ):
+            paled.append(it)
+    if paled:
+        return [h for h in hits if h is not verb], paled
+    return hits, []
+
+
+def _without_tonal_destinations(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) -> list[OpHit]:
+    """ "add blue and green to the shadows", "yellow in the highlights": the tonal range is where a colour
+    goes (the builtin engine tints the whole image), not a shadows/highlights move of its own."""
+    if not colors:
+        return hits
+    out = []
+    for h in hits:
+        prev = cl.prev_content(h.index)
+        if (
+            h.op in ("highlights", "shadows")
+            and h.pos == "n"
+            and prev is not None
+            and cl.items[prev].text in ("to", "in", "into", "on")
+            and any(i < h.index and not it.plural for i, it in colors)
+        ):
+            continue
+        out.append(h)
+    return out
+
+
+def _toward_hue(
+    cl: Clause, hue: float, sign: int, it: Item | None = None
+) -> list[tuple[str, dict[str, Any], str | None]]:
     """A global shift toward (sign +1) or away from (-1) a hue: warm/cool for reds-yellows/blues, tint for
-    greens/magentas."""
+    greens/magentas (pink and purple are magenta casts, whatever their exact hue)."""
+    if it is not None and cast_name(it) in ("pink", "magenta", "purple", "violet"):
+        return [("tint", {"amount": amount_of(cl, "tint", sign), "_from_color": True}, None)]
     if 15 <= hue < 75 or hue >= 345 or hue < 15:
         op, s = "temperature", 1
     elif 75 <= hue < 165:
@@ -545,8 +615,8 @@ def _plan_hit(
     if op == "hue":
         if any(i < 0 for i, _ in targets):
             return []  # "a pink hue": a cast (see _cast)
-        if cl.has("fixverb") and not cl.quantities:
-            return [("white_balance", {}, None)]  # "fix the hue": a colour correction
+        if (cl.has("fixverb") or cl.has_word(*_PALING_VERBS)) and not cl.quantities:
+            return [("white_balance", {}, None)]  # "fix the hue", "whiten the hue": a colour correction
         deg = cl.quantity("degrees") or cl.quantity("bare")
         pct = cl.quantity("percent")
         if deg is not None:
@@ -731,7 +801,9 @@ def _color_targets(
                 )
             )
         return out
-    if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits):
+    prev = cl.prev_content(idx)
+    own_direction = prev is not None and cl.items[prev].has("dir") and cl.items[prev].text not in ("up", "down")
+    if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits) and not own_direction:
         return []  # colours here describe something else ("a warm orange glow" is handled by its op)
     if "sky" in regions and hue is not None:
         band = band_name(it)
@@ -750,7 +822,32 @@ def _color_targets(
         if y < 40:
             return [("brightness", {"amount": amount_of(cl, "brightness", -sign), "_from_color": True}, None)]
         return [("grayscale", {"amount": 1.0, "_from_color": True}, None)]
-    return _toward_hue(cl, hue, sign)
+    out = _toward_hue(cl, hue, sign, it)
+    for _, other in targets[1:]:
+        other_hue = hue_of(other.value)
+        if other_hue is None:
+            continue
+        more = _toward_hue(cl, other_hue, sign, other)
+        if all(op != more[0][0] for op, _, _ in out):
+            out += more  # "add blue and green": a cool and a green shift, one step each
+    return out
+
+
+_NEGATED_CAST_GLUE = frozenset({"neg", "stop", "level", "too", "dir", "copula", "imgnoun", "filler", "polite", "sep"})
+
+
+def negated_cast(cl: Clause, ctx: Ctx) -> Steps | None:
+    """ "…, not yellow", "no pink please": a colour negated on its own is a cast to remove, not a constraint."""
+    colors = [it for _, it in cl.colors()]
+    if len(colors) != 1 or hue_of(colors[0].value) is None or cl.ops() or cl.has("region") or cl.has("bg"):
+        return None
+    for it in cl.items:
+        if it is colors[0] or it.kind == "punct":
+            continue
+        if not it.senses or any(sense.kind not in _NEGATED_CAST_GLUE for sense in it.senses):
+            return None
+    params = {"cast": cast_name(colors[0]), "amount": unit_amount(cl, "white_balance")}
+    return [make_step("white_balance", params, cl, ctx)]
 
 
 def enhance_steps(cl: Clause, ctx: Ctx, recipe: str | None = None) -> Steps:

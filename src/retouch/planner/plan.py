@@ -57,6 +57,7 @@ from .adjust import (
     build_recolor,
     build_remove,
     enhance_steps,
+    negated_cast,
     removal_object,
 )
 from .background import build_background, build_relight
@@ -343,6 +344,9 @@ def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
 
 def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
+    cast = negated_cast(cl, ctx)
+    if cast is not None:
+        return cast
     if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
         return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])

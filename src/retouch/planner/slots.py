@@ -86,6 +86,8 @@ def sign_of(cl: Clause, hit: OpHit) -> int:
         return 1 if hit.op in _LIFTED_WHEN_REMOVED else -1
     base = hit.sign or 1
     d = cl.direction_near(hit.index)
+    if d is not None and hit.sign != 0 and d[0] > hit.index and _governs_later(cl, d[0]):
+        d = None  # "lighter with less red": the "less" belongs to the red, not to "lighter"
     if d is not None and hit.sign != 0 and cl.items[d[0]].text in ("up", "down"):
         d = None  # "cool it down", "warm it up": the particle belongs to the verb
     s = base * (d[1] if d else 1)
@@ -101,6 +103,11 @@ def sign_of(cl: Clause, hit: OpHit) -> int:
     if inverted(cl, hit.index, hit.pos):
         s = -s
     return s
+
+
+def _governs_later(cl: Clause, index: int) -> bool:
+    """A direction word followed by its own object: a colour or an op word after it."""
+    return any(it.kind == "color" or it.has("op") for it in cl.items[index + 1 :])
 
 
 def inverted(cl: Clause, index: int, pos: str) -> bool:
