@@ -148,6 +148,8 @@ _LEVEL_GROUPS: list[tuple[float, str, tuple[str, ...]]] = [
             "seriously",
             "loads",
             "tons",
+            "a ton of",
+            "a ton",
             "bunch",
         ),
     ),

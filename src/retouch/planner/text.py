@@ -10,6 +10,7 @@ from typing import Any
 
 from .colors import NAMED
 from .lexicon import GENERATIVE_CUES, PHRASES, SINGLES, VOCAB, _words
+from .typos import near_words, repair_cast_nouns
 
 # Opening quote must not follow a letter (so "I'd" and "it's" are not quotes); the closing one must not
 # precede a letter (so "Tom's Diner" inside quotes survives).
@@ -186,7 +187,7 @@ def tokenize(text: str, quotes: list[str]) -> list[Token]:
             out.append(Token("word", raw, None, lemma=lemma(raw)))
         else:
             out.append(Token("punct", raw, None, lemma=raw))
-    return _number_words(out)
+    return repair_cast_nouns(_number_words(out), NAMED)
 
 
 def _hex(raw: str) -> tuple[int, int, int]:
@@ -347,25 +348,6 @@ def lemma(word: str) -> str:
     return fuzzy(word) or word
 
 
-def _osa(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance (a transposition counts 1), stopping past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 _FUZZY_TARGETS = tuple(sorted(w for w in VOCAB | set(NAMED) if len(w) >= 5 and w.isalpha()))
 
 
@@ -380,10 +362,7 @@ def fuzzy(word: str) -> str | None:
     limit = 2 if len(word) >= 10 else 1
     best: list[str] = []
     best_d = limit + 1
-    for cand in _FUZZY_TARGETS:
-        d = _osa(word, cand, limit)
-        if d > limit:
-            continue
+    for cand, d in near_words(word, _FUZZY_TARGETS, limit):
         if d == 1 and len(word) < 7 and len(cand) == len(word) and not _is_swap(word, cand):
             continue  # a substitution in a short word is more likely another word ("night" vs "light")
         if len(word) < 7 and cand[0] != word[0]:
