@@ -79,6 +79,7 @@ from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
 from .roles import Role, ignorable_role, is_batch_wish
+from .sliders import SliderStep, expand, read_sliders
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -88,6 +89,9 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
+    recipe, rest, recipe_notes = read_sliders(prompt)
+    if recipe:
+        return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
     stripped, quotes = extract_quotes(strip_markup(prompt))
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
@@ -131,6 +135,35 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
+
+
+def _plan_recipe(
+    prompt: str,
+    recipe: list[SliderStep],
+    rest: str,
+    notes: list[str],
+    *,
+    n_images: int,
+    has_mask: bool,
+    ctx: Ctx,
+) -> EditPlan:
+    """Slider settings pasted from an editor (sliders.py), plus whatever else the text asks for."""
+    steps: Steps = []
+    for rs in recipe:
+        cl = Clause([], rs.text)
+        steps += [make_step(op, params, cl, ctx) for op, params in expand(rs)]
+    ignored: list[IgnoredText] = []
+    if re.search(r"[a-z]{3}", re.sub(r"\b(?:image|then|and|step|layer|levels?|hue\s*/\s*saturation|curves)\b", "", rest, flags=re.I)):
+        try:
+            more = plan_from_text(rest, n_images=n_images, has_mask=has_mask)
+        except UnsupportedInstruction as e:
+            if e.fragment and e.fragment.strip() and "found no edit" not in str(e):
+                raise
+        else:
+            steps += more.steps
+            ignored += more.ignored
+            notes += more.notes
+    return EditPlan(prompt=prompt, steps=steps, ignored=ignored, notes=ctx.notes + notes)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
