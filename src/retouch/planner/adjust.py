@@ -833,6 +833,51 @@ def _color_targets(
     return out
 
 
+#: Property nouns in a correction label and the correction each one gets ("Color/Lighting Correction").
+_CORRECTION_OF = {
+    "color": "white_balance",
+    "saturation": "white_balance",
+    "hue": "white_balance",
+    "temperature": "white_balance",
+    "tint": "white_balance",
+    "white_balance": "white_balance",
+    "brightness": "auto_levels",
+    "light": "auto_levels",
+    "relight": "auto_levels",
+    "exposure": "auto_levels",
+    "contrast": "auto_levels",
+    "gamma": "auto_levels",
+    "highlights": "auto_levels",
+    "shadows": "auto_levels",
+    "auto": "auto_levels",
+    "look": "auto_levels",
+}
+_CORRECTION_NOUNS = frozenset({"correction", "correct", "fix", "adjustment", "adjust", "fixing", "balance", "repair"})
+
+
+def correction_label(cl: Clause, ctx: Ctx) -> Steps | None:
+    """A label listing what to correct ("Color/Lighting Correction", "exposure and colour fix"): the
+    automatic correction of each property (white balance for colour, levels for light and tone)."""
+    content = [it for it in cl.items if it.kind != "punct" and it.text not in ("and", "&", "/", "+", "please")]
+    content = [it for it in content if not (it.senses and all(s.kind in ("stop", "polite", "imgnoun", "filler") for s in it.senses))]
+    if len(content) < 2 or not content[-1].lemmas:
+        return None
+    if content[-1].lemmas[-1] not in _CORRECTION_NOUNS and not content[-1].has("op", "auto"):
+        return None
+    ops: list[str] = []
+    for it in content if content[-1].has("op", "auto") else content[:-1]:
+        props = [s.value for s in it.senses if s.kind == "op" and s.pos in ("n", "v") and s.sign in (0, 1)]
+        fixed = [_CORRECTION_OF[p] for p in props if p in _CORRECTION_OF]
+        if not fixed:
+            return None
+        if fixed[0] not in ops:
+            ops.append(fixed[0])
+    if len(ops) < 2 and len(content) < 3:
+        return None  # "colour correction", "lighting correction": the enhance recipes say more
+    params = {"auto_levels": {"clip": DEFAULT_AMOUNTS["auto_levels"]}, "white_balance": {}}
+    return [make_step(op, params[op], cl, ctx) for op in ops]
+
+
 _NEGATED_CAST_GLUE = frozenset({"neg", "stop", "level", "too", "dir", "copula", "imgnoun", "filler", "polite", "sep"})
 
 

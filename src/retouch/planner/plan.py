@@ -56,6 +56,7 @@ from .adjust import (
     build_match,
     build_recolor,
     build_remove,
+    correction_label,
     enhance_steps,
     negated_cast,
     removal_object,
@@ -76,6 +77,7 @@ from .geometry import (
 )
 from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
+from .purpose import split_purpose
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
 from .roles import Role, ignorable_role, is_batch_wish
@@ -108,6 +110,9 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
             continue
+        cl, purpose = split_purpose(cl)
+        if purpose:
+            ignored.append(IgnoredText(text=purpose, role=Role.PURPOSE))
         try:
             got = interpret(cl, ctx)
             _check_no_dropped_verb(cl, got)
@@ -227,6 +232,9 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     splash = _colour_splash(cl, ctx)
     if splash is not None:
         return splash
+    labelled = correction_label(cl, ctx)
+    if labelled is not None:
+        return labelled  # "Color/Lighting Correction": a correction of each property named
     if _vague_request(cl):
         return enhance_steps(cl, ctx)  # "do something cool", "make it look better": an automatic fix
     if cl.has("neg") and not cl.has("enough") and not geometry:
