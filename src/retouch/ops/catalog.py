@@ -261,7 +261,10 @@ CATALOG: dict[str, OpSpec] = {
                 0,
                 "n",
             ),
-            W("blown highlights|clipped highlights|burnt out|burned out|glare|glary", -1, "v"),
+            W("blown highlights|clipped highlights|burnt out|burned out|glary", -1, "v"),
+            # a property whose removal is the wish: "reduce the glare", "tone down the shine" (sign of the
+            # thing itself; removal and "less" flip it)
+            W("glare|shine|sheen|shininess|hotspot|hot spot|specular", 1, "n"),
         ),
     ),
     "shadows": OpSpec(

@@ -305,6 +305,9 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         for region in regions:
             if op == "vignette" and region == "edges":
                 region = "all"
+            if op == "blur" and region == "background" and not ctx.has_mask:
+                steps.append(make_step("background_blur", params, cl, ctx))  # the bokeh op blurs around the subject
+                continue
             steps.append(make_step(op, params, cl, ctx, region))
     return steps
 
@@ -367,7 +370,7 @@ def _paled_casts(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) 
     verb = verbs[0]
     paled: list[Item] = []
     for i, it in colors:
-        if i <= verb.index or it.plural or hue_of(it.value) is None:
+        if i <= verb.index or it.plural or hue_of(it.value) is None or "skin" in it.text:
             continue
         if cl.prev_content(i) != verb.index:
             continue
@@ -488,9 +491,12 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             names - {"color", "look", "light", "match", "enhance", "auto"} or cl.has("lookname")
         ):
             continue
-        if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"}:
+        if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"} and not _own_verb_between(cl, h, hits):
             continue  # "brighten the shadows": brightness gives the direction only
         if h.op == "brightness" and h.pos != "n" and "color" in names and len(names - {"look"}) == 2:
+            if it.lemmas and it.lemmas[0] in _PALING_VERBS | {"darken"} and _about_skin(cl):
+                out.append(h)  # "lighten the colour of his skin": a lighter face, not more saturated
+                continue
             out.append(OpHit(h.index, "saturation", 1, "a"))  # "brighten the colours", "brighter colours"
             continue
         if h.op == "blur" and names & {"contrast", "shadows", "highlights", "color", "saturation"}:
@@ -499,6 +505,21 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             continue
         out.append(h)
     return out
+
+
+def _about_skin(cl: Clause) -> bool:
+    """The clause is about skin or a face ("the colour of the man's skin", "her complexion")."""
+    return cl.has("region", "face") or cl.has_word("skin", "complexion")
+
+
+def _own_verb_between(cl: Clause, verb: OpHit, hits: list[OpHit]) -> bool:
+    """Another verb stands between a brightening verb and the tonal noun after it ("Lighten the whole image
+    Remove glare"): the noun has its own verb, so the brightening is an edit of its own."""
+    tonal = [h.index for h in hits if h.op in _TONAL - {"color"} and h.index > verb.index]
+    if not tonal:
+        return False
+    between = cl.items[verb.index + 1 : tonal[0]]
+    return any(it.has("op", "remove") or it.has("fixverb") or it.has("dir") or it.has("verb") for it in between)
 
 
 def _director_sign(cl: Clause, hits: list[OpHit]) -> int | None:

@@ -48,7 +48,11 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
         for s in it.senses:
             if s.kind in ("region", "bg") and i in landmarks:
                 continue
-            if s.kind == "region":
+            if s.kind in ("region", "bg") and _hedged(cl, i):
+                continue  # "more colour, with possibly an evening sky": a wish about the scene, not a place
+            if s.kind == "region" and s.value in ("face", "subject") and _surrounding(cl, i):
+                found.append("background")  # "blur around the face": the surroundings, not the face
+            elif s.kind == "region":
                 found.append(str(s.value))
             elif s.kind == "bg" and it.text not in ("setting",):
                 found.append("background")
@@ -62,6 +66,30 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
         if r not in out:
             out.append(r)
     return out
+
+
+#: Words that make a region its surroundings ("around her face", "the area surrounding him").
+_AROUND = frozenset({"around", "round", "surrounding", "surround", "outside"})
+
+
+def _surrounding(cl: Clause, i: int) -> bool:
+    """The region word at i follows "around"/"surrounding" (past articles and possessives)."""
+    prev = cl.prev_content(i)
+    return prev is not None and cl.items[prev].text in _AROUND
+
+
+#: Hedges that make the noun after them a possibility, not the place to edit.
+_HEDGES = frozenset({"possibly", "maybe", "perhaps", "probably", "ideally"})
+
+
+def _hedged(cl: Clause, i: int) -> bool:
+    """A hedge stands in the noun phrase before the region word ("possibly an evening sky")."""
+    for it in reversed(cl.items[max(0, i - 4) : i]):
+        if it.text in _HEDGES:
+            return True
+        if it.has("op") or it.has("dir") or it.has("verb") or it.kind == "punct":
+            return False  # "maybe brighten the sky": the hedge is on the verb, the sky is still the place
+    return False
 
 
 def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
