@@ -267,9 +267,20 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         bands.append(Item("color", "skin", (224, 172, 105)))
     targets = [(i, it) for i, it in colors if it not in bands and it not in casts]
     regions = [forced_region] if forced_region else regions_in(cl, has_mask=ctx.has_mask)
+    planned: list[tuple[str, dict[str, Any], str | None]] = []  # (op, params, region override)
+    paired = [] if forced_region or ctx.has_mask else _colours_by_region(cl, colors)
+    if paired:
+        # "yellow tones in the lower half and a hint of blue at the top": one cast per region
+        for it, region in paired:
+            planned += [(op, p, region) for op, p, _ in _toward_hue(cl, hue_of(it.value) or 0.0, 1, it)]
+        used = {id(it) for it, _ in paired}
+        bands = [b for b in bands if id(b) not in used]
+        casts = [c for c in casts if id(c) not in used]
+        targets = [(i, t) for i, t in targets if id(t) not in used]
+        hits = [h for h in hits if not (h.op == "look" or (h.op in ("hue", "tint") and h.pos == "n"))]
+        regions = [r for r in regions if r not in {region for _, region in paired}]
     if not regions:
         regions = ["all"]
-    planned: list[tuple[str, dict[str, Any], str | None]] = []  # (op, params, region override)
     # edges: "darken the edges" is a vignette
     edges_only = regions == ["edges"]
     for hit in hits:
@@ -382,6 +393,25 @@ def _paled_casts(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) 
     if paled:
         return [h for h in hits if h is not verb], paled
     return hits, []
+
+
+def _colours_by_region(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[Item, str]]:
+    """Colours each sent to its own side ("orange at the bottom and blue at the top"), paired in order.
+
+    Only when there are as many hued colours as sides (two or more) and each colour comes before its
+    side or right after it ("the top half has a hint of blue").
+    """
+    hued = [(i, it) for i, it in colors if hue_of(it.value) is not None and "skin" not in it.text]
+    sides = [(i, side) for i, side in cl.sides() if side not in ("front", "center")]
+    if len(hued) < 2 or len(hued) != len(sides) or len({s for _, s in sides}) != len(sides):
+        return []
+    pairs = []
+    for (ci, it), (si, side) in zip(hued, sides, strict=True):
+        between = cl.items[min(ci, si) + 1 : max(ci, si)]
+        if any(x.kind == "color" or x.has("side") or x.has("op", "saturation") for x in between):
+            return []
+        pairs.append((it, side))
+    return pairs
 
 
 def _without_tonal_destinations(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) -> list[OpHit]:
