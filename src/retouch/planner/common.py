@@ -12,6 +12,7 @@ from retouch.schema import PlanStep
 from .clause import DETERMINERS, Clause
 from .items import Item
 from .refusals import cannot_locate, not_understood
+from .regions import hedged
 from .refusals import needs_generation as _needs_generation
 
 
@@ -98,6 +99,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         nxt = cl.next_content(i)
         if nxt is not None and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if hedged(cl, i):
+            continue  # "with maybe a sunset sky": a possibility, not a thing to find
         if nxt is not None and is_statement_verb(cl.items[nxt]):
             continue  # "my friend took this", "the camera made everything orange": a subject, not a target
         prev = cl.items[i - 1] if i > 0 else None

@@ -48,7 +48,7 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
         for s in it.senses:
             if s.kind in ("region", "bg") and i in landmarks:
                 continue
-            if s.kind in ("region", "bg") and _hedged(cl, i):
+            if s.kind in ("region", "bg") and hedged(cl, i):
                 continue  # "more colour, with possibly an evening sky": a wish about the scene, not a place
             if s.kind == "region" and s.value in ("face", "subject") and _surrounding(cl, i):
                 found.append("background")  # "blur around the face": the surroundings, not the face
@@ -82,12 +82,13 @@ def _surrounding(cl: Clause, i: int) -> bool:
 _HEDGES = frozenset({"possibly", "maybe", "perhaps", "probably", "ideally"})
 
 
-def _hedged(cl: Clause, i: int) -> bool:
+def hedged(cl: Clause, i: int) -> bool:
     """A hedge stands in the noun phrase before the region word ("possibly an evening sky")."""
     for it in reversed(cl.items[max(0, i - 4) : i]):
         if it.text in _HEDGES:
             return True
-        if it.has("op") or it.has("dir") or it.has("verb") or it.kind == "punct":
+        praise = it.senses and all(x.kind == "op" and x.value in ("enhance", "look") for x in it.senses if x.kind == "op")
+        if (it.has("op") and not praise) or it.has("dir") or it.has("verb") or it.kind == "punct":
             return False  # "maybe brighten the sky": the hedge is on the verb, the sky is still the place
     return False
 
