@@ -86,7 +86,9 @@ def test_the_lighter_of_lighter_with_less_red_is_not_flipped() -> None:
     assert steps["brightness"]["amount"] > 0
 
 
-@pytest.mark.parametrize("prompt", ["Please, add a brown ton to the image", "add a brown tone", "give it a warm brown tnoe"])
+@pytest.mark.parametrize(
+    "prompt", ["Please, add a brown ton to the image", "add a brown tone", "give it a warm brown tnoe"]
+)
 def test_a_brown_tone_is_a_warm_tint_not_full_sepia(prompt: str) -> None:
     steps = _steps(prompt)
     assert [op for op, _, _ in steps] == ["temperature"]
@@ -163,7 +165,11 @@ def test_a_hedged_noun_is_not_a_region(prompt: str) -> None:
 
 @pytest.mark.parametrize(
     "prompt",
-    ["Lighten the whole image Remove glare", "Brighten the whole picture. Reduce the glare", "brighten it and tone down the shine"],
+    [
+        "Lighten the whole image Remove glare",
+        "Brighten the whole picture. Reduce the glare",
+        "brighten it and tone down the shine",
+    ],
 )
 def test_brighten_and_remove_glare_are_two_steps(prompt: str) -> None:
     steps = dict((op, p) for op, p, _ in _steps(prompt))
@@ -226,7 +232,10 @@ def test_photoshop_levels_and_hue_saturation_recipe() -> None:
             "Exposure +0.5, Highlights -40, Shadows +30, Clarity +20, Vibrance +15",
             {"exposure": 0.5, "highlights": -0.4, "shadows": 0.3, "clarity": 0.2, "vibrance": 0.15},
         ),
-        ("Image > Adjustments > Brightness/Contrast: Brightness +25, Contrast +10", {"brightness": 0.25, "contrast": 0.1}),
+        (
+            "Image > Adjustments > Brightness/Contrast: Brightness +25, Contrast +10",
+            {"brightness": 0.25, "contrast": 0.1},
+        ),
         ("Shadows/Highlights: shadows 35%, highlights 20%", {"shadows": 0.35, "highlights": -0.2}),
         ("Temp -10, Tint +5, Vignette -20", {"temperature": -0.1, "tint": 0.05, "vignette": 0.2}),
     ],

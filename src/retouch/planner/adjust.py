@@ -910,7 +910,8 @@ def correction_label(cl: Clause, ctx: Ctx) -> Steps | None:
     """A label listing what to correct ("Color/Lighting Correction", "exposure and colour fix"): the
     automatic correction of each property (white balance for colour, levels for light and tone)."""
     content = [it for it in cl.items if it.kind != "punct" and it.text not in ("and", "&", "/", "+", "please")]
-    content = [it for it in content if not (it.senses and all(s.kind in ("stop", "polite", "imgnoun", "filler") for s in it.senses))]
+    glue = ("stop", "polite", "imgnoun", "filler")
+    content = [it for it in content if not (it.senses and all(s.kind in glue for s in it.senses))]
     if len(content) < 2 or not content[-1].lemmas:
         return None
     if content[-1].lemmas[-1] not in _CORRECTION_NOUNS and not content[-1].has("op", "auto"):

@@ -12,8 +12,8 @@ from retouch.schema import PlanStep
 from .clause import DETERMINERS, Clause
 from .items import Item
 from .refusals import cannot_locate, not_understood
-from .regions import hedged
 from .refusals import needs_generation as _needs_generation
+from .regions import hedged
 
 
 @dataclass

@@ -158,7 +158,8 @@ def _plan_recipe(
         cl = Clause([], rs.text)
         steps += [make_step(op, params, cl, ctx) for op, params in expand(rs)]
     ignored: list[IgnoredText] = []
-    if re.search(r"[a-z]{3}", re.sub(r"\b(?:image|then|and|step|layer|levels?|hue\s*/\s*saturation|curves)\b", "", rest, flags=re.I)):
+    leftover = re.sub(r"\b(?:image|then|and|step|layer|levels?|hue\s*/\s*saturation|curves)\b", "", rest, flags=re.I)
+    if re.search(r"[a-z]{3}", leftover):
         try:
             more = plan_from_text(rest, n_images=n_images, has_mask=has_mask)
         except UnsupportedInstruction as e:

@@ -28,7 +28,7 @@ _GEOMETRY = ("crop", "resize", "pad", "rotate", "flip", "straighten", "place", "
 
 def split_purpose(cl: Clause) -> tuple[Clause, str]:
     """The clause without a purpose tail after its edit, and the tail's text ("" when there is none)."""
-    for i, it in enumerate(cl.items):
+    for i in range(len(cl.items)):
         start = _purpose_start(cl, i)
         if start is None:
             continue

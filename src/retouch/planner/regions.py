@@ -87,7 +87,7 @@ def hedged(cl: Clause, i: int) -> bool:
     for it in reversed(cl.items[max(0, i - 4) : i]):
         if it.text in _HEDGES:
             return True
-        praise = it.senses and all(x.kind == "op" and x.value in ("enhance", "look") for x in it.senses if x.kind == "op")
+        praise = all(x.value in ("enhance", "look") for x in it.senses if x.kind == "op")
         if (it.has("op") and not praise) or it.has("dir") or it.has("verb") or it.kind == "punct":
             return False  # "maybe brighten the sky": the hedge is on the verb, the sky is still the place
     return False

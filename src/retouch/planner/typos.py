@@ -14,7 +14,7 @@ Two uses:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def _is_swap(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
-def repair_cast_nouns(tokens: list[Token], is_colour: set[str] | frozenset[str] | dict[str, object]) -> list[Token]:
+def repair_cast_nouns(tokens: list[Token], is_colour: Container[str]) -> list[Token]:
     """Tokens with a misspelt cast noun after a colour name repaired ("brown ton" → "brown tone")."""
     from dataclasses import replace
 
