@@ -853,7 +853,12 @@ def _color_targets(
             )
         return out
     prev = cl.prev_content(idx)
-    own_direction = prev is not None and cl.items[prev].has("dir") and cl.items[prev].text not in ("up", "down")
+    own_direction = (
+        prev is not None
+        and cl.items[prev].has("dir")
+        and cl.items[prev].text not in ("up", "down")
+        and cl.np_head(idx) is None  # "add a white vignette": the colour describes the vignette
+    )
     if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits) and not own_direction:
         return []  # colours here describe something else ("a warm orange glow" is handled by its op)
     if "sky" in regions and hue is not None:

@@ -4,15 +4,16 @@ People paste what they did in an editor: "Image -> Adjustments -> Levels -> Blac
 White 255", "Hue/Saturation: Saturation -1, Lightness -29", "Exposure +0.5, Highlights -40,
 Shadows +30, Clarity +20, Vibrance +15". Each "Slider value" pair maps to the op that moves the same
 way, with the editor's scale converted (a ±100 slider is an amount of ±1.0, Exposure is in stops,
-Hue in degrees). A pair is read as a slider setting only in a recipe: its number is signed, or the
-text has a menu path ("->", ">", "Adjustments"), or it lists two or more pairs; "reduce brightness
-20%" stays an ordinary instruction. Negligible settings (|value| < 3 on a ±100 slider) are left out
-with a note. Levels' black and white points become contrast (a wider tonal range), its grey point a
-gamma (PS grey > 1 lightens the midtones, as `gamma` > 1 does here).
+Hue in degrees). A pair is read as a slider setting only in a recipe: the text has a menu path
+("->", ">", "Adjustments") or it lists two or more pairs; "reduce brightness 20%" and "hue -10%"
+stay ordinary instructions. Negligible settings (|value| < 3 on a ±100 slider) are left out with a
+note. Levels' black and white points become contrast (a wider tonal range), its grey point a gamma
+(PS grey > 1 lightens the midtones, as `gamma` > 1 does here).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -110,8 +111,7 @@ def read_sliders(prompt: str) -> tuple[list[SliderStep], str, list[str]]:
             continue
         pairs.append(m)
     menu = _MENU_RE.search(text) is not None
-    signed = any(m.group(2).strip()[0] in "+-" for m in pairs)
-    if not found and not (pairs and (menu or signed or len(pairs) >= 2)):
+    if not found and not (pairs and (menu or len(pairs) >= 2)):
         return [], prompt, []
     recovery = _SHADOWS_HIGHLIGHTS_DIALOG.search(text) is not None
     for m in pairs:
@@ -135,6 +135,10 @@ def _pair_step(m: re.Match[str], recovery: bool = False) -> tuple[SliderStep | N
         value = -value  # PS Shadows/Highlights: "Highlights 20%" recovers (darkens) the highlights
     if slider.per_unit == 100.0 and abs(value) < 3 and slider.op not in _UNSIGNED:
         return None, f"“{m.group(0).strip()}” is too small to change the picture: left out"
+    if m.group(3) == "%" and slider.op == "hue_shift":
+        value *= 3.6  # a percentage of the colour wheel
+    elif m.group(3) == "%" and slider.per_unit == 1.0:
+        value = math.log2(1 + value / 100) if slider.op == "exposure" else 1 + value / 100
     v = slider.sign * value / slider.per_unit
     if slider.op in _UNSIGNED:
         v = abs(v)
