@@ -81,6 +81,7 @@ _MENU_RE = re.compile(
 )
 #: Photoshop's Shadows/Highlights dialog: its "Highlights" amount darkens the highlights (a recovery).
 _SHADOWS_HIGHLIGHTS_DIALOG = re.compile(r"\bshadows?\s*/\s*highlights?\b", re.I)
+_QUOTED_RE = re.compile(r'"[^"]*"|“[^”]*”|‘[^’]*’|(?<!\w)\'[^\']*\'(?!\w)')
 #: Words before a pair that make it an instruction with a direction, not a slider setting.
 _DIRECTION_BEFORE = re.compile(
     r"\b(?:increase|decrease|raise|lower|reduce|boost|add|drop|cut|up|down|more|less|by)\s+(?:the\s+)?$", re.I
@@ -100,20 +101,22 @@ def read_sliders(prompt: str) -> tuple[list[SliderStep], str, list[str]]:
     """Steps for the slider settings in `prompt`, the text left once they (and menu paths) are taken out,
     and notes about settings left out. No steps and the prompt unchanged when it is not a recipe."""
     text = prompt.replace("−", "-").replace("–", "-")
+    # quoted text is text to draw ("add the caption 'Exposure +1'"): blanked for the search, spans kept
+    masked = _QUOTED_RE.sub(lambda m: " " * len(m.group(0)), text)
     found: list[tuple[int, int, SliderStep | None, str]] = []  # (start, end, step, note)
-    levels = _levels(text)
+    levels = _levels(masked)
     if levels is not None:
         found.append(levels)
     taken = [(a, b) for a, b, _, _ in found]
     pairs = []
-    for m in _PAIR_RE.finditer(text):
-        if any(a <= m.start() < b for a, b in taken) or _DIRECTION_BEFORE.search(text[: m.start()]):
+    for m in _PAIR_RE.finditer(masked):
+        if any(a <= m.start() < b for a, b in taken) or _DIRECTION_BEFORE.search(masked[: m.start()]):
             continue
         pairs.append(m)
-    menu = _MENU_RE.search(text) is not None
+    menu = _MENU_RE.search(masked) is not None
     if not found and not (pairs and (menu or len(pairs) >= 2)):
         return [], prompt, []
-    recovery = _SHADOWS_HIGHLIGHTS_DIALOG.search(text) is not None
+    recovery = _SHADOWS_HIGHLIGHTS_DIALOG.search(masked) is not None
     for m in pairs:
         found.append((m.start(), m.end(), *_pair_step(m, recovery)))
     found.sort(key=lambda f: f[0])
