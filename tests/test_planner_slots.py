@@ -72,6 +72,8 @@ def test_a_named_cast_is_reduced_never_hue_rotated(prompt: str) -> None:
         ("add blue and green to the shadows", "temperature", -1),
         ("add blue and green to the shadows", "tint", -1),
         ("add more yellow and red to the highlights", "temperature", 1),
+        ("reduce the blue in the shadows", "temperature", 1),
+        ("the red is too strong", "temperature", -1),
     ],
 )
 def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: int) -> None:
@@ -79,6 +81,11 @@ def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: in
     values = [_value(p) for o, p, _ in steps if o == op]
     assert values and all(v * sign > 0 for v in values), steps
     assert not {"hue_shift", "highlights", "shadows"} & {o for o, _, _ in steps}
+
+
+def test_a_band_that_is_too_strong_is_desaturated() -> None:
+    (step,) = _steps("the reds are too strong")
+    assert step[0] == "saturation" and step[1]["band"] == "red" and step[1]["amount"] < 0
 
 
 def test_the_lighter_of_lighter_with_less_red_is_not_flipped() -> None:

@@ -421,11 +421,13 @@ def _without_tonal_destinations(cl: Clause, hits: list[OpHit], colors: list[tupl
         return hits
     out = []
     for h in hits:
-        prev = cl.prev_content(h.index)
+        prev = h.index - 1
+        while prev >= 0 and cl.items[prev].text in ("the", "its", "their", "his", "her", "my", "all"):
+            prev -= 1  # the preposition before the noun phrase ("to the shadows", "in the highlights")
         if (
             h.op in ("highlights", "shadows")
             and h.pos == "n"
-            and prev is not None
+            and prev >= 0
             and cl.items[prev].text in ("to", "in", "into", "on")
             and any(i < h.index and not it.plural for i, it in colors)
         ):
@@ -818,6 +820,9 @@ def _color_targets(
         if bands and not hits:
             d = cl.direction_near(len(cl.items))
             sign = d[1] if d else 1
+            at = next((i for i, it in enumerate(cl.items) if it is bands[0]), None)
+            if at is not None and inverted(cl, at, "n"):
+                sign = -sign  # "the reds are too strong"
             return [
                 (
                     "saturation",

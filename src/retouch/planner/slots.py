@@ -114,8 +114,8 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
     """ "too dark", "it is washed out", "fix the yellow cast": the wish is the opposite of the word."""
     if cl.has("enough"):
         return False
-    if pos == "n":
-        # "the colours are too strong", "the contrast is too high": a state after the noun
+    if pos in ("n", "c"):
+        # "the colours are too strong", "the contrast is too high", "the red is too strong": a state after it
         after = cl.items[index + 1 : index + 4]
         if any(it.has("copula") for it in after) and any(it.has("too") for it in after):
             return True
