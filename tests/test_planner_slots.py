@@ -204,6 +204,26 @@ def test_colours_sent_to_sides_are_casts_per_side(prompt: str, bottom: int, top:
     assert "hue_shift" not in [op for op, _, _ in steps]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "sign"),
+    [
+        ("Sun object needs to pop out of background", 1),
+        ("The moon needs to pop out of the night sky", 1),
+        ("brighten the lamps a bit", 1),
+        ("the sun is too bright", -1),
+    ],
+)
+def test_a_light_source_is_reached_by_the_highlights(prompt: str, sign: int) -> None:
+    steps = _steps(prompt)
+    assert steps[0][0] == "highlights" and steps[0][1]["amount"] * sign > 0 and steps[0][2] == "all"
+    assert "saturation" not in [op for op, _, _ in steps]
+
+
+def test_a_light_source_word_describing_an_effect_is_not_one() -> None:
+    with pytest.raises(RetouchError):
+        plan_from_text("brighten it with a sun flare effect")
+
+
 # ---------------------------------------------------------------- correction labels
 
 

@@ -18,7 +18,7 @@ from .enhance import recipe_for, recipe_steps
 from .items import Item
 from .lexicon import Sense, SenseKind
 from .refusals import GENERATIVE_HINT, cannot_locate, needs_mask
-from .regions import refs_in, regions_in, resolve_ref
+from .regions import is_light_source, refs_in, regions_in, resolve_ref
 from .slots import amount_of, inverted, sign_of, unit_amount
 
 
@@ -256,6 +256,9 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
     hits = _resolve_hits(cl, hits)
+    lit = _light_source_steps(cl, ctx, hits)
+    if lit is not None:
+        return lit
     hits, paled = _paled_casts(cl, hits, colors)
     hits = _without_tonal_destinations(cl, hits, colors)
     toning = any(h.op == "colorize" for h in hits)
@@ -393,6 +396,30 @@ def _paled_casts(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) 
     if paled:
         return [h for h in hits if h is not verb], paled
     return hits, []
+
+
+#: Op words that ask a light source to stand out (or calm down): tone and "pop" words.
+_LIGHT_OPS = frozenset({"brightness", "light", "saturation", "contrast", "highlights", "exposure", "vibrance"})
+
+
+def names_light_source(cl: Clause) -> bool:
+    """The clause names a light source ("the sun", "the moon", "the lamps")."""
+    return any(is_light_source(cl, i) for i in range(len(cl.items)))
+
+
+def _light_source_steps(cl: Clause, ctx: Ctx, hits: list[OpHit]) -> Steps | None:
+    """ "the sun needs to pop out of the background", "brighten the moon": the brightest thing in the frame
+    is reached by the highlights (plus contrast to make it pop), so it needs no locating."""
+    if ctx.has_mask or not names_light_source(cl) or not hits or any(h.op not in _LIGHT_OPS for h in hits):
+        return None
+    hit = hits[0]
+    sign = sign_of(cl, hit) if hit.op in ("brightness", "light", "highlights", "exposure") else 1
+    level = cl.level() or 1.0
+    lift = clamp("highlights", sign * abs(DEFAULT_AMOUNTS["highlights"]) * level)
+    steps = [make_step("highlights", {"amount": lift}, cl, ctx)]
+    if sign > 0 and any(h.op in ("saturation", "contrast", "vibrance") for h in hits):
+        steps.append(make_step("contrast", {"amount": amount_of(cl, "contrast", 1)}, cl, ctx))  # "make it pop"
+    return steps
 
 
 def _colours_by_region(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[Item, str]]:

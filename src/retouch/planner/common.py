@@ -13,7 +13,7 @@ from .clause import DETERMINERS, Clause
 from .items import Item
 from .refusals import cannot_locate, not_understood
 from .refusals import needs_generation as _needs_generation
-from .regions import hedged
+from .regions import hedged, is_light_source
 
 
 @dataclass
@@ -99,8 +99,12 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         nxt = cl.next_content(i)
         if nxt is not None and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if nxt is not None and nxt == i + 1 and (cl.items[nxt].has("region") or cl.items[nxt].has("bg")):
+            continue  # "the night sky", "the evening sky": a word describing a region the engine finds
         if hedged(cl, i):
             continue  # "with maybe a sunset sky": a possibility, not a thing to find
+        if is_light_source(cl, i) and cl.ops():
+            continue  # "the sun", "the moon": the brightest thing, reached by a highlights move
         if nxt is not None and is_statement_verb(cl.items[nxt]):
             continue  # "my friend took this", "the camera made everything orange": a subject, not a target
         prev = cl.items[i - 1] if i > 0 else None

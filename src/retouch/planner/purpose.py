@@ -37,6 +37,8 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             return cl, ""  # "I want to make it brighter": nothing edited before "to"
         if not any(x.has("op") and not x.has("verb") for x in head) and not any(x.kind == "color" for x in head):
             return cl, ""
+        if not any(x.has("dir") or any(s.kind == "op" and s.pos == "v" for s in x.senses) for x in head):
+            return cl, ""  # "I'd like a framed copy to give to my grandma": no edit asked before "to"
         if any(x.has("op", g) for x in head for g in _GEOMETRY):
             return cl, ""  # "crop the image to show only the left half": the crop's own argument
         tail = " ".join(x.text for x in cl.items[start:])

@@ -78,6 +78,23 @@ def _surrounding(cl: Clause, i: int) -> bool:
     return prev is not None and cl.items[prev].text in _AROUND
 
 
+#: Things that are the brightest in their frame: a highlights move reaches them without locating them.
+LIGHT_SOURCES = frozenset(
+    {
+        "sun", "moon", "sunlight", "moonlight", "lamp", "lamps", "bulb", "bulbs", "candle", "candles", "star",
+        "stars", "firework", "fireworks", "lantern", "lanterns", "streetlight", "streetlights", "neon",
+        "sunburst", "sunrays",
+    }
+)  # fmt: skip
+def is_light_source(cl: Clause, i: int) -> bool:
+    """Item i is a light source noun, not a modifier of another noun ("a sun flare effect")."""
+    it = cl.items[i]
+    if it.kind != "word" or not it.lemmas or it.lemmas[0] not in LIGHT_SOURCES:
+        return False
+    nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+    return nxt is None or not (nxt.unknown or nxt.generative or (nxt.kind == "phrase" and nxt.has("op")))
+
+
 #: Hedges that make the noun after them a possibility, not the place to edit.
 _HEDGES = frozenset({"possibly", "maybe", "perhaps", "probably", "ideally"})
 
