@@ -224,6 +224,26 @@ def test_a_light_source_word_describing_an_effect_is_not_one() -> None:
         plan_from_text("brighten it with a sun flare effect")
 
 
+@pytest.mark.parametrize(
+    ("prompt", "op", "sign"),
+    [
+        ("the photo is brightened and cooled", "brightness", 1),
+        ("the photo was lightened and the pink cast removed", "brightness", 1),
+        ("the image is blurred", "sharpen", 1),  # a problem participle stays a complaint
+        ("it is overexposed", "exposure", -1),
+    ],
+)
+def test_an_edit_participle_describes_the_result(prompt: str, op: str, sign: int) -> None:
+    values = [_value(p) for o, p, _ in _steps(prompt) if o == op]
+    assert values and values[0] * sign > 0
+
+
+@pytest.mark.parametrize("prompt", ["the left image is darker", "the right picture is sharpened"])
+def test_the_left_image_is_an_image_not_a_side(prompt: str) -> None:
+    assert all(region == "all" for _, _, region in _steps(prompt))
+    assert _steps("brighten the left of the picture")[0][2] == "left"
+
+
 # ---------------------------------------------------------------- correction labels
 
 

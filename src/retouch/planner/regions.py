@@ -110,6 +110,9 @@ def hedged(cl: Clause, i: int) -> bool:
     return False
 
 
+_IMAGE_NOUNS = frozenset({"image", "images", "picture", "pictures", "photo", "photos", "pic", "one", "version"})
+
+
 def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
     """Side words read as regions: "the left side" → left, "top right corner" → top-right, "edges" → edges."""
     out: list[str] = []
@@ -118,6 +121,9 @@ def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
     for i, side in sides:
         if side == "front":
             continue
+        nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+        if nxt is not None and (nxt.has("imgnoun") or nxt.text.split()[0] in _IMAGE_NOUNS):
+            continue  # "the left image is darker": which image, not a part of it
         prev = cl.prev_content(i)
         if exclude_from and prev is not None and cl.items[prev].has("from"):
             continue  # "from the left" is a direction (light), not a region

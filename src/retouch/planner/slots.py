@@ -119,8 +119,8 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
         after = cl.items[index + 1 : index + 4]
         if any(it.has("copula") for it in after) and any(it.has("too") for it in after):
             return True
-    if _comparative_word(cl.items[index].text):
-        return False  # "the image is brighter", "it looks warmer": the result described, not a complaint
+    if _comparative_word(cl.items[index].text) or _result_participle(cl.items[index].text):
+        return False  # "the image is brighter", "it was lightened": the result described, not a complaint
     for i in range(index - 1, -1, -1):
         it = cl.items[i]
         if it.has("too"):
@@ -132,6 +132,22 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
         if it.has("fixverb") and pos in ("a", "c"):
             return True
     return False
+
+
+#: Participles of edit actions: after "is/was/has been" they describe what was done ("the photo is
+#: brightened"), unlike problem words that are participles too ("blurred", "overexposed", "washed out").
+_RESULT_PARTICIPLES = frozenset(
+    {
+        "brightened", "lightened", "darkened", "sharpened", "softened", "whitened", "deepened", "cooled",
+        "warmed", "boosted", "increased", "decreased", "reduced", "lowered", "raised", "enhanced", "adjusted",
+        "lifted", "corrected", "saturated more", "desaturated", "toned down", "cooled down", "warmed up",
+    }
+)  # fmt: skip
+
+
+def _result_participle(text: str) -> bool:
+    """An edit verb's participle ("brightened", "cooled"): a result described after a copula."""
+    return text in _RESULT_PARTICIPLES
 
 
 def _comparative_word(text: str) -> bool:
