@@ -62,6 +62,14 @@ def test_a_named_cast_is_reduced_never_hue_rotated(prompt: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "prompt", ["the picture has a weird green tint, please help", "it has a yellow cast", "there is a pink hue"]
+)
+def test_a_cast_the_photo_has_is_removed(prompt: str) -> None:
+    assert _ops(prompt) == ["white_balance"]
+    assert _ops("give it a green tint") == ["tint"]
+
+
+@pytest.mark.parametrize(
     ("prompt", "op", "sign"),
     [
         ("make it less pink", "tint", -1),  # pink is a magenta cast: the tint axis, not warmth
@@ -210,6 +218,7 @@ def test_colours_sent_to_sides_are_casts_per_side(prompt: str, bottom: int, top:
         ("Sun object needs to pop out of background", 1),
         ("The moon needs to pop out of the night sky", 1),
         ("brighten the lamps a bit", 1),
+        ("could you make the moon brighter and the sky darker", 1),
         ("the sun is too bright", -1),
     ],
 )
@@ -222,6 +231,10 @@ def test_a_light_source_is_reached_by_the_highlights(prompt: str, sign: int) -> 
 def test_a_light_source_word_describing_an_effect_is_not_one() -> None:
     with pytest.raises(RetouchError):
         plan_from_text("brighten it with a sun flare effect")
+
+
+def test_the_scene_is_the_whole_picture() -> None:
+    assert _steps("Could someone make the sunset more vibrant?")[0][::2] == ("saturation", "all")
 
 
 @pytest.mark.parametrize(

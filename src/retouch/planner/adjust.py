@@ -353,7 +353,7 @@ def cast_name(it: Item) -> str:
 def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
     """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
     paling = any(cl.items[h.index].lemmas[0] in _PALING_VERBS for h in cl.ops() if h.op == "brightness")
-    if paling or cl.op("remove") is not None:
+    if paling or cl.op("remove") is not None or _has_state(cl, cl.items.index(it)):
         sign = -1
     else:
         sign = sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
@@ -363,6 +363,18 @@ def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
         return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
     hue = hue_of(it.value)
     return _toward_hue(cl, hue, 1, it) if hue is not None else []
+
+
+#: Words that state what the photo has ("it has a green tint", "there is a yellow cast"): a complaint.
+_STATE_WORDS = frozenset({"has", "have", "had", "got", "there is", "there are", "there's"})
+
+
+def _has_state(cl: Clause, index: int) -> bool:
+    """A cast the photo is said to have ("the picture has a weird green tint"), with no verb asking for it."""
+    before = cl.items[:index]
+    if any(it.has("dir") or it.has("verb") or it.has("op") for it in before):
+        return False  # "give it a green tint", "add a blue tone", "make it have a warm tone"
+    return any(it.text in _STATE_WORDS or it.text.startswith(("has ", "there is", "there's")) for it in before)
 
 
 #: Verbs that, aimed at a single colour, ask for less of it: "lighten the magenta", "whiten the yellow".

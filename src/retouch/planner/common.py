@@ -99,6 +99,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         nxt = cl.next_content(i)
         if nxt is not None and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if it.lemmas and it.lemmas[0] in SCENE_NOUNS:
+            continue  # "make the sunset more vibrant": the scene is the whole picture
+        if nxt is not None and nxt == i + 1 and cl.items[nxt].kind == "color":
+            continue  # "a weird green tint": a word describing the colour
         if nxt is not None and nxt == i + 1 and (cl.items[nxt].has("region") or cl.items[nxt].has("bg")):
             continue  # "the night sky", "the evening sky": a word describing a region the engine finds
         if hedged(cl, i):
@@ -124,6 +128,9 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
 
+
+#: Nouns for the whole scene: an edit aimed at them is an edit of the whole picture.
+SCENE_NOUNS = frozenset({"sunset", "sunrise", "scene", "scenery", "view", "landscape", "dusk", "dawn", "twilight"})
 
 #: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").
 STATEMENT_VERBS = frozenset(
