@@ -92,7 +92,9 @@ def is_light_source(cl: Clause, i: int) -> bool:
     if it.kind != "word" or not it.lemmas or it.lemmas[0] not in LIGHT_SOURCES:
         return False
     nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
-    return nxt is None or not (nxt.unknown or nxt.generative or any(s.kind == "op" and s.pos == "n" for s in nxt.senses))
+    if nxt is None:
+        return True
+    return not (nxt.unknown or nxt.generative or any(s.kind == "op" and s.pos == "n" for s in nxt.senses))
 
 
 #: Hedges that make the noun after them a possibility, not the place to edit.
