@@ -146,6 +146,19 @@ def test_a_purpose_after_an_edit_is_ignored_and_shown(prompt: str, op: str, tail
     assert any(i.role == "purpose" and i.text.startswith(tail) for i in plan.ignored), plan.ignored
 
 
+@pytest.mark.parametrize(
+    ("prompt", "op", "sign"),
+    [
+        ("adjust the exposure to make it darker", "brightness", -1),
+        ("tweak the white balance to make it cooler", "temperature", -1),
+        ("change the colour temperature to make it warmer", "temperature", 1),
+    ],
+)
+def test_an_undirected_edit_takes_its_direction_from_the_tail(prompt: str, op: str, sign: int) -> None:
+    steps = _steps(prompt)
+    assert [o for o, _, _ in steps] == [op] and _value(steps[0][1]) * sign > 0
+
+
 def test_to_without_a_purpose_verb_is_not_a_purpose() -> None:
     assert _ops("I want to make it brighter") == ["brightness"]
     assert _ops("change the red to blue") == ["replace_color"]

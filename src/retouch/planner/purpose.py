@@ -9,6 +9,7 @@ it brighter" has no edit before "to", and "change the red to blue" has no purpos
 from __future__ import annotations
 
 from .clause import Clause
+from .items import Item
 from .lexicon import _words
 
 #: Verbs (lemmas) that start a purpose after "to": what the edit is for, not another edit.
@@ -39,12 +40,30 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             return cl, ""
         if not any(x.has("dir") or any(s.kind == "op" and s.pos == "v" for s in x.senses) for x in head):
             return cl, ""  # "I'd like a framed copy to give to my grandma": no edit asked before "to"
+        if not _directed(head):
+            tail_items = cl.items[start + 1 :]
+            if _directed(tail_items) and not any(x.has("op") and x.unknown for x in tail_items):
+                # "adjust the exposure to make it darker": the tail is the edit, the head only its means
+                return Clause(list(tail_items), " ".join(x.text for x in tail_items)), " ".join(x.text for x in head)
+            return cl, ""
         if any(x.has("op", g) for x in head for g in _GEOMETRY):
             return cl, ""  # "crop the image to show only the left half": the crop's own argument
         tail = " ".join(x.text for x in cl.items[start:])
         head_text = " ".join(x.text for x in head)
         return Clause(list(head), head_text), tail
     return cl, ""
+
+
+def _directed(items: list[Item]) -> bool:
+    """The edit before a purpose says its own direction: a more/less word or a signed op word."""
+    for it in items:
+        if any(s.kind == "dir" and s.value != 0 for s in it.senses):
+            return True
+        if any(s.kind == "op" and s.sign != 0 and s.value not in ("enhance", "look", "match") for s in it.senses):
+            return True
+        if it.kind == "color":
+            return True
+    return False
 
 
 def _purpose_start(cl: Clause, i: int) -> int | None:
