@@ -65,7 +65,7 @@ SLIDERS: dict[str, Slider] = {
 #: Parameters that are a strength (never negative): their slider's sign is dropped.
 _UNSIGNED = frozenset({"sharpen", "denoise", "grain"})
 
-_NUM = r"([+\-−–]?\s?\d+(?:\.\d+)?)"
+_NUM = r"([+\-−–]?\s?(?:\d+(?:\.\d+)?|\.\d+))"
 _NAMES = "|".join(sorted((re.escape(n) for n in SLIDERS), key=len, reverse=True))
 _PAIR_RE = re.compile(rf"(?<![\w-])({_NAMES})\s*[:=]?\s*{_NUM}\s*(%?)(?![\w.])", re.IGNORECASE)
 _LEVELS_RE = re.compile(
@@ -107,6 +107,7 @@ def read_sliders(prompt: str) -> tuple[list[SliderStep], str, list[str]]:
     levels = _levels(masked)
     if levels is not None:
         found.append(levels)
+    found += _curve_points(masked)
     taken = [(a, b) for a, b, _, _ in found]
     pairs = []
     for m in _PAIR_RE.finditer(masked):
@@ -164,6 +165,25 @@ def _levels(text: str) -> tuple[int, int, SliderStep | None, str] | None:
         spans = [p.span() for p, _ in points.values()]
         start, end = min(a for a, _ in spans), max(b for _, b in spans)
     return start, end, _levels_step(black, grey, white, text[start:end]), ""
+
+
+_CURVE_RE = re.compile(
+    r"\bcurves?\b[^0-9]{0,30}?\b(?:input|in)\s*[:=]?\s*(\d{1,3})\D{1,12}?\b(?:output|out)\s*[:=]?\s*(\d{1,3})", re.I
+)
+
+
+def _curve_points(text: str) -> list[tuple[int, int, SliderStep | None, str]]:
+    """A Curves point "input 128, output 150": the gamma that moves that input level to that output."""
+    out: list[tuple[int, int, SliderStep | None, str]] = []
+    for m in _CURVE_RE.finditer(text):
+        x, y = int(m.group(1)), int(m.group(2))
+        if not (0 < x < 255 and 0 < y < 255) or x == y:
+            continue
+        gamma = math.log(x / 255) / math.log(y / 255)  # (x/255) ** (1/gamma) == y/255
+        out.append(
+            (m.start(), m.end(), SliderStep("gamma", {"gamma": round(clamp("gamma", gamma), 4)}, m.group(0)), "")
+        )
+    return out
 
 
 def _levels_step(black: float, grey: float, white: float, text: str) -> SliderStep | None:
