@@ -165,6 +165,16 @@ def test_to_without_a_purpose_verb_is_not_a_purpose() -> None:
     assert _ops("crop the image to show only the left half") == ["crop_box"]
 
 
+@pytest.mark.parametrize("prompt", ["add more light to the image but not too much", "sharpen it but not too strong"])
+def test_but_not_too_much_is_a_small_amount(prompt: str) -> None:
+    (step,) = plan_from_text(prompt).steps
+    assert 0 < _value(step.params) < abs(CATALOG[step.op].default()) * 0.75
+
+
+def test_look_normal_is_the_natural_recipe() -> None:
+    assert _ops("please make it look normal") == ["white_balance", "auto_levels"]
+
+
 # ---------------------------------------------------------------- whole image or region
 
 

@@ -298,7 +298,8 @@ CATALOG: dict[str, OpSpec] = {
                 "enhance|improve|auto enhance|auto fix|auto correct|auto adjust|auto|optimize|touch up|polish|"
                 "better|nicer|good|great|professional|pro|fix|correct|retouch|beautify|quick fix|one click|"
                 "magic|enhancement|improvement|correction|touchup|quality|awesome|appealing|prettier|pretty|"
-                "beautiful|gorgeous|stunning|appetizing|presentable|cleaner|natural",
+                "beautiful|gorgeous|stunning|appetizing|presentable|cleaner|natural|normal|look normal|"
+                "less weird|look right",
                 0,
                 "v",
                 trigger="enhance",

@@ -82,7 +82,7 @@ from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
 from .roles import Role, ignorable_role, is_batch_wish
 from .sliders import SliderStep, expand, read_sliders
-from .slots import amount_of
+from .slots import amount_of, without_limit_tail
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
 
@@ -110,6 +110,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
             continue
+        cl = without_limit_tail(cl)
         cl, purpose = split_purpose(cl)
         if purpose:
             ignored.append(IgnoredText(text=purpose, role=Role.PURPOSE))

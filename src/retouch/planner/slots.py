@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from .amounts import DEFAULT_AMOUNTS, RANGES, STRENGTH_OPS, clamp, level_amount
 from .clause import Clause, OpHit
+from .items import Item
+from .lexicon import Sense, SenseKind
+
+_SLIGHTLY = Item("phrase", "slightly", None, [Sense(SenseKind.LEVEL, 0.5)], ("slightly",))
+
+
+def without_limit_tail(cl: Clause) -> Clause:
+    """ "add more light but not too much": the trailing limit is a small amount, not a constraint."""
+    items = cl.items
+    for i in range(len(items) - 1, 0, -1):
+        if items[i].has("neg") and i + 1 < len(items) and items[i + 1].has("too"):
+            rest = items[i + 2 :]
+            only_limit = all(it.has("level") or it.has("stop") or it.kind == "punct" or it.has("op") for it in rest)
+            if only_limit and any(it.has("op") or it.has("dir") for it in items[:i]):
+                return Clause([*items[:i], _SLIGHTLY], cl.text)
+            return cl
+    return cl
 
 
 def amount_of(cl: Clause, op: str, sign: int) -> float:
