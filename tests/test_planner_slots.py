@@ -70,6 +70,26 @@ def test_a_cast_the_photo_has_is_removed(prompt: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("prompt", "cast"),
+    [
+        ("The camera made everything orange", "orange"),
+        ("[Random] My phone made this photo super yellow, can anyone correct it?", "yellow"),
+    ],
+)
+def test_a_colour_blamed_on_the_camera_is_removed(prompt: str, cast: str) -> None:
+    assert [(op, p.get("cast")) for op, p, _ in _steps(prompt)] == [("white_balance", cast)]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "op", "sign"),
+    [("the image was made more blue", "temperature", -1), ("the picture became more yellow", "temperature", 1)],
+)
+def test_a_described_colour_change_is_planned(prompt: str, op: str, sign: int) -> None:
+    (step,) = _steps(prompt)
+    assert step[0] == op and _value(step[1]) * sign > 0
+
+
+@pytest.mark.parametrize(
     ("prompt", "op", "sign"),
     [
         ("make it less pink", "tint", -1),  # pink is a magenta cast: the tint axis, not warmth

@@ -253,6 +253,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         and not (cl.has("recover") or cl.has("deepen") or cl.quantity("stops"))
     ):
         return None
+    blamed = _blamed_cast(cl)
+    if blamed is not None:
+        # "the camera made everything orange", "my phone turned it yellow": the cast to remove
+        params = {"cast": cast_name(blamed), "amount": unit_amount(cl, "white_balance")}
+        return [make_step("white_balance", params, cl, ctx)]
     if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
     hits = _resolve_hits(cl, hits)
@@ -363,6 +368,27 @@ def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
         return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
     hue = hue_of(it.value)
     return _toward_hue(cl, hue, 1, it) if hue is not None else []
+
+
+#: Past verbs that, after a subject, blame it for a colour ("the camera made everything orange").
+_BLAMING_VERBS = frozenset({"made", "turned", "became", "went", "got", "gave"})
+
+
+def _blamed_cast(cl: Clause) -> Item | None:
+    """The colour a subject is blamed for: "<subject> made/turned everything <colour>" (not the passive
+    "the image was made more blue", which describes an edit, nor an imperative "make it blue")."""
+    colors = [it for _, it in cl.colors() if hue_of(it.value) is not None and not it.plural]
+    if len(colors) != 1 or cl.ops():
+        return None
+    for i, it in enumerate(cl.items):
+        if it.text not in _BLAMING_VERBS or i == 0:
+            continue
+        prev = cl.items[i - 1]
+        if prev.has("copula") or prev.text in ("been", "be", "being", "was", "were", "is", "are", "has", "have"):
+            return None
+        if cl.items.index(colors[0]) > i and not any(x.has("dir") for x in cl.items[i:]):
+            return colors[0]
+    return None
 
 
 #: Words that state what the photo has ("it has a green tint", "there is a yellow cast"): a complaint.

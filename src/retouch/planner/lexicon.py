@@ -472,6 +472,12 @@ GENERATIVE_PHRASES = (
     ("drop", "shadow"),
 )
 
+# ---------------------------------------------------------------- adjustment side (planner-b)
+# Irregular forms of the generic verbs: "the image was made more blue", "it became more yellow", "the
+# photo has been given more magenta" describe an edit; unknown, they read as things to generate.
+_reg("verb", 0, "made|given|gave|got|gotten|became|become|becomes|becoming|grew|been made|been given")
+# ---------------------------------------------------------------- end of the adjustment-side block
+
 #: Every word the lexicon knows (the lemmatiser's target vocabulary).
 VOCAB: frozenset[str] = frozenset(w for phrase in PHRASES for w in phrase if w.isalpha())
 #: Words that are phrases on their own: the preferred lemmas ("darker" → "dark", not the phrase word).
