@@ -45,6 +45,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
@@ -81,9 +82,11 @@ from .purpose import split_purpose
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
 from .roles import Role, ignorable_role, is_batch_wish
-from .sliders import SliderStep, expand, read_sliders
 from .slots import amount_of, without_limit_tail
 from .text import extract_quotes, normalise, strip_markup, tokenize
+
+if TYPE_CHECKING:
+    from . import sliders
 
 
 def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
@@ -91,9 +94,12 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
-    recipe, rest, recipe_notes = read_sliders(prompt)
-    if recipe:
-        return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
+    if any(ch.isdigit() for ch in prompt):  # slider settings have numbers; the reader loads only then
+        from .sliders import read_sliders
+
+        recipe, rest, recipe_notes = read_sliders(prompt)
+        if recipe:
+            return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
     stripped, quotes = extract_quotes(strip_markup(prompt))
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
@@ -145,7 +151,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
 
 def _plan_recipe(
     prompt: str,
-    recipe: list[SliderStep],
+    recipe: list[sliders.SliderStep],
     rest: str,
     notes: list[str],
     *,
@@ -154,6 +160,8 @@ def _plan_recipe(
     ctx: Ctx,
 ) -> EditPlan:
     """Slider settings pasted from an editor (sliders.py), plus whatever else the text asks for."""
+    from .sliders import expand
+
     steps: Steps = []
     for rs in recipe:
         cl = Clause([], rs.text)
