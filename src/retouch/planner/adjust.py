@@ -588,6 +588,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             names - {"color", "look", "light", "match", "enhance", "auto"} or cl.has("lookname")
         ):
             continue
+        if h.op == "color" and h.index > 0 and cl.items[h.index - 1].kind == "color":
+            continue  # "the orange colour of the image": the colour's own noun, not a saturation request
         if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"} and not _own_verb_between(cl, h, hits):
             continue  # "brighten the shadows": brightness gives the direction only
         if h.op == "brightness" and h.pos != "n" and "color" in names and len(names - {"look"}) == 2:
