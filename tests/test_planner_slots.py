@@ -191,6 +191,14 @@ def test_but_not_too_much_is_a_small_amount(prompt: str) -> None:
     assert 0 < _value(step.params) < abs(CATALOG[step.op].default()) * 0.75
 
 
+@pytest.mark.parametrize("prompt", ["it's really faded, can someone bring back the colors?", "the photo looks faded"])
+def test_a_faded_photo_is_a_complaint_not_the_faded_look(prompt: str) -> None:
+    steps = _steps(prompt)
+    assert "look" not in [op for op, _, _ in steps]
+    assert {"contrast", "saturation"} <= {op for op, p, _ in steps if _value(p) > 0}
+    assert _ops("give it a faded look") == ["look"]
+
+
 def test_look_normal_is_the_natural_recipe() -> None:
     assert _ops("please make it look normal") == ["white_balance", "auto_levels"]
 

@@ -297,6 +297,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     for it in casts:
         planned += _cast(cl, it)
     for name in looknames:
+        if name == "faded" and _stated(cl, "lookname"):
+            # "it's really faded": a complaint, so the opposite of the look: back the contrast and colour
+            planned.append(("contrast", {"amount": amount_of(cl, "contrast", 1)}, None))
+            planned.append(("saturation", {"amount": amount_of(cl, "saturation", 1)}, None))
+            continue
         planned.append(("look", {"name": name, "amount": unit_amount(cl, "look")}, None))
     tonal = {h.op for h in hits} & {"highlights", "shadows"}
     if cl.has("recover") and not tonal and not planned:
@@ -389,6 +394,18 @@ def _blamed_cast(cl: Clause) -> Item | None:
         if cl.items.index(colors[0]) > i and not any(x.has("dir") for x in cl.items[i:]):
             return colors[0]
     return None
+
+
+def _stated(cl: Clause, kind: str) -> bool:
+    """An item of this sense kind follows a copula ("it's really faded", "the photo looks faded"): a state."""
+    for i, it in enumerate(cl.items):
+        if not it.has(kind):
+            continue
+        j = i - 1
+        while j >= 0 and (cl.items[j].has("level") or cl.items[j].has("stop")):
+            j -= 1
+        return j >= 0 and cl.items[j].has("copula") and not any(x.has("verb") or x.has("dir") for x in cl.items[:j])
+    return False
 
 
 #: Words that state what the photo has ("it has a green tint", "there is a yellow cast"): a complaint.
