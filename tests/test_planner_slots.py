@@ -73,6 +73,7 @@ def test_a_cast_the_photo_has_is_removed(prompt: str) -> None:
     ("prompt", "cast"),
     [
         ("The camera made everything orange", "orange"),
+        ("the lights made everything orange", "orange"),
         ("[Random] My phone made this photo super yellow, can anyone correct it?", "yellow"),
     ],
 )
@@ -197,6 +198,29 @@ def test_a_faded_photo_is_a_complaint_not_the_faded_look(prompt: str) -> None:
     assert "look" not in [op for op, _, _ in steps]
     assert {"contrast", "saturation"} <= {op for op, p, _ in steps if _value(p) > 0}
     assert _ops("give it a faded look") == ["look"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "op", "sign"),
+    [
+        ("calm it down a bit", "saturation", -1),
+        ("bring up the mid tones", "gamma", 1),
+        ("Please help, the photo came out really pink for some reason", "tint", -1),
+        ("could someone give this a warm golden glow?", "temperature", 1),
+        ("It's really dark and a bit yellow", "temperature", -1),
+    ],
+)
+def test_states_particles_and_glows(prompt: str, op: str, sign: int) -> None:
+    steps = _steps(prompt)
+    values = [_value(p) for o, p, _ in steps if o == op]
+    assert values and values[0] * sign > 0, steps
+    assert "blur" not in [o for o, _, _ in steps]
+
+
+def test_a_story_about_the_lights_is_not_an_edit() -> None:
+    plan = plan_from_text("Someone please make this less orange, the street lights made everything look weird")
+    assert [(s.op, s.params["amount"] < 0) for s in plan.steps] == [("temperature", True)]
+    assert any("street lights" in i.text for i in plan.ignored)
 
 
 def test_look_normal_is_the_natural_recipe() -> None:

@@ -247,7 +247,7 @@ CATALOG: dict[str, OpSpec] = {
         "Gamma curve out = in ** (1/gamma); gamma > 1 brightens midtones.",
         {"gamma": Param(F, 1.25, 0.1, 10, positive="above 1: brighter midtones")},
         main="gamma",
-        words=(W("gamma|midtone|mid tone|mids|middle tone|gamma correction", 0, "n"),),
+        words=(W("gamma|midtone|mid tone|mids|middle tone|gamma correction|midtones|mid tones|middle tones", 0, "n"),),
     ),
     "highlights": OpSpec(
         "pixel",

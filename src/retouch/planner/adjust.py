@@ -258,9 +258,12 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         # "the camera made everything orange", "my phone turned it yellow": the cast to remove
         params = {"cast": cast_name(blamed), "amount": unit_amount(cl, "white_balance")}
         return [make_step("white_balance", params, cl, ctx)]
-    if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
+    if not hits and not looknames and any(it.unknown or it.generative for it in cl.items[: cl.after_for()]):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
-    hits = _resolve_hits(cl, hits)
+    told = [h for h in hits if _subject_of_story(cl, h.index)]
+    hits = [h for h in _resolve_hits(cl, hits) if h not in told and not _subject_of_story(cl, h.index)]
+    if told and not hits and not colors and not looknames:
+        return []  # "the street lights made everything look weird": a story, nothing to edit
     lit = _light_source_steps(cl, ctx, hits)
     if lit is not None:
         return lit
@@ -379,11 +382,24 @@ def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
 _BLAMING_VERBS = frozenset({"made", "turned", "became", "went", "got", "gave"})
 
 
+#: Past verbs of a story: the noun before them is who or what did it, not an edit.
+_STORY_VERBS = frozenset({"made", "took", "ruined", "turned", "came", "caused", "gave", "shot", "did"})
+
+
+def _subject_of_story(cl: Clause, index: int) -> bool:
+    """An op noun that is the subject of a story verb ("the street lights made everything look weird")."""
+    it = cl.items[index]
+    if not any(s.kind == "op" and s.pos == "n" for s in it.senses):
+        return False
+    nxt = cl.next_content(index)
+    return nxt is not None and cl.items[nxt].text in _STORY_VERBS
+
+
 def _blamed_cast(cl: Clause) -> Item | None:
     """The colour a subject is blamed for: "<subject> made/turned everything <colour>" (not the passive
     "the image was made more blue", which describes an edit, nor an imperative "make it blue")."""
     colors = [it for _, it in cl.colors() if hue_of(it.value) is not None and not it.plural]
-    if len(colors) != 1 or cl.ops():
+    if len(colors) != 1 or any(not _subject_of_story(cl, h.index) for h in cl.ops()):
         return None
     for i, it in enumerate(cl.items):
         if it.text not in _BLAMING_VERBS or i == 0:
@@ -554,6 +570,8 @@ def _describes_noun(cl: Clause, hit: OpHit) -> bool:
     nxt = cl.np_head(hit.index)
     if nxt is None:
         return False
+    if cl.items[nxt].text in ("glow", "glows") and hit.op in ("temperature", "brightness", "light"):
+        return False  # "a warm golden glow": the warmth is the edit, the glow its look
     return any(
         s.kind == "op"
         and s.pos == "n"
@@ -594,6 +612,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             continue
         if h.op == "blur" and it.text == "soft" and cl._level_context(h.index):
             continue
+        if h.op == "blur" and it.text in ("glow", "glows") and (names & {"temperature"} or cl.colors()):
+            continue  # "a warm golden glow": a warm cast, not a soft-focus blur
         if h.op in ("look", "match"):
             continue
         if h.op == "sharpen" and h.pos == "n" and (names & {"highlights", "shadows"} or cl.has("recover")):
@@ -947,7 +967,7 @@ def _color_targets(
         and cl.items[prev].has("dir")
         and cl.items[prev].text not in ("up", "down")
         and cl.np_head(idx) is None  # "add a white vignette": the colour describes the vignette
-    )
+    ) or (hue_of(it.value) is not None and cl.has("copula") and inverted(cl, idx, "c"))  # "dark and a bit yellow"
     if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits) and not own_direction:
         return []  # colours here describe something else ("a warm orange glow" is handled by its op)
     if "sky" in regions and hue is not None:

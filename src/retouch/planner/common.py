@@ -111,6 +111,9 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             continue  # "the sun", "the moon": the brightest thing, reached by a highlights move
         if nxt is not None and is_statement_verb(cl.items[nxt]):
             continue  # "my friend took this", "the camera made everything orange": a subject, not a target
+        after = cl.next_content(nxt) if nxt is not None else None
+        if after is not None and cl.items[nxt].kind == "phrase" and is_statement_verb(cl.items[after]):  # type: ignore[index]
+            continue  # "the street lights made everything look weird": a two-word subject
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue

@@ -476,6 +476,8 @@ GENERATIVE_PHRASES = (
 # Irregular forms of the generic verbs: "the image was made more blue", "it became more yellow", "the
 # photo has been given more magenta" describe an edit; unknown, they read as things to generate.
 _reg("verb", 0, "made|given|gave|got|gotten|became|become|becomes|becoming|grew|been made|been given")
+# "the photo came out really pink", "it turned out too dark": a state follows, as after "looks"
+_reg("copula", 0, "came out|comes out|come out|turned out|turns out|ended up|ends up|is coming out")
 # ---------------------------------------------------------------- end of the adjustment-side block
 
 #: Every word the lexicon knows (the lemmatiser's target vocabulary).

@@ -103,6 +103,8 @@ def sign_of(cl: Clause, hit: OpHit) -> int:
         return 1 if hit.op in _LIFTED_WHEN_REMOVED else -1
     base = hit.sign or 1
     d = cl.direction_near(hit.index)
+    if d is not None and hit.sign != 0 and d[0] == hit.index:
+        d = None  # "calm down": the phrase's own particle is part of its sign, not a second direction
     if d is not None and hit.sign != 0 and d[0] > hit.index and _governs_later(cl, d[0]):
         d = None  # "lighter with less red": the "less" belongs to the red, not to "lighter"
     if d is not None and hit.sign != 0 and cl.items[d[0]].text in ("up", "down"):
