@@ -57,12 +57,11 @@ from .adjust import (
     build_match,
     build_recolor,
     build_remove,
-    correction_label,
     enhance_steps,
-    negated_cast,
     removal_object,
 )
 from .background import build_background, build_relight
+from .casts import correction_label, negated_cast
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
 from .common import HARMLESS, Ctx, Steps, check_targets, make_step, needs_generation, refusal_for
