@@ -223,6 +223,15 @@ def test_a_story_about_the_lights_is_not_an_edit() -> None:
     assert any("street lights" in i.text for i in plan.ignored)
 
 
+def test_a_sunny_day_is_brighter_and_warmer_but_the_story_of_one_is_not() -> None:
+    assert {op: _value(p) > 0 for op, p, _ in _steps("Make it look like a sunny day")} == {
+        "brightness": True,
+        "temperature": True,
+    }
+    plan = plan_from_text("this was taken on a sunny day, make it brighter")
+    assert [(s.op, s.params["amount"] > 0) for s in plan.steps] == [("brightness", True)]
+
+
 def test_look_normal_is_the_natural_recipe() -> None:
     assert _ops("please make it look normal") == ["white_balance", "auto_levels"]
 

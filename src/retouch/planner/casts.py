@@ -29,8 +29,20 @@ _BLAMING_VERBS = frozenset({"made", "turned", "became", "went", "got", "gave"})
 _STORY_VERBS = frozenset({"made", "took", "ruined", "turned", "came", "caused", "gave", "shot", "did"})
 
 
+#: Participles of taking the photo: what follows them is when and where it was taken.
+_TAKEN = frozenset({"taken", "took", "shot", "captured", "photographed", "snapped"})
+
+
 def subject_of_story(cl: Clause, index: int) -> bool:
-    """An op noun that is the subject of a story verb ("the street lights made everything look weird")."""
+    """An op word inside a story: the subject of a story verb ("the street lights made everything look
+    weird") or the circumstances of the shot ("it was taken on a sunny day")."""
+    for j in range(index - 1, -1, -1):
+        prev = cl.items[j]
+        if prev.has("dir") or (prev.has("verb") and prev.text not in _TAKEN) or prev.has("polite"):
+            break
+        if prev.text in _TAKEN:
+            # "make it look like it was taken by a pro": a wished look, not the story of the shot
+            return not any(x.has("verb") or x.has("op") or x.has("dir") for x in cl.items[:j])
     it = cl.items[index]
     if not any(s.kind == "op" and s.pos == "n" for s in it.senses):
         return False

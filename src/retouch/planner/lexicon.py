@@ -478,6 +478,9 @@ GENERATIVE_PHRASES = (
 _reg("verb", 0, "made|given|gave|got|gotten|became|become|becomes|becoming|grew|been made|been given")
 # "the photo came out really pink", "it turned out too dark": a state follows, as after "looks"
 _reg("copula", 0, "came out|comes out|come out|turned out|turns out|ended up|ends up|is coming out")
+# "make it look like a sunny day": a brighter, warmer picture (a look of light, not a scene to generate)
+_reg("op", "brightness", "sunny day|bright day|sunny afternoon|daylight look|summer day", 1, "a")
+_reg("op", "temperature", "sunny day|summer day|summery|summer feel|summer vibe|sunny afternoon", 1, "a")
 # ---------------------------------------------------------------- end of the adjustment-side block
 
 #: Every word the lexicon knows (the lemmatiser's target vocabulary).
