@@ -38,6 +38,8 @@ def subject_of_story(cl: Clause, index: int) -> bool:
     weird") or the circumstances of the shot ("it was taken on a sunny day")."""
     for j in range(index - 1, -1, -1):
         prev = cl.items[j]
+        if prev.has("dir") and j == index - 1:
+            continue  # "taken in low light": the adjective of the circumstance
         if prev.has("dir") or (prev.has("verb") and prev.text not in _TAKEN) or prev.has("polite"):
             break
         if prev.text in _TAKEN:
