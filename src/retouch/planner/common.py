@@ -85,7 +85,7 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
     for i, it in enumerate(cl.items):
         if it.text == "so" and i > 0:
             end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
-        if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
+        if (it.has("imgnoun") or it.has("ordinal", 1)) and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
             end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
     story = False
     for i, it in enumerate(cl.items[:end]):

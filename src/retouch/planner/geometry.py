@@ -16,6 +16,8 @@ def build_pad(cl: Clause, ctx: Ctx) -> Steps | None:
     """Padding / canvas extension: pixels per side, or to an aspect ratio, in a colour or transparent."""
     if not cl.has_op("pad"):
         return None
+    if all(print_medium(cl, h.index) for h in cl.ops() if h.op == "pad"):
+        return None  # "print it on a canvas": the print medium, not padding
     sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
     if sizes:
         # "resize to 800x600 with letterboxing": an exact size, met by padding rather than cropping
@@ -241,6 +243,10 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
     if px is not None:
         return [make_step("resize", {"width": round(px.value), "height": None}, cl, ctx)]
     scale = _scale(cl)
+    if scale is None and trig is not None and cl.items[trig.index].text in _QUALITY_NOUNS and _other_family(cl):
+        # "not very sharp or a great resolution": a complaint about detail, met by the other op (sharpen)
+        ctx.notes.append(f"“{cl.text}”: the resolution complaint is read as a request for detail, not a size")
+        return None
     if scale is None:
         raise UnsupportedInstruction(
             f'"{cl.text}": say the new size, e.g. "resize to 800x600", "make it 1024 px wide" '
@@ -248,6 +254,25 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
             fragment=cl.text,
         )
     return [make_step("resize", {"scale": round(scale, 4)}, cl, ctx)]
+
+
+#: Nouns for the image's detail: a complaint about them with another op is not a resize.
+_QUALITY_NOUNS = frozenset({"resolution", "res", "quality", "definition"})
+
+#: Things a photo is printed or shown on: "on a canvas" names the medium, not padding.
+_MEDIA = frozenset({"canvas", "canvases", "poster", "print", "wall", "board"})
+
+
+def print_medium(cl: Clause, index: int) -> bool:
+    """Whether the word at `index` names a print medium ("blow it up on a canvas", "a canvas print")."""
+    word = cl.items[index].text
+    if word not in _MEDIA:
+        return False
+    nxt = cl.next_content(index)
+    if nxt is not None and cl.items[nxt].text in ("print", "prints", "wrap", "printing"):
+        return True
+    prev = cl.prev_content(index)
+    return prev is not None and (cl.items[prev].has("on") or cl.items[prev].text in ("as", "to", "for"))
 
 
 def _other_family(cl: Clause) -> bool:

@@ -66,6 +66,8 @@ class SenseKind(StrEnum):
     STOP = "stop"
     FILLER = "filler"
     CONSISTENT = "consistent"  # "make them consistent": a batch-level wish, not a per-image edit
+    BEFORE_IMG = "before_img"  # "the input/original picture": the photo as it is (its faults follow)
+    AFTER_IMG = "after_img"  # "the desired/target picture": the photo as wanted (the goal follows)
 
 
 @dataclass(frozen=True)
@@ -417,6 +419,22 @@ _reg(
     "every photo|batch|these images|these photos|the set|tones|tonality|colors and tones|appearance|channel|channels|"
     "desired|edited|resulting|retouched|modified|altered|output image|after image|final image|finished",
 )
+
+# ---------------------------------------------------------------- clause roles (planner-a block)
+# A condition ("if such a thing exists", "it would be great if …") wraps an ask: its words are glue.
+_reg("stop", 0, "or|if|whether|such|such a thing|if such a thing exists|if that is possible|if so")
+_reg("polite", 0, "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
+     "is this image possible to|is this picture possible to|is this photo possible to|is it possible to|"
+     "is this possible to|is there any way to|is there a way to|any way to")
+# "the difference between the two pictures is that …": the frame of a before/after description.
+_reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
+# The image being described, not a reference to another input ("the input picture has more shadows").
+_reg("before_img", 0, "input|input picture|input image|input photo|original|original picture|original image|"
+     "original photo|before picture|before image|before photo|the before|source picture|current picture|"
+     "current photo|current image")
+_reg("after_img", 0, "desired|desired picture|desired image|desired photo|target|target picture|target image|"
+     "after picture|after image|after photo|the after|output picture|output image|edited picture|result|"
+     "final picture|final image|goal")
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and
 #: their presence (with no op) makes a refusal say "needs a generative model" rather than "not understood".

@@ -77,7 +77,7 @@ from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
-from .roles import Role, ignorable_role, is_batch_wish
+from .roles import Role, described_images, ignorable_role, is_batch_wish
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -91,7 +91,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
-    clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
+    clauses = [described_images(Clause(seg, fragment_text(seg))) for seg in split_clauses(items)]
     steps: Steps = []
     ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []

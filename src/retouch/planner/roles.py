@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from .clause import Clause
+from .items import Item
 from .lexicon import _words
 
 
@@ -49,9 +50,12 @@ def _edit_content(cl: Clause) -> bool:
     """Anything an edit could be made of: an op word, a colour, a quote, an amount, a look, a place."""
     if cl.kinds("quote") or cl.colors() or cl.quantities or cl.kinds("size") or cl.kinds("ratio"):
         return True
+    from .geometry import print_medium
+
     return any(
         s.kind in ("op", "lookname", "aspect", "bg", "region", "ref", "updown", "rotdir")
-        for it in cl.items
+        and not (s.kind == "op" and print_medium(cl, i))  # "on a canvas": where it is printed
+        for i, it in enumerate(cl.items)
         for s in it.senses
     )
 
@@ -133,3 +137,49 @@ def ignorable_role(cl: Clause) -> Role | None:
     if cl.after_for() == 0 or words & {"so", "because", "since"}:
         return Role.PURPOSE
     return Role.BACKSTORY
+
+
+#: "has"/"have": the before-image's faults follow ("the input has more shadows").
+_HAVE = frozenset({"has", "have", "had", "contains", "shows"})
+
+
+def _glue_item(words: str) -> list[Item]:
+    """Items for a few glue words ("make it", "it"), read as the user would have typed them."""
+    from .items import chunk
+    from .text import tokenize
+
+    return chunk(tokenize(words, []))
+
+
+def described_images(cl: Clause) -> Clause:
+    """A before/after description read as an edit: the desired picture's state is the goal.
+
+    "the desired picture is clear and colorful" → "make it clear and colorful"; "the input picture
+    has more shadows" / "the original is dull" → "it has more shadows" / "it is dull" (a complaint,
+    read as the usual complaint: its faults are what to undo). Other clauses come back unchanged.
+    """
+    for i, it in enumerate(cl.items):
+        role = "after" if it.has("after_img") else "before" if it.has("before_img") else None
+        if role is None or it.has("ref") and not it.has("after_img"):
+            continue
+        j = i + 1
+        while j < len(cl.items) and cl.items[j].has("imgnoun"):
+            j += 1  # "the input picture", "the desired image"
+        if j >= len(cl.items):
+            return cl
+        verb = cl.items[j]
+        is_verb = verb.has("copula") or verb.text in _HAVE
+        if not is_verb:
+            continue
+        start = i - 1 if i > 0 and cl.items[i - 1].text in ("the", "this", "that", "which", "my") else i
+        if role == "after" and verb.has("copula"):
+            new = _glue_item("make it") + cl.items[j + 1 :]
+        elif role == "before":
+            new = _glue_item("it") + cl.items[j:]
+        else:
+            return cl
+        head = cl.items[:start]
+        if any(s.kind == "op" for h in head for s in h.senses):
+            new = head + new
+        return Clause(new, cl.text)  # "the difference between the two pictures is that …": a frame only
+    return cl
