@@ -106,6 +106,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
         if before is not None and before >= 0 and cl.items[before].text in ("from", "by", "because of", "due to"):
             continue  # "washed out from the sun": a cause, not a target
+        if before is not None and cl.items[before].text in ("like", "as", "than"):
+            continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
+        if prev.text in ("this", "these") and ctx.n_images == 1 and not cl.colors() and not cl.has_op("remove"):
+            continue  # "make this egg sandwich look appetizing": the photo itself, named by what it shows
         prev_words = prev.text.split()
         verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
         if (

@@ -426,6 +426,9 @@ _reg("stop", 0, "or|if|whether|such|such a thing|if such a thing exists|if that 
 _reg("polite", 0, "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
      "is this image possible to|is this picture possible to|is this photo possible to|is it possible to|"
      "is this possible to|is there any way to|is there a way to|any way to")
+# Food named as what the photo should look like: an automatic enhance (colour, contrast).
+_reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
+     "more appetizing|more delicious|more tasty|juicier|fresher looking", 0, "v")
 # "the difference between the two pictures is that …": the frame of a before/after description.
 _reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
 # The image being described, not a reference to another input ("the input picture has more shadows").

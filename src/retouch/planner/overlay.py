@@ -184,6 +184,11 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     if cl.has("bg") or (cl.has("on") and not cl.sides()):
         return None  # "put her on image 2" is a background, handled there
+    named_only = all(r == "logo" for r in refs)
+    if named_only and not placing_verb and place is not None and cl.items[place.index].text not in ("watermark",):
+        before = cl.items[place.index - 1].text if place.index else ""
+        if before in ("", "this", "these", "that", "my", "our", "the", "of"):
+            return None  # "double the size of this logo": the logo is the photo being edited
     if not refs:
         if place is None or cl.items[place.index].lemmas[0] not in (
             "logo",

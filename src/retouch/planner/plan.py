@@ -100,6 +100,9 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
+        if _CONSTRAINT.match(cl.text):
+            ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT))
+            continue
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
             continue
@@ -177,8 +180,8 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
         ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
         return []
-    if _harmless(cl):
-        return []
+    if _harmless(cl) or _CONSTRAINT.match(cl.text):
+        return []  # filler, or "without it getting pixelated": a constraint on the edit before it
     _check_generative_phrases(cl, ctx)
     _social_look(cl)
     geometry = (
@@ -212,6 +215,10 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             ctx.last_family = family
             return steps
     raise refusal_for(cl)
+
+
+#: "without losing quality", "without it getting blurry": a constraint, not an edit (see text.normalise).
+_CONSTRAINT = re.compile(r"without (?:it |them )?\w+ing\b")
 
 
 _SOCIAL = frozenset({"instagram", "insta", "ig"})

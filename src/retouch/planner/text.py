@@ -96,7 +96,15 @@ def normalise(text: str) -> str:
 
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
+    text = _CONSTRAINT_TAIL.sub(r", \1", text)
     return text.replace("let us", "let s")
+
+
+#: "… without losing quality", "… without it getting pixelated": a constraint of its own, split off so that
+#: its verb ("losing") is not read as part of the edit before it.
+_CONSTRAINT_TAIL = re.compile(
+    r"\s+(without (?:it |them )?(?:losing|getting|becoming|looking|going|loss|any loss|quality loss|pixelat))"
+)
 
 
 _NUMBER_WORDS = {
