@@ -22,9 +22,17 @@ def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, I
         return colors
     before = [(i, it) for i, it in colors if i < bg and cl.next_content(i) == bg]
     after = [(i, it) for i, it in colors if i > bg]
-    if before and (after or removal_object(cl) == "background"):
+    if before and (after or removal_object(cl) == "background" or removed_after(cl, bg)):
         return after
     return colors
+
+
+def removed_after(cl: Clause, bg: int | None = None) -> bool:
+    """ "with the black background removed": a removal verb after the background noun acts on it."""
+    if bg is None:
+        bg = next((i for i, it in enumerate(cl.items) if it.has("bg")), None)
+    hit = cl.op("remove")
+    return bg is not None and hit is not None and hit.index > bg and removal_object(cl) is None
 
 
 def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -33,7 +41,8 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     bg = cl.has("bg")
     colors = [(i, it) for i, it in cl.colors() if not it.comparative]
-    refs = refs_in(cl)
+    # "this picture" is the image being edited and "this logo" the photo itself: neither is a new background
+    refs = [r for r in refs_in(cl) if r not in (0, "logo")]
     on = cl.has("on")
     subject_or_put = cl.has("region", "subject") or cl.has_word(
         "put", "place", "set", "show", "present", "pose"
@@ -59,7 +68,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     if removal_object(cl) == "background" and colors and not wants_transparent:
         # "remove the background so it's all white": the colour named after the background is the new one
         return [make_step("background_color", {"color": list(colors[-1][1].value)}, cl, ctx)]
-    if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
+    if (removal_object(cl) == "background" or removed_after(cl)) and not cl.has_word("to", "into", "instead"):
         return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
     if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):
         rgbs = [list(it.value) for _, it in colors] or [[235, 235, 235], [160, 160, 160]]

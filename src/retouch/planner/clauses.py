@@ -76,10 +76,16 @@ def _empty(seg: list[Item]) -> bool:
     )
 
 
+#: Op triggers that act on the whole frame: they never share a following clause's object.
+_WHOLE_IMAGE_OPS = frozenset({"crop", "resize", "rotate", "flip", "pad", "straighten"})
+
+
 def _verbs_only(seg: list[Item]) -> bool:
     """Only op verbs/adjectives and glue: "darken and blur the background" shares its object."""
     has_op = False
     for it in seg:
+        if any(s.kind == "op" and s.value in _WHOLE_IMAGE_OPS for s in it.senses):
+            return False  # "zoom in and remove the background": geometry acts on the whole image, no object
         if any(s.kind == "op" and s.pos in ("a", "v") for s in it.senses):
             has_op = True
         elif not (it.senses and all(s.kind in ("polite", "level", "dir") for s in it.senses)):

@@ -96,7 +96,7 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         if story or not (it.unknown or it.generative) or is_statement_verb(it):
             continue
         nxt = cl.next_content(i)
-        if nxt is not None and cl.items[nxt].has("imgnoun"):
+        if nxt == i + 1 and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
         if nxt is not None and is_statement_verb(cl.items[nxt]):
             continue  # "my friend took this", "the camera made everything orange": a subject, not a target
@@ -110,6 +110,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
         if prev.text in ("this", "these") and ctx.n_images == 1 and not cl.colors() and not cl.has_op("remove"):
             continue  # "make this egg sandwich look appetizing": the photo itself, named by what it shows
+        if prev.kind == "num" and i >= 2 and cl.items[i - 2].text.split()[-1] in DETERMINERS:
+            raise cannot_locate(cl.text, f"{cl.items[i - 2].text} {prev.text} {it.text}")  # "the two swords"
         prev_words = prev.text.split()
         verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
         if (

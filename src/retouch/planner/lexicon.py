@@ -475,6 +475,15 @@ shop store website site blog listing etsy ebay amazon shopify client boss mom da
     )
 )
 
+# ---------------------------------------------------------------- people to remove (planner-a block)
+#: People named only to be removed: never misread as op words ("stranger" is not "stronger").
+GENERATIVE_CUES = GENERATIVE_CUES | frozenset(
+    _words(
+        """stranger strangers onlooker onlookers bystander bystanders passerby passersby photobomber
+        photobombers ex tourist intruder intruders pedestrian pedestrians spectator spectators"""
+    )
+)
+
 #: Phrases that make a clause generative even when an op word is also present ("in the style of").
 GENERATIVE_PHRASES = (
     ("style", "of"),

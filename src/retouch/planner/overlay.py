@@ -10,6 +10,7 @@ from retouch.errors import UnsupportedInstruction
 from .amounts import DEFAULT_AMOUNTS
 from .clause import Clause
 from .common import Ctx, Steps, make_step, near, needs_generation
+from .refusals import cannot_locate
 from .regions import position_in, refs_in, resolve_ref
 
 
@@ -25,6 +26,10 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
         trig and (cl.has("dir", 1) or cl.has("verb") or cl.has_word("write", "say", "saying"))
     ):
         return None
+    start = _existing_text(cl, trig.index) if not quotes and trig is not None else 0
+    if trig is not None and start:
+        # "make the red text darker": text already in the photo, which the engine cannot find
+        raise cannot_locate(cl.text, " ".join(it.text for it in cl.items[start : trig.index + 1]))
     text = " ".join(str(it.value) for _, it in quotes) if quotes else _unquoted_text(cl, ctx)
     if (
         not text
@@ -226,6 +231,8 @@ def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     hit = cl.op("border")
     if hit is None or cl.has_op("crop", "resize") or (cl.items[hit.index].text == "frame" and not _adds(cl)):
         return None
+    if cl.items[hit.index].text in ("frame", "frames") and _frame_in_scene(cl, hit.index):
+        return None  # "the reflection in this picture frame": a frame in the photo, not one to add
     colors = cl.colors()
     color = list(colors[0][1].value) if colors else [255, 255, 255]
     px = cl.quantity("px") or (
@@ -246,6 +253,33 @@ def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     if cl.has_word("inside", "inner", "overlay", "over"):
         params["inside"] = True
     return [make_step("border", params, cl, ctx)]
+
+
+#: Words that point at something already in the photo ("the red text", "his shirt's text").
+_EXISTING = frozenset({"the", "this", "that", "these", "those", "his", "her", "its", "their", "my", "your"})
+
+
+def _existing_text(cl: Clause, index: int) -> int:
+    """Where "the [red] text" starts when it names text already in the photo (no "saying …"); else 0."""
+    if cl.has_word("saying", "says", "say", "reading", "reads", "write", "writing", "caption", "add", "put"):
+        return 0
+    j = index - 1
+    while j >= 0 and (cl.items[j].kind == "color" or cl.items[j].has("level") or cl.items[j].has("sizeword")):
+        j -= 1
+    return j if j >= 0 and cl.items[j].text in _EXISTING else 0
+
+
+def _frame_in_scene(cl: Clause, index: int) -> bool:
+    """ "in this picture frame", "remove the frame": a frame that is a thing in the photo."""
+    prev = cl.items[index - 1] if index else None
+    if prev is not None and (prev.has("imgnoun") or prev.text in ("window", "door", "bed", "mirror")):
+        return True  # "picture frame", "photo frame", "window frame"
+    j = index - 1
+    while j >= 0 and (cl.items[j].text in _EXISTING or cl.items[j].kind == "color"):
+        j -= 1
+    if j >= 0 and cl.items[j].text in ("in", "inside", "on", "of", "from"):
+        return True
+    return cl.has_op("remove") or cl.has("fixverb")
 
 
 def _adds(cl: Clause) -> bool:

@@ -77,7 +77,7 @@ from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES
 from .regions import refs_in
-from .roles import Role, described_images, ignorable_role, is_batch_wish
+from .roles import Role, described_images, ignorable_role, is_batch_wish, subsumed
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -96,7 +96,12 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
-    for cl in clauses:
+    done_by_background = subsumed(clauses)
+    for k, cl in enumerate(clauses):
+        if k in done_by_background:
+            ctx.notes.append(done_by_background[k])
+            ignored.append(IgnoredText(text=cl.text, role=Role.SUBSUMED))
+            continue
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
@@ -151,7 +156,8 @@ def _scare_quotes(text: str, quotes: list[str]) -> tuple[str, list[str]]:
     def put_back(m: re.Match[str]) -> str:
         n = int(m.group(1))
         start = max(0, m.start() - 60)
-        before = text[start : m.start()].split(".")[-1]
+        # only the words of the same clause count: "add a white background, rotate them into an "x" sign"
+        before = re.split(r"[.,;!?]|\band\b", text[start : m.start()])[-1]
         after = text[m.end() : m.end() + 25]
         if _TEXT_CONTEXT.search(before) or re.match(r"\s*(?:text|caption|title|watermark)\b", after, re.I):
             kept.append(quotes[n])
@@ -303,12 +309,20 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
         raise needs_generation(cl)  # restoring an old photo means inventing lost detail
     if {"colorize", "recolor", "recolour"} & set(lem) and not cl.colors():
         raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
+    if _UNDISTORT & set(lem):
+        raise needs_generation(cl, "lens or perspective correction is not a builtin operation")
     joined = " " + " ".join(lem) + " "
     for phrase in GENERATIVE_PHRASES:
         if " " + " ".join(phrase) + " " in joined:
             tail = [it for it in cl.items if it.unknown or it.generative]
             if (tail or phrase in _ALWAYS_GENERATIVE) and not refs_in(cl):
                 raise needs_generation(cl)
+
+
+#: Lens and perspective correction words: no builtin op straightens lines or flattens a bulge.
+_UNDISTORT = frozenset(
+    {"undistort", "distortion", "distorted", "fisheye", "keystone", "perspective", "dewarp", "unwarp", "warped"}
+)
 
 
 #: Phrases that are generative whatever follows them (their words are also op words: "shadow").
@@ -352,6 +366,12 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
     if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
         return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
+    if removal_object(cl) == "background" or (cl.has("bg") and cl.has_op("remove_bg", "transparent")):
+        kept = _kept_after_except(cl)
+        if kept is not None:
+            # "remove the background except the two girls": what is kept is the subject, as always
+            ctx.notes.append(f"“{cl.text}”: {kept} read as the subject that the background removal keeps")
+            return [make_step("remove_background", {}, cl, ctx)]
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
         named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
@@ -364,6 +384,15 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
             hint="mask",
         )
     return []
+
+
+def _kept_after_except(cl: Clause) -> str | None:
+    """The words after "except"/"but" in a background removal ("except the two girls"), if any."""
+    for i, it in enumerate(cl.items):
+        if it.text in _EXCEPT or it.text in ("but", "exept", "excpet"):
+            rest = [x.text for x in cl.items[i + 1 :] if x.kind != "punct"]
+            return " ".join(rest) or None
+    return None
 
 
 BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [

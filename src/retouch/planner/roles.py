@@ -25,6 +25,7 @@ class Role(StrEnum):
     BACKSTORY = "backstory"  # "my dad loves this picture", "it was taken last summer"
     PURPOSE = "purpose"  # "so my daughter can be seen", "for my etsy shop"
     BATCH = "batch"  # "make them consistent": a wish about a batch, read by the batch reader
+    SUBSUMED = "subsumed"  # "remove the black line" when the background is replaced: that step does it
 
 
 #: Verbs (lemmas) that ask for a change to the picture: with them a clause is an ask, never backstory.
@@ -183,3 +184,57 @@ def described_images(cl: Clause) -> Clause:
             new = head + new
         return Clause(new, cl.text)  # "the difference between the two pictures is that …": a frame only
     return cl
+
+
+#: Marks that sit on a plain background and vanish when it is replaced ("the black line", "the stains").
+_BACKGROUND_MARKS = frozenset(
+    _words(
+        """line lines mark marks stain stains spot spots smudge smudges dust speck specks dirt crease creases
+        wrinkle wrinkles scratch scratches seam seams shadow shadows lint fold folds streak streaks"""
+    )
+)
+#: Marks that are also op words ("shadows"): a mark only next to another mark noun ("the shadow line").
+_OP_MARKS = frozenset({"shadow", "shadows"})
+#: Pronouns that point back at the person a cut-out clause removed ("put him on white").
+_PRONOUNS = frozenset({"him", "her", "them", "it", "he", "she", "they"})
+
+
+def _new_background(cl: Clause) -> bool:
+    """A clause that gives the photo a new plain background ("make the background white", "on all white")."""
+    from .adjust import removal_object
+
+    if not cl.has("bg"):
+        return False
+    return bool(cl.colors()) or cl.has_op("transparent", "remove_bg") or removal_object(cl) == "background"
+
+
+def subsumed(clauses: list[Clause]) -> dict[int, str]:
+    """Removal clauses that another clause's new background already does, with the reason (for notes).
+
+    * a cut-out: "remove guy from the image and put him on all white background" — the removal is
+      the cut-out of the new-background clause, not an object removal;
+    * a mark on the background: "get rid of the black line and make the background white" — the
+      new background covers it (a mark, stain or line, never a person or a named object).
+    """
+    from .adjust import removal_object
+
+    out: dict[int, str] = {}
+    new_bg = [j for j, cl in enumerate(clauses) if _new_background(cl)]
+    if not new_bg:
+        return out
+    for i, cl in enumerate(clauses):
+        what = removal_object(cl)
+        words = {w for it in cl.items for w in it.text.split()}
+        if i in new_bg or not (what == "thing" or (what == "property" and words & _BACKGROUND_MARKS - _OP_MARKS)):
+            continue
+        later = [clauses[j] for j in new_bg if j > i]
+        placed = any(
+            c.has_word("put", "place", "set", "paste", "onto", "on") and {w for it in c.items for w in it.text.split()}
+            & _PRONOUNS
+            for c in later
+        )
+        if placed and cl.has("region", "subject"):
+            out[i] = f"“{cl.text}”: read as cutting the subject out onto the new background"
+        elif words & _BACKGROUND_MARKS and not cl.has("region", "subject") and not cl.has("region", "face"):
+            out[i] = f"“{cl.text}”: the new background covers it"
+    return out

@@ -97,9 +97,23 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
+    text = re.sub(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b", r"\1 except", text)
+    text = _COLOUR_OUT.sub(r"\1 background removed", text)
+    text = _EDIT_OUT.sub(lambda m: f"remove {m.group(2) or m.group(4)} from", text)
     return text.replace("let us", "let s")
 
 
+#: "with the black taken out": a plain colour taken out of a graphic is its background.
+_COLOUR_OUT = re.compile(
+    r"\b(the (?:black|white|gr[ae]y|green|blue|red|yellow|pink|solid|plain) ?(?:colou?r)?)\s+"
+    r"(?:taken out|removed|cut out|knocked out|gone|deleted|erased)\b"
+)
+#: "photoshop the onlooker out of the photo", "edit my ex out": object removal, said as "remove … from".
+_EDIT_OUT = re.compile(
+    r"\b(photoshop|photoshopped|edit|airbrush|erase|clone|shop|cut|get|take)\s+"
+    r"((?:the|my|this|that|these|those|his|her|their|a|an)\s+[a-z' ]{1,60}?)\s+out\s+of\b"
+    r"|\b(photoshop|edit|airbrush|clone|shop)\s+((?:the|my|this|that|his|her|a|an)\s+[a-z' ]{1,60}?)\s+out\b"
+)
 #: "… without losing quality", "… without it getting pixelated": a constraint of its own, split off so that
 #: its verb ("losing") is not read as part of the edit before it.
 _CONSTRAINT_TAIL = re.compile(
