@@ -27,6 +27,27 @@ def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, I
     return colors
 
 
+#: Verbs that ask for a new background ("add a beach background", "put a city behind me").
+_GIVING = frozenset({"add", "put", "give", "use", "want", "make", "change", "replace", "swap", "insert", "place", "set"})
+
+
+def _scene_background(cl: Clause) -> str:
+    """The scene named for a new background ("beach" in "add beach background"), else ""."""
+    for b, it in enumerate(cl.items):
+        if not it.has("bg") or b == 0:
+            continue
+        prev = cl.items[b - 1]
+        if not (prev.unknown or prev.generative):
+            continue
+        for j in range(b - 2, -1, -1):
+            lem = cl.items[j].lemmas[0] if cl.items[j].lemmas else ""
+            if lem in _GIVING:
+                return prev.text
+            if cl.items[j].has("op") or cl.items[j].has("bg"):
+                break
+    return ""
+
+
 def removed_after(cl: Clause, bg: int | None = None) -> bool:
     """ "with the black background removed": a removal verb after the background noun acts on it."""
     if bg is None:
@@ -57,6 +78,9 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     )
     if not trig:
         return None
+    scene = _scene_background(cl)
+    if scene:
+        raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')
     if cl.has_op("bg_blur") or (bg and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0):  # type: ignore[arg-type]
         amount = amount_of(cl, "background_blur", 1)
         return [make_step("background_blur", {"amount": amount}, cl, ctx)]

@@ -172,6 +172,7 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
         and not _self_standing(merged[0])
         and not _empty(merged[0])
         and not any(it.text in STATEMENT_VERBS for it in merged[0])  # "my friend took this, and ..."
+        and not _coloured_background(merged[0])  # "white background, crop to a square": two edits
     ):
         merged[1] = merged[0] + [_AND] + merged[1]
         merged = merged[1:]
@@ -233,6 +234,11 @@ def _amount_only(seg: list[Item]) -> bool:
         or (it.senses and all(s.kind in ("stop", "polite", "to", "by") for s in it.senses))
         for it in seg
     )
+
+
+def _coloured_background(seg: list[Item]) -> bool:
+    """A verbless background request that stands alone: "white background", "a plain blue backdrop"."""
+    return any(it.has("bg") for it in seg) and any(it.kind == "color" for it in seg)
 
 
 def _object_of(seg: list[Item]) -> list[Item]:

@@ -75,9 +75,9 @@ from .geometry import (
 )
 from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
-from .refusals import CANNOT_LOCATE, EXAMPLES
+from .refusals import CANNOT_LOCATE, EXAMPLES, no_change_named
 from .regions import refs_in
-from .roles import Role, described_images, ignorable_role, is_batch_wish, subsumed
+from .roles import Role, described_images, ignorable_role, is_batch_wish, subsumed, topics_only
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -96,6 +96,9 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
+    topics = topics_only(clauses, items)
+    if topics:
+        raise no_change_named(prompt.strip(), topics)
     done_by_background = subsumed(clauses)
     for k, cl in enumerate(clauses):
         if k in done_by_background:
@@ -309,6 +312,8 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
         raise needs_generation(cl)  # restoring an old photo means inventing lost detail
     if {"colorize", "recolor", "recolour"} & set(lem) and not cl.colors():
         raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
+    if _colourise(cl):
+        raise needs_generation(cl, "colouring a photo means guessing its real colours")
     if _UNDISTORT & set(lem):
         raise needs_generation(cl, "lens or perspective correction is not a builtin operation")
     joined = " " + " ".join(lem) + " "
@@ -317,6 +322,18 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
             tail = [it for it in cl.items if it.unknown or it.generative]
             if (tail or phrase in _ALWAYS_GENERATIVE) and not refs_in(cl):
                 raise needs_generation(cl)
+
+
+_COLOUR_VERBS = frozenset({"colour", "color", "colourise", "colorise", "colour in", "color in"})
+
+
+def _colourise(cl: Clause) -> bool:
+    """ "colour the picture", "colour this old photo": colourising, with no colour named to tone with."""
+    content = [it for it in cl.items if not (it.senses and all(s.kind in ("polite", "stop") for s in it.senses))]
+    if not content or content[0].text not in _COLOUR_VERBS or cl.colors():
+        return False
+    others = {h.op for h in cl.ops()} - {"color", "grayscale", "look", "enhance"}
+    return not others and any(it.has("imgnoun") or it.text == "it" for it in cl.items)
 
 
 #: Lens and perspective correction words: no builtin op straightens lines or flattens a bulge.

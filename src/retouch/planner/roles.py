@@ -159,6 +159,7 @@ def described_images(cl: Clause) -> Clause:
     has more shadows" / "the original is dull" → "it has more shadows" / "it is dull" (a complaint,
     read as the usual complaint: its faults are what to undo). Other clauses come back unchanged.
     """
+    cl = _monochrome_described(cl)
     for i, it in enumerate(cl.items):
         role = "after" if it.has("after_img") else "before" if it.has("before_img") else None
         if role is None or it.has("ref") and not it.has("after_img"):
@@ -238,3 +239,72 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
         elif words & _BACKGROUND_MARKS and not cl.has("region", "subject") and not cl.has("region", "face"):
             out[i] = f"“{cl.text}”: the new background covers it"
     return out
+
+
+#: Words before "black and white" that make it describe the photo as it is ("fix this black and white image").
+_DESCRIBING = frozenset({"this", "my", "the", "our", "that", "these", "old", "his", "her", "their"})
+
+
+def _monochrome_described(cl: Clause) -> Clause:
+    """ "fix this black and white image": the photo is already monochrome; "black and white" describes it.
+
+    Only with another edit in the clause and an image noun right after: "make this photo black and
+    white" and "a black and white version" still ask for grayscale.
+    """
+    from .lexicon import Sense, SenseKind
+
+    items = list(cl.items)
+    for i, it in enumerate(items):
+        if not (it.has("op", "grayscale") and 0 < i < len(items) - 1):
+            continue
+        if items[i - 1].text not in _DESCRIBING or not items[i + 1].has("imgnoun"):
+            continue
+        if not any(s.kind == "op" and s.value != "grayscale" for x in items for s in x.senses):
+            continue
+        items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
+    return Clause(items, cl.text) if items != cl.items else cl
+
+
+#: Senses that say what to do (a change, an amount, a state): a clause with one is not a bare topic.
+_ACTING = frozenset(
+    {"dir", "level", "verb", "too", "enough", "copula", "fixverb", "neg", "lookname", "recover", "deepen",
+     "aspect", "rotdir", "updown", "sideways", "axis", "bigger", "mult", "frac", "ref", "polite"}
+)
+
+
+#: Nouns after a number that make it an amount ("2 points", "3 notches"), not a count of things.
+_AMOUNT_NOUNS = frozenset({"point", "points", "pt", "pts", "notch", "notches", "step", "steps", "level", "levels"})
+
+
+def topics_only(clauses: list[Clause], items: list[Item]) -> str:
+    """The topics of a request that only lists them ("Colors, background, face color", "Two focus points"),
+    else "". Bare op nouns alone ("contrast, saturation") still read as "more of them"; a list that also
+    names a place or a thing, or a counted noun, names no change."""
+    topics: list[str] = []
+    counted = False
+    places = False
+    for cl in clauses:
+        for i, it in enumerate(cl.items):
+            if it.kind in ("quote", "size", "ratio", "times", "ref"):
+                return ""
+            if it.kind == "num":
+                nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+                if nxt is None or nxt.has("unit") or it.signed or nxt.text in _AMOUNT_NOUNS:
+                    return ""
+                if nxt.kind != "phrase" and not nxt.unknown:
+                    return ""
+                counted = True  # "two focus points": a count of things, not an amount
+                continue
+            if it.kind == "punct" or it.text == "and":
+                continue
+            if it.senses and all(s.kind in ("stop", "filler", "imgnoun", "sep") for s in it.senses):
+                continue
+            if any(s.kind in _ACTING for s in it.senses) or (it.kind == "color" and it.comparative):
+                return ""
+            if any(s.kind == "op" and (s.pos != "n" or s.sign != 0) for s in it.senses):
+                return ""
+            places = places or not any(s.kind == "op" for s in it.senses)
+            topics.append(it.text)
+    parts = sum(1 for it in items if it.kind == "punct" and it.text in (",", ";", "/")) + 1
+    listed = parts >= 2 and len(topics) >= 2 and places
+    return ", ".join(topics) if topics and (counted or listed) else ""
