@@ -85,7 +85,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
     for i, it in enumerate(cl.items):
         if it.text == "so" and i > 0:
             end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
-        if (it.has("imgnoun") or it.has("ordinal", 1)) and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
+        names_photo = it.has("imgnoun") or it.has("ordinal", 1) or it.text.split()[-1] in _PHOTO_NOUNS
+        if names_photo and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
             end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
     story = False
     for i, it in enumerate(cl.items[:end]):
@@ -99,12 +100,17 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         if nxt == i + 1 and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
         if nxt is not None and is_statement_verb(cl.items[nxt]):
-            continue  # "my friend took this", "the camera made everything orange": a subject, not a target
+            continue
+        after = cl.next_content(nxt) if nxt is not None and not cl.items[nxt].has("dir") else None
+        if after is not None and is_statement_verb(cl.items[after]) and not cl.items[after].has("copula"):
+            continue  # "the street lights made everything orange": a compound subject of a statement  # "my friend took this", "the camera made everything orange": a subject, not a target
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue
         before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
-        if before is not None and before >= 0 and cl.items[before].text in ("from", "by", "because of", "due to"):
+        removing = cl.has_op("remove") or cl.has("fixverb")  # "remove the glare from my glasses": a place
+        cause = ("by", "because of", "due to") if removing else ("from", "by", "because of", "due to")
+        if before is not None and before >= 0 and cl.items[before].text in cause:
             continue  # "washed out from the sun": a cause, not a target
         if before is not None and cl.items[before].text in ("like", "as", "than"):
             continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
@@ -122,6 +128,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
+
+
+#: Nouns that name the photo ("this old photo of my dad": what follows "of" is what it shows).
+_PHOTO_NOUNS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "snap", "portrait", "selfie"})
 
 
 #: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").

@@ -213,6 +213,8 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
     """Resize to an exact size, to one side (keeping the ratio), or by a scale factor."""
     trig = cl.op("resize")
     bigger = cl.first("bigger")
+    if bigger is not None and _describes_thing(cl, bigger[0]):
+        bigger = None  # "my little brother", "the big tree": an adjective of a thing, not a size
     dims = [q for q in cl.quantities if q.dim and q.unit in ("px", "bare")]
     sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
     times_only = cl.quantity("times") is not None and not cl.ops() and not cl.has("lookname")
@@ -273,6 +275,12 @@ def print_medium(cl: Clause, index: int) -> bool:
         return True
     prev = cl.prev_content(index)
     return prev is not None and (cl.items[prev].has("on") or cl.items[prev].text in ("as", "to", "for"))
+
+
+def _describes_thing(cl: Clause, index: int) -> bool:
+    """A size word right before a noun that names a person or thing ("little brother")."""
+    nxt = cl.items[index + 1] if index + 1 < len(cl.items) else None
+    return nxt is not None and (nxt.unknown or nxt.generative or nxt.has("region", "subject"))
 
 
 def _other_family(cl: Clause) -> bool:

@@ -314,6 +314,8 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
         raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
     if _colourise(cl):
         raise needs_generation(cl, "colouring a photo means guessing its real colours")
+    if {"swap", "replace", "exchange", "substitute"} & set(lem) and cl.has("region", "sky"):
+        raise needs_generation(cl, "a new sky has to be made or given as a second image")
     if _UNDISTORT & set(lem):
         raise needs_generation(cl, "lens or perspective correction is not a builtin operation")
     joined = " " + " ".join(lem) + " "

@@ -194,6 +194,8 @@ _BACKGROUND_MARKS = frozenset(
         wrinkle wrinkles scratch scratches seam seams shadow shadows lint fold folds streak streaks"""
     )
 )
+#: The subject named by a pronoun: removing "me" onto a new background is a cut-out of the subject.
+_SELF = frozenset({"me", "us", "him", "her", "them", "myself", "ourselves"})
 #: Marks that are also op words ("shadows"): a mark only next to another mark noun ("the shadow line").
 _OP_MARKS = frozenset({"shadow", "shadows"})
 #: Pronouns that point back at the person a cut-out clause removed ("put him on white").
@@ -226,9 +228,14 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
     for i, cl in enumerate(clauses):
         what = removal_object(cl)
         words = {w for it in cl.items for w in it.text.split()}
+        later = [clauses[j] for j in new_bg if j > i]
+        hit = cl.op("remove")
+        obj = cl.items[hit.index + 1].text if hit is not None and hit.index + 1 < len(cl.items) else ""
+        if later and obj in _SELF:
+            out[i] = f"“{cl.text}”: read as cutting the subject out onto the new background"
+            continue  # "cut me out of this picture and make the background transparent"
         if i in new_bg or not (what == "thing" or (what == "property" and words & _BACKGROUND_MARKS - _OP_MARKS)):
             continue
-        later = [clauses[j] for j in new_bg if j > i]
         placed = any(
             c.has_word("put", "place", "set", "paste", "onto", "on") and {w for it in c.items for w in it.text.split()}
             & _PRONOUNS
