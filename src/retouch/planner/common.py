@@ -108,7 +108,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         if prev is None:
             continue
         before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
-        removing = cl.has_op("remove") or cl.has("fixverb")  # "remove the glare from my glasses": a place
+        # "remove the glare from my glasses": a thing it cannot find is a place; "from the sun" a cause
+        removing = (cl.has_op("remove") or cl.has("fixverb")) and it.generative
         cause = ("by", "because of", "due to") if removing else ("from", "by", "because of", "due to")
         if before is not None and before >= 0 and cl.items[before].text in cause:
             continue  # "washed out from the sun": a cause, not a target

@@ -480,8 +480,7 @@ shop store website site blog listing etsy ebay amazon shopify client boss mom da
 GENERATIVE_CUES = GENERATIVE_CUES | frozenset(
     _words(
         """stranger strangers onlooker onlookers bystander bystanders passerby passersby photobomber
-        photobombers ex tourist intruder intruders pedestrian pedestrians spectator spectators
-        graduation wedding birthday funeral party ceremony prom vacation holiday trip anniversary"""
+        photobombers ex tourist intruder intruders pedestrian pedestrians spectator spectators"""
     )
 )
 

@@ -262,11 +262,12 @@ def _monochrome_described(cl: Clause) -> Clause:
 
     items = list(cl.items)
     for i, it in enumerate(items):
-        if not (it.has("op", "grayscale") and 0 < i < len(items) - 1):
+        if not (it.has("op", "grayscale") or it.has("op", "sepia")) or i == 0 or items[i - 1].text not in _DESCRIBING:
             continue
-        if items[i - 1].text not in _DESCRIBING or not items[i + 1].has("imgnoun"):
-            continue
-        if not any(s.kind == "op" and s.value != "grayscale" for x in items for s in x.senses):
+        photo = it.text.split()[-1] in ("photo", "picture", "image", "pic", "shot", "photograph")
+        if not (photo or (i + 1 < len(items) and items[i + 1].has("imgnoun"))):
+            continue  # "this old photo", "this black and white image": the photo as it is
+        if not any(s.kind == "op" and s.value not in ("grayscale", "sepia") for x in items for s in x.senses):
             continue
         items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
     return Clause(items, cl.text) if items != cl.items else cl

@@ -306,6 +306,7 @@ blue glue clue true
 wear pear bear near dear hear fear year rear tear gear smile mile tile while white write quite quiet
 sunny funny bunny shade shadow meadow window widow wider width wild mild hold cold bold gold told fold
 warm worm farm harm storm form from frame flame blame blame slam dark bark park mark lark
+graduation wedding birthday funeral party ceremony prom vacation holiday anniversary
 """
     )
 )
