@@ -28,7 +28,9 @@ def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, I
 
 
 #: Verbs that ask for a new background ("add a beach background", "put a city behind me").
-_GIVING = frozenset({"add", "put", "give", "use", "want", "make", "change", "replace", "swap", "insert", "place", "set"})
+_GIVING = frozenset(
+    {"add", "put", "give", "use", "want", "make", "change", "replace", "swap", "insert", "place", "set"}
+)
 
 
 def _scene_background(cl: Clause) -> str:

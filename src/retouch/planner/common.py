@@ -100,10 +100,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         if nxt == i + 1 and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
         if nxt is not None and is_statement_verb(cl.items[nxt]):
-            continue
+            continue  # "my friend took this", "the camera made everything orange": a subject, not a target
         after = cl.next_content(nxt) if nxt is not None and not cl.items[nxt].has("dir") else None
         if after is not None and is_statement_verb(cl.items[after]) and not cl.items[after].has("copula"):
-            continue  # "the street lights made everything orange": a compound subject of a statement  # "my friend took this", "the camera made everything orange": a subject, not a target
+            continue  # "the street lights made everything orange": a compound subject of a statement
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue

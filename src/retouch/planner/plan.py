@@ -45,6 +45,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
@@ -81,19 +82,33 @@ from .roles import Role, described_images, ignorable_role, is_batch_wish, subsum
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
+if TYPE_CHECKING:
+    from retouch.consistency.words import ConsistencyRequest
+
 
 def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
     """Read an instruction into a plan of steps, or raise UnsupportedInstruction naming what it cannot do."""
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
-    stripped, quotes = extract_quotes(strip_markup(prompt))
+    wish, text = _batch_wish(prompt, ctx.n_images)
+    ignored: list[IgnoredText] = []
+    if wish is not None:
+        # "…, and make them consistent": the batch reader's words, shown as what it will do
+        ctx.notes.append(f"{wish.describe()} (a wish about the whole set: `retouch batch` does it)")
+        ignored += [IgnoredText(text=w, role=Role.BATCH) for w in wish.text]
+        if not text.strip(" ,.;!?"):
+            raise UnsupportedInstruction(
+                f'"{prompt.strip()}" asks for a consistent set of photos ({wish.describe()}), which the batch '
+                f"edit does; for one image, say what to change, e.g. {EXAMPLES}",
+                fragment=prompt.strip(),
+            )
+    stripped, quotes = extract_quotes(strip_markup(text))
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
     clauses = [described_images(Clause(seg, fragment_text(seg))) for seg in split_clauses(items)]
     steps: Steps = []
-    ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
     topics = topics_only(clauses, items)
@@ -141,6 +156,35 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
+
+
+#: Words without which no clause can be a consistency wish (so the batch reader loads only when needed).
+_CONSISTENCY_CUE = re.compile(
+    r"\b(?:consistent|consistently|uniform|cohesive|coherent|homogeneous|alike|same|match|matching|matched|even)\b",
+    re.IGNORECASE,
+)
+
+
+def _batch_wish(prompt: str, n_images: int) -> tuple[ConsistencyRequest | None, str]:
+    """The consistency wish the batch reader (`retouch.consistency.words`) finds, and the rest of the prompt.
+
+    With one image, a wish must name the set ("make them consistent"): "keep the same colours" alone is
+    a constraint on this edit.
+    """
+    if not _CONSISTENCY_CUE.search(prompt):
+        return None, prompt
+    from retouch.consistency.words import read_consistency
+
+    wish, rest = read_consistency(prompt)
+    if wish is not None and n_images == 1 and not any(_SET_WORDS.search(w) for w in wish.text):
+        return None, prompt
+    return wish, rest
+
+
+#: Words naming a set of photos.
+_SET_WORDS = re.compile(
+    r"\b(?:them|they|these|those|all|set|batch|series|lot|photos|images|pictures|pics|shots|each|every)\b", re.I
+)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").

@@ -162,7 +162,7 @@ def described_images(cl: Clause) -> Clause:
     cl = _monochrome_described(cl)
     for i, it in enumerate(cl.items):
         role = "after" if it.has("after_img") else "before" if it.has("before_img") else None
-        if role is None or it.has("ref") and not it.has("after_img"):
+        if role is None or (it.has("ref") and not it.has("after_img")):
             continue
         j = i + 1
         while j < len(cl.items) and cl.items[j].has("imgnoun"):

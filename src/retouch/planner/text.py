@@ -97,12 +97,14 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
-    text = re.sub(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b", r"\1 except", text)
+    text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = _COLOUR_OUT.sub(r"\1 background removed", text)
     text = _EDIT_OUT.sub(lambda m: f"remove {m.group(2) or m.group(4)} from", text)
     return text.replace("let us", "let s")
 
 
+#: "remove background expect the girls": "except" mistyped after the background.
+_EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
 #: "with the black taken out": a plain colour taken out of a graphic is its background.
 _COLOUR_OUT = re.compile(
     r"\b(the (?:black|white|gr[ae]y|green|blue|red|yellow|pink|solid|plain) ?(?:colou?r)?)\s+"
