@@ -39,8 +39,8 @@ def _scene_background(cl: Clause) -> str:
         if not it.has("bg") or b == 0:
             continue
         prev = cl.items[b - 1]
-        if not (prev.unknown or prev.generative):
-            continue
+        if not prev.generative:
+            continue  # only a known scene noun ("beach", "sunset"); "a new background" may be a given image
         for j in range(b - 2, -1, -1):
             lem = cl.items[j].lemmas[0] if cl.items[j].lemmas else ""
             if lem in _GIVING:
@@ -80,7 +80,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     )
     if not trig:
         return None
-    scene = _scene_background(cl)
+    scene = _scene_background(cl) if not refs else ""
     if scene:
         raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')
     if cl.has_op("bg_blur") or (bg and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0):  # type: ignore[arg-type]

@@ -292,6 +292,8 @@ def topics_only(clauses: list[Clause], items: list[Item]) -> str:
     counted = False
     places = False
     for cl in clauses:
+        if any(q.unit != "bare" or q.dim or q.target or q.value > 10 for q in cl.quantities):
+            return ""  # "800 px tall", "by 20": an amount
         for i, it in enumerate(cl.items):
             if it.kind in ("quote", "size", "ratio", "times", "ref"):
                 return ""
