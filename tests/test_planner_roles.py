@@ -49,6 +49,9 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("whoever can sharpen this picture of my late grandmother, thank you so much", "sharpen"),
         ("I chose this one but it is not very sharp or a great resolution, would you be able to fix it", "sharpen"),
         ("My little brother took this at his graduation, could anyone brighten it?", "brightness"),
+        ("It'd be really cool if someone could make this photo of my grandparents less dark", "brightness"),
+        ("I'm printing this as a poster, can you make it sharper?", "sharpen"),
+        ("I'd like to put this on a canvas, could you increase the contrast", "contrast"),
     ],
 )
 def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:
@@ -64,6 +67,8 @@ def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:
         "while the desired picture is clear and colorful",
         "the original is dull and flat, the target picture is colourful",
         "the after picture is vivid and colorful",
+        "the original looks washed out; the edited version is punchy and saturated",
+        "The input image is dull compared to the desired one, which is bright and saturated",
     ],
 )
 def test_a_before_after_description_plans_the_desired_state(prompt: str) -> None:
@@ -101,6 +106,8 @@ def test_canvas_as_an_edit_still_extends_it() -> None:
         ("Could somebody just double the size of this logo without it getting too pixelated", 2.0),
         ("Triple the size of this icon please", 3.0),
         ("could you make this graphic twice as big without losing quality", 2.0),
+        ("Please make this logo bigger", 2.0),
+        ("double the size of this banner", 2.0),
     ],
 )
 def test_this_logo_is_the_photo_itself(prompt: str, scale: float) -> None:
@@ -152,6 +159,7 @@ def test_editing_a_person_out_is_object_removal(prompt: str) -> None:
         ("remove the glare on the glass of this picture frame", CANNOT_LOCATE),
         ("Please make the **red** text darker", CANNOT_LOCATE),
         ("make the blue text bigger", CANNOT_LOCATE),
+        ("make the writing on the sign bigger", CANNOT_LOCATE),
         ("rotate the guitars to make the \"x\" sign with their ends", CANNOT_LOCATE),
         ("turn the two swords to form an x", CANNOT_LOCATE),
         ("I want the lighting on my arm in the picture to be less bright", CANNOT_LOCATE),
@@ -234,6 +242,7 @@ def test_a_new_background_never_excuses_removing_a_thing(prompt: str) -> None:
         "Remove background expect the two girls kissing",
         "Remove the background except the dog",
         "remove backround exept the man",
+        "Remove everything except the bride",
         "thia image with the black taken out in a png format.",
         "this logo with the white taken out as a png",
         "Could someone cut me out of this picture and make the background transparent? need a png",

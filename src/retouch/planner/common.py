@@ -94,8 +94,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             story = True  # "my friend took this on her phone": what follows tells the story
         elif it.has("dir") or any(s.kind == "op" and s.pos in ("v", "a") for s in it.senses):
             story = False
-        if story or not (it.unknown or it.generative) or is_statement_verb(it):
-            continue
+        if story or not (it.unknown or it.generative) or is_statement_verb(it) or print_medium(cl, i):
+            continue  # … "print it as a poster": where the photo goes, not a thing in it
         nxt = cl.next_content(i)
         if nxt == i + 1 and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
@@ -133,6 +133,24 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
 
 #: Nouns that name the photo ("this old photo of my dad": what follows "of" is what it shows).
 _PHOTO_NOUNS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "snap", "portrait", "selfie"})
+
+
+#: Things a photo is printed or shown on: "on a canvas" names the medium, not padding or a target.
+_MEDIA = frozenset({"canvas", "canvases", "poster", "posters", "print", "prints", "wall", "board", "mug", "shirt"})
+
+
+def print_medium(cl: Clause, index: int) -> bool:
+    """Whether the word at `index` names a print medium ("blow it up on a canvas", "print it as a poster")."""
+    word = cl.items[index].text
+    if word not in _MEDIA:
+        return False
+    nxt = cl.next_content(index)
+    if nxt is not None and cl.items[nxt].text in ("print", "prints", "wrap", "printing"):
+        return True
+    j = index - 1
+    while j >= 0 and cl.items[j].text in ("a", "an", "the", "this", "my", "big", "large", "huge", "small"):
+        j -= 1
+    return j >= 0 and (cl.items[j].has("on") or cl.items[j].text in ("as", "to", "for", "into", "onto"))
 
 
 #: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").

@@ -8,7 +8,7 @@ from retouch.errors import UnsupportedInstruction
 from retouch.ops.catalog import CATALOG
 
 from .clause import Clause, ratio_ints
-from .common import Ctx, Steps, is_glue, make_step
+from .common import Ctx, Steps, is_glue, make_step, print_medium
 from .refusals import GENERATIVE_HINT
 
 
@@ -78,7 +78,9 @@ def ratio_in(cl: Clause) -> list[int] | None:
         w, h = it.value
         if w <= 50 and h <= 50:
             return ratio_ints(w, h)
-    for _i, s in cl.senses("aspect"):
+    for i, s in cl.senses("aspect"):
+        if i > 0 and cl.items[i - 1].text in ("this", "my", "our"):
+            continue  # "double the size of this banner": the photo itself, not a shape to crop to
         return list(s.value)
     return None
 
@@ -261,22 +263,6 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
 #: Nouns for the image's detail: a complaint about them with another op is not a resize.
 _QUALITY_NOUNS = frozenset({"resolution", "res", "quality", "definition"})
 
-#: Things a photo is printed or shown on: "on a canvas" names the medium, not padding.
-_MEDIA = frozenset({"canvas", "canvases", "poster", "print", "wall", "board"})
-
-
-def print_medium(cl: Clause, index: int) -> bool:
-    """Whether the word at `index` names a print medium ("blow it up on a canvas", "a canvas print")."""
-    word = cl.items[index].text
-    if word not in _MEDIA:
-        return False
-    nxt = cl.next_content(index)
-    if nxt is not None and cl.items[nxt].text in ("print", "prints", "wrap", "printing"):
-        return True
-    prev = cl.prev_content(index)
-    return prev is not None and (cl.items[prev].has("on") or cl.items[prev].text in ("as", "to", "for"))
-
-
 def _describes_thing(cl: Clause, index: int) -> bool:
     """A size word right before a noun that names a person or thing ("little brother")."""
     nxt = cl.items[index + 1] if index + 1 < len(cl.items) else None
@@ -285,7 +271,7 @@ def _describes_thing(cl: Clause, index: int) -> bool:
 
 def _other_family(cl: Clause) -> bool:
     """Another op (not resize) is in the clause, so "bigger"/"smaller" describe it, not the image."""
-    return any(h.op not in ("resize", "look", "color") for h in cl.ops())
+    return any(h.op not in ("resize", "look", "color", "place") for h in cl.ops())
 
 
 _DOWN_WORDS = (

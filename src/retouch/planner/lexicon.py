@@ -423,7 +423,9 @@ _reg(
 # ---------------------------------------------------------------- clause roles (planner-a block)
 # A condition ("if such a thing exists", "it would be great if …") wraps an ask: its words are glue.
 _reg("stop", 0, "or|if|whether|such|such a thing|if such a thing exists|if that is possible|if so")
-_reg("polite", 0, "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
+_reg("polite", 0, "would be cool|be cool|be really cool|would be really cool|would be so cool|be so cool|"
+     "would be nice|be nice|would be great|would be awesome|would be amazing|would be lovely|"
+     "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
      "is this image possible to|is this picture possible to|is this photo possible to|is it possible to|"
      "is this possible to|is there any way to|is there a way to|any way to")
 # Food named as what the photo should look like: an automatic enhance (colour, contrast).
@@ -437,7 +439,8 @@ _reg("before_img", 0, "input|input picture|input image|input photo|original|orig
      "current photo|current image")
 _reg("after_img", 0, "desired|desired picture|desired image|desired photo|target|target picture|target image|"
      "after picture|after image|after photo|the after|output picture|output image|edited picture|result|"
-     "final picture|final image|goal")
+     "final picture|final image|goal|edited version|retouched version|edited one|desired one|target one|"
+     "final version|desired version|desired result|desired output")
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and
 #: their presence (with no op) makes a refusal say "needs a generative model" rather than "not understood".

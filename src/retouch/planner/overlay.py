@@ -261,7 +261,8 @@ _EXISTING = frozenset({"the", "this", "that", "these", "those", "his", "her", "i
 
 def _existing_text(cl: Clause, index: int) -> int:
     """Where "the [red] text" starts when it names text already in the photo (no "saying …"); else 0."""
-    if cl.has_word("saying", "says", "say", "reading", "reads", "write", "writing", "caption", "add", "put"):
+    words = {w for k, it in enumerate(cl.items) if k != index for w in it.text.split()}
+    if words & {"saying", "says", "say", "reading", "reads", "write", "caption", "add", "put", "that"}:
         return 0
     j = index - 1
     while j >= 0 and (cl.items[j].kind == "color" or cl.items[j].has("level") or cl.items[j].has("sizeword")):

@@ -78,7 +78,7 @@ from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES, no_change_named
 from .regions import refs_in
-from .roles import Role, described_images, ignorable_role, is_batch_wish, subsumed, topics_only
+from .roles import Role, describe_clauses, ignorable_role, is_batch_wish, subsumed, topics_only
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -107,7 +107,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
-    clauses = [described_images(Clause(seg, fragment_text(seg))) for seg in split_clauses(items)]
+    clauses = describe_clauses([Clause(seg, fragment_text(seg)) for seg in split_clauses(items)])
     steps: Steps = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
@@ -429,7 +429,8 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
     if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
         return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
-    if removal_object(cl) == "background" or (cl.has("bg") and cl.has_op("remove_bg", "transparent")):
+    everything = cl.op("remove") is not None and cl.has_word("everything", "all")
+    if removal_object(cl) == "background" or everything or (cl.has("bg") and cl.has_op("remove_bg", "transparent")):
         kept = _kept_after_except(cl)
         if kept is not None:
             # "remove the background except the two girls": what is kept is the subject, as always

@@ -51,7 +51,7 @@ def _edit_content(cl: Clause) -> bool:
     """Anything an edit could be made of: an op word, a colour, a quote, an amount, a look, a place."""
     if cl.kinds("quote") or cl.colors() or cl.quantities or cl.kinds("size") or cl.kinds("ratio"):
         return True
-    from .geometry import print_medium
+    from .common import print_medium
 
     return any(
         s.kind in ("op", "lookname", "aspect", "bg", "region", "ref", "updown", "rotdir")
@@ -120,10 +120,21 @@ def _story_only(cl: Clause) -> bool:
     return bool(asks) and asks <= GENERIC_ASKS and not (things - PEOPLE) and not _edit_content(cl)
 
 
+def _print_purpose(cl: Clause) -> bool:
+    """A clause about printing or hanging the photo ("put this on a canvas", "printing it as a poster")."""
+    from .common import print_medium
+
+    if cl.kinds("quote") or cl.colors() or cl.quantities or not any(print_medium(cl, i) for i in range(len(cl.items))):
+        return False
+    return not any(s.kind == "op" and not print_medium(cl, i) for i, it in enumerate(cl.items) for s in it.senses)
+
+
 def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
     if _story_only(cl):
         return Role.BACKSTORY
+    if _print_purpose(cl):
+        return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
     start = cl.after_for()
     if 0 < start < len(cl.items) and all(
         it.senses and all(s.kind in ("polite", "stop", "verb", "filler", "imgnoun") for s in it.senses)
@@ -150,6 +161,23 @@ def _glue_item(words: str) -> list[Item]:
     from .text import tokenize
 
     return chunk(tokenize(words, []))
+
+
+def describe_clauses(clauses: list[Clause]) -> list[Clause]:
+    """Each clause read by `described_images`; "…the desired one, which is bright" continues the desired one."""
+    out: list[Clause] = []
+    for cl in clauses:
+        first = cl.items[0].text if cl.items else ""
+        if out and first in ("which", "that") and out[-1].items and _ends_with_after(out[-1]):
+            cl = Clause(_glue_item("the desired picture") + cl.items[1:], cl.text)
+        out.append(described_images(cl))
+    return out
+
+
+def _ends_with_after(cl: Clause) -> bool:
+    """The clause ends on the desired picture ("… compared to the desired one")."""
+    tail = [it for it in cl.items if it.kind != "punct"][-2:]
+    return any(it.has("after_img") for it in tail)
 
 
 def described_images(cl: Clause) -> Clause:
@@ -252,6 +280,9 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
 _DESCRIBING = frozenset({"this", "my", "the", "our", "that", "these", "old", "his", "her", "their"})
 
 
+_PHOTO_WORDS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "one", "version"})
+
+
 def _monochrome_described(cl: Clause) -> Clause:
     """ "fix this black and white image": the photo is already monochrome; "black and white" describes it.
 
@@ -264,8 +295,9 @@ def _monochrome_described(cl: Clause) -> Clause:
     for i, it in enumerate(items):
         if not (it.has("op", "grayscale") or it.has("op", "sepia")) or i == 0 or items[i - 1].text not in _DESCRIBING:
             continue
-        photo = it.text.split()[-1] in ("photo", "picture", "image", "pic", "shot", "photograph")
-        if not (photo or (i + 1 < len(items) and items[i + 1].has("imgnoun"))):
+        photo = it.text.split()[-1] in _PHOTO_WORDS
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if not (photo or (nxt is not None and (nxt.has("imgnoun") or nxt.text.split()[0] in _PHOTO_WORDS))):
             continue  # "this old photo", "this black and white image": the photo as it is
         if not any(s.kind == "op" and s.value not in ("grayscale", "sepia") for x in items for s in x.senses):
             continue
