@@ -278,6 +278,14 @@ def test_a_black_and_white_photo_described_is_not_made_grayscale(prompt: str) ->
     assert "auto_levels" in ops and not {"grayscale", "sepia", "look"} & set(ops)
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    ["the background is too busy, blur it", "the background is distracting", "make the background less cluttered"],
+)
+def test_a_busy_background_is_blurred_not_the_photo(prompt: str) -> None:
+    assert [s.op for s in plan_from_text(prompt).steps] == ["background_blur"]
+
+
 def test_asking_for_black_and_white_still_does_it() -> None:
     assert plan_from_text("make this photo black and white").steps[0].op == "grayscale"
 

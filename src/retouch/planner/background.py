@@ -27,6 +27,9 @@ def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, I
     return colors
 
 
+#: A background described as a distraction: blurring it is the builtin answer ("the background is too busy").
+_CLUTTER = frozenset({"busy", "distracting", "cluttered", "messy", "clutter", "distraction", "chaotic"})
+
 #: Verbs that ask for a new background ("add a beach background", "put a city behind me").
 _GIVING = frozenset(
     {"add", "put", "give", "use", "want", "make", "change", "replace", "swap", "insert", "place", "set"}
@@ -71,10 +74,14 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         "put", "place", "set", "show", "present", "pose"
     )
     anaphora = ctx.last_family == "background" and not cl.has("region") and colors and not cl.ops()
+    # "the background is too busy, blur it": "it" is the background just named
+    blur_it = ctx.last_family == "background" and not bg and not cl.has("region") and cl.has_op("blur")
+    blur_it = blur_it and cl.has_word("it", "that") and not cl.has_word("image", "photo", "picture", "whole")
     trig = (
         bg
         or cl.has_op("transparent", "remove_bg", "bg_blur")
         or anaphora
+        or blur_it
         or (cl.has_op("gradient") and colors)
         or (on and (colors or refs) and subject_or_put)
     )
@@ -83,7 +90,9 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     scene = _scene_background(cl) if not refs else ""
     if scene:
         raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')
-    if cl.has_op("bg_blur") or (bg and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0):  # type: ignore[arg-type]
+    clutter = bg and cl.has_word(*_CLUTTER) and not colors and not refs
+    blurs = (bg or blur_it) and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0  # type: ignore[arg-type]
+    if clutter or cl.has_op("bg_blur") or blurs:
         amount = amount_of(cl, "background_blur", 1)
         return [make_step("background_blur", {"amount": amount}, cl, ctx)]
     if refs and (bg or on or cl.has_word("behind", "scene", "backdrop", "setting", "into")):

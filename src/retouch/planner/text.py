@@ -99,7 +99,7 @@ def normalise(text: str) -> str:
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = _COLOUR_OUT.sub(r"\1 background removed", text)
-    text = _EDIT_OUT.sub(lambda m: f"remove {m.group(2) or m.group(4)} from", text)
+    text = _EDIT_OUT.sub(lambda m: f"remove {m.group(2)} from" if m.group(2) else f"remove {m.group(4)}", text)
     return text.replace("let us", "let s")
 
 
