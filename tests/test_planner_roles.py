@@ -286,6 +286,17 @@ def test_a_busy_background_is_blurred_not_the_photo(prompt: str) -> None:
     assert [s.op for s in plan_from_text(prompt).steps] == ["background_blur"]
 
 
+@pytest.mark.parametrize("prompt", ["blur around the face, add a green tone", "blur around her", "blur around the subject"])
+def test_blurring_around_the_subject_is_a_background_blur(prompt: str) -> None:
+    assert plan_from_text(prompt).steps[0].op == "background_blur"
+
+
+def test_her_body_is_the_person_not_a_thing_to_make() -> None:
+    plan = plan_from_text("bring the colors out of her face and body")
+    assert {s.op for s in plan.steps} == {"saturation"}
+    assert _refusal("make her body thinner").kind == GENERATIVE
+
+
 def test_asking_for_black_and_white_still_does_it() -> None:
     assert plan_from_text("make this photo black and white").steps[0].op == "grayscale"
 

@@ -428,6 +428,10 @@ _reg("polite", 0, "would be cool|be cool|be really cool|would be really cool|wou
      "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
      "is this image possible to|is this picture possible to|is this photo possible to|is it possible to|"
      "is this possible to|is there any way to|is there a way to|any way to")
+# "her face and body": the person, not a thing to add; "blur around the face": what surrounds the subject.
+_reg("region", "subject", "body|her body|his body|their body|whole body|full body")
+_reg("bg", "background", "around the face|around her face|around his face|around their faces|around the subject|"
+     "around her|around him|around them|around the person|around the model")
 # Food named as what the photo should look like: an automatic enhance (colour, contrast).
 _reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
      "more appetizing|more delicious|more tasty|juicier|fresher looking", 0, "v")
