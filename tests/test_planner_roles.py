@@ -286,7 +286,9 @@ def test_a_busy_background_is_blurred_not_the_photo(prompt: str) -> None:
     assert [s.op for s in plan_from_text(prompt).steps] == ["background_blur"]
 
 
-@pytest.mark.parametrize("prompt", ["blur around the face, add a green tone", "blur around her", "blur around the subject"])
+@pytest.mark.parametrize(
+    "prompt", ["blur around the face, add a green tone", "blur around her", "blur around the subject"]
+)
 def test_blurring_around_the_subject_is_a_background_blur(prompt: str) -> None:
     assert plan_from_text(prompt).steps[0].op == "background_blur"
 
