@@ -117,9 +117,13 @@ def test_this_logo_is_the_photo_itself(prompt: str, scale: float) -> None:
     assert any(i.role == "constraint" for i in plan.ignored) or "without" not in prompt
 
 
-def test_a_logo_to_add_still_needs_its_image() -> None:
-    assert _refusal("add this logo in the bottom right corner").fragment
-    assert plan_from_text("add the logo in the bottom right corner", n_images=2).steps[0].op == "place_image"
+@pytest.mark.parametrize(
+    "prompt", ["add this logo in the bottom right corner", "put my logo on it", "put my logo on this photo"]
+)
+def test_a_logo_to_add_is_placed_never_a_background(prompt: str) -> None:
+    """With one image it asks for the logo; with two it places it (not a background)."""
+    assert "logo image" in str(_refusal(prompt))
+    assert plan_from_text(prompt, n_images=2).steps[0].op == "place_image"
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,7 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
     placing_verb = cl.has_word("put", "add", "place", "insert", "overlay", "stamp", "paste")
     if place is None and not (refs and placing_verb and (cl.sides() or cl.op("watermark"))):
         return None
-    if cl.has("bg") or (cl.has("on") and not cl.sides()):
+    if cl.has("bg") or (cl.has("on") and not cl.sides() and not _onto_the_photo(cl)):
         return None  # "put her on image 2" is a background, handled there
     named_only = all(r == "logo" for r in refs)
     if named_only and not placing_verb and place is not None and cl.items[place.index].text not in ("watermark",):
@@ -206,7 +206,7 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
         ):
             return None
         refs = ["logo"]
-    spec = next((r for r in refs if r != "logo"), refs[0])
+    spec = next((r for r in refs if r not in ("logo", 0)), "logo" if "logo" in refs else refs[0])
     ref = resolve_ref(spec, ctx.n_images, cl.text)
     if ref == 0:
         return None  # "this picture" is the image being edited: nothing to place
@@ -224,6 +224,16 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
     if opacity is not None:
         params["opacity"] = opacity
     return [make_step("place_image", params, cl, ctx)]
+
+
+def _onto_the_photo(cl: Clause) -> bool:
+    """ "put my logo on it", "on this photo": placed onto the image being edited, not a new background."""
+    for i, it in enumerate(cl.items):
+        if it.has("on"):
+            nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+            if nxt is not None and (nxt.text in ("it", "this", "top") or nxt.has("imgnoun") or nxt.has("ordinal", 1)):
+                return True
+    return False
 
 
 def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
