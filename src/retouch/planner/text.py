@@ -99,7 +99,7 @@ def normalise(text: str) -> str:
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = _COLOUR_OUT.sub(r"\1 background removed", text)
-    text = _EDIT_OUT.sub(lambda m: f"remove {m.group(2)} from" if m.group(2) else f"remove {m.group(4)}", text)
+    text = _EDIT_OUT.sub(_edit_out, text)
     return text.replace("let us", "let s")
 
 
@@ -116,6 +116,18 @@ _EDIT_OUT = re.compile(
     r"((?:the|my|this|that|these|those|his|her|their|a|an)\s+[a-z' ]{1,60}?|me|him|her|them|us)\s+out\s+of\b"
     r"|\b(photoshop|edit|airbrush|clone|shop)\s+((?:the|my|this|that|his|her|a|an)\s+[a-z' ]{1,60}?)\s+out\b"
 )
+#: Verbs whose "… out" is itself a removal trigger ("photoshop out"): kept, so the refusal quotes the user's verb.
+_OUT_VERBS = frozenset({"photoshop", "edit", "clone"})
+
+
+def _edit_out(m: re.Match[str]) -> str:
+    """ "photoshop the onlooker out of the photo" → "photoshop out the onlooker from the photo"."""
+    verb = m.group(1) or m.group(3)
+    verb = verb if verb in _OUT_VERBS else "remove"
+    verb = f"{verb} out" if verb != "remove" else verb
+    return f"{verb} {m.group(2)} from" if m.group(2) else f"{verb} {m.group(4)}"
+
+
 #: "… without losing quality", "… without it getting pixelated": a constraint of its own, split off so that
 #: its verb ("losing") is not read as part of the edit before it.
 _CONSTRAINT_TAIL = re.compile(
