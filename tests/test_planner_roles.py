@@ -52,6 +52,7 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("It'd be really cool if someone could make this photo of my grandparents less dark", "brightness"),
         ("I'm printing this as a poster, can you make it sharper?", "sharpen"),
         ("I'd like to put this on a canvas, could you increase the contrast", "contrast"),
+        ("I'm framing this for my office, could you boost the contrast", "contrast"),
     ],
 )
 def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:
@@ -168,6 +169,7 @@ def test_editing_a_person_out_is_object_removal(prompt: str) -> None:
         ("turn the two swords to form an x", CANNOT_LOCATE),
         ("I want the lighting on my arm in the picture to be less bright", CANNOT_LOCATE),
         ("Could someone remove the glare from my glasses?", CANNOT_LOCATE),
+        ("remove the glare on the window behind him", CANNOT_LOCATE),
         ("Undistort this image/make it flat", GENERATIVE),
         ("remove the fisheye distortion", GENERATIVE),
         ("Add beach background", GENERATIVE),
@@ -192,6 +194,7 @@ def test_keyword_traps_and_removals_refuse(prompt: str, kind: str) -> None:
     [
         ("add a thin black frame", "border"),
         ("put a frame around it", "border"),
+        ("I want to frame it, add a black border", "border"),
         ("add the text 'Happy Birthday' at the top", "text"),
         ("add text saying hello", "text"),
         ("rotate it 90 degrees to the left", "rotate"),
@@ -332,7 +335,7 @@ def test_keep_the_same_colours_on_one_image_is_a_constraint() -> None:
 
 
 def test_heldout3a_scores_above_its_bar() -> None:
-    """Written before these rules (60.6% then); kept as a regression test."""
+    """Part 1 written before these rules (40/66 = 60.6% then), part 2 after the first pass (27/30 then)."""
     rows = [json.loads(line) for line in HELDOUT3A.read_text(encoding="utf-8").splitlines() if line.strip()]
     passed = [r["id"] for r in rows if _passes(r)]
     assert len(rows) >= 60

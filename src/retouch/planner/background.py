@@ -7,7 +7,7 @@ from retouch.errors import UnsupportedInstruction
 from .adjust import build_adjust, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
-from .common import Ctx, Steps, make_step, needs_generation
+from .common import Ctx, Steps, check_targets, make_step, needs_generation
 from .items import Item
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
@@ -87,6 +87,8 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     )
     if not trig:
         return None
+    if removal_object(cl) in ("thing", "property"):
+        check_targets(cl, ctx)  # "remove the glare on the window behind him": the window is the target
     scene = _scene_background(cl) if not refs else ""
     if scene:
         raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')

@@ -139,9 +139,16 @@ _PHOTO_NOUNS = frozenset({"photo", "picture", "image", "pic", "shot", "photograp
 _MEDIA = frozenset({"canvas", "canvases", "poster", "posters", "print", "prints", "wall", "board", "mug", "shirt"})
 
 
+#: Verbs for what happens to the photo after the edit, and the subjects that say the user will do it.
+_HANGING = frozenset({"framing", "frame", "framed", "print", "printing", "printed", "hang", "hanging"})
+_SOMEONE_WILL = frozenset({"i am", "i m", "we are", "going to", "want to", "i will", "we will", "gonna", "to"})
+
+
 def print_medium(cl: Clause, index: int) -> bool:
     """Whether the word at `index` names a print medium ("blow it up on a canvas", "print it as a poster")."""
     word = cl.items[index].text
+    if word in _HANGING and index > 0 and cl.items[index - 1].text in _SOMEONE_WILL:
+        return True  # "I'm framing this for my office": what the user will do with the photo
     if word not in _MEDIA:
         return False
     nxt = cl.next_content(index)

@@ -434,7 +434,7 @@ _reg("bg", "background", "around the face|around her face|around his face|around
      "around her|around him|around them|around the person|around the model")
 # Food named as what the photo should look like: an automatic enhance (colour, contrast).
 _reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
-     "more appetizing|more delicious|more tasty|juicier|fresher looking", 0, "v")
+     "more appetizing|more delicious|more tasty|juicier|fresher looking|yummier|more yummy", 0, "v")
 # "the difference between the two pictures is that …": the frame of a before/after description.
 _reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
 # The image being described, not a reference to another input ("the input picture has more shadows").

@@ -9,7 +9,7 @@ from retouch.errors import UnsupportedInstruction
 
 from .amounts import DEFAULT_AMOUNTS
 from .clause import Clause
-from .common import Ctx, Steps, make_step, near, needs_generation
+from .common import Ctx, Steps, make_step, near, needs_generation, print_medium
 from .refusals import cannot_locate
 from .regions import position_in, refs_in, resolve_ref
 
@@ -238,11 +238,19 @@ def _onto_the_photo(cl: Clause) -> bool:
 
 def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     """A frame around the image: thickness words or a percentage, a colour; pixels become padding."""
-    hit = cl.op("border")
+    # "I'm framing this for my office" is a purpose and "this picture frame" a thing in the photo: not borders
+    hit = next(
+        (
+            h
+            for h in cl.ops()
+            if h.op == "border"
+            and not print_medium(cl, h.index)
+            and not (cl.items[h.index].text in ("frame", "frames") and _frame_in_scene(cl, h.index))
+        ),
+        None,
+    )
     if hit is None or cl.has_op("crop", "resize") or (cl.items[hit.index].text == "frame" and not _adds(cl)):
         return None
-    if cl.items[hit.index].text in ("frame", "frames") and _frame_in_scene(cl, hit.index):
-        return None  # "the reflection in this picture frame": a frame in the photo, not one to add
     colors = cl.colors()
     color = list(colors[0][1].value) if colors else [255, 255, 255]
     px = cl.quantity("px") or (
