@@ -202,6 +202,9 @@ def described_images(cl: Clause) -> Clause:
         if not is_verb:
             continue
         start = i - 1 if i > 0 and cl.items[i - 1].text in ("the", "this", "that", "which", "my") else i
+        rest = cl.items[j + 1 :]
+        if role == "after" and rest and (rest[0].has("too") or rest[0].has("neg") or rest[0].has("enough")):
+            return cl  # "the result is too dark": a complaint, read as one
         if role == "after" and verb.has("copula"):
             new = _glue_item("make it") + cl.items[j + 1 :]
         elif role == "before":
