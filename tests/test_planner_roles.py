@@ -200,6 +200,8 @@ def test_keyword_traps_and_removals_refuse(prompt: str, kind: str) -> None:
         ("add a thin black frame", "border"),
         ("put a frame around it", "border"),
         ("I want to frame it, add a black border", "border"),
+        ("frame the photo", "border"),
+        ("add a border of 20 px", "extend_canvas"),
         ("add the text 'Happy Birthday' at the top", "text"),
         ("add text saying hello", "text"),
         ("rotate it 90 degrees to the left", "rotate"),
@@ -209,6 +211,19 @@ def test_keyword_traps_and_removals_refuse(prompt: str, kind: str) -> None:
 )
 def test_the_same_words_as_edits_still_plan(prompt: str, op: str) -> None:
     assert op in [o for o, _ in _ops(plan_from_text(prompt))]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "I took this at the border of Canada, can you make it more vibrant?",
+        "we framed the picture but it needs more vibrant colours",
+        "the border collie looks washed out, make it more vibrant",
+    ],
+)
+def test_border_and_frame_as_ordinary_words_add_nothing(prompt: str) -> None:
+    ops = [o for o, _ in _ops(plan_from_text(prompt))]
+    assert "saturation" in ops and not {"border", "extend_canvas"} & set(ops)
 
 
 def test_topics_message_names_them() -> None:

@@ -226,6 +226,22 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
     return [make_step("place_image", params, cl, ctx)]
 
 
+#: Subjects of a statement about the photo ("we framed it"): the verb after them is not an edit.
+_PRONOUNS = frozenset({"i", "we", "they", "he", "she", "you", "i am", "we are"})
+
+
+def names_a_thing(cl: Clause, index: int) -> bool:
+    """ "the border of Canada", "the border collie", "we framed the picture": the word names no border to add."""
+    it = cl.items[index]
+    nxt = cl.items[index + 1] if index + 1 < len(cl.items) else None
+    if nxt is not None and (nxt.unknown or nxt.generative):
+        return True  # a compound noun: "border collie", "frame shop"
+    if nxt is not None and nxt.text == "of" and not any(q.index > index for q in cl.quantities):
+        return True  # "the border of Canada" (but "a border of 20 px" is one)
+    prev = cl.items[index - 1].text if index else ""
+    return it.text.endswith("ed") and prev in _PRONOUNS  # "we framed the picture": a statement
+
+
 def _onto_the_photo(cl: Clause) -> bool:
     """ "put my logo on it", "on this photo": placed onto the image being edited, not a new background."""
     for i, it in enumerate(cl.items):
@@ -245,12 +261,15 @@ def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
             for h in cl.ops()
             if h.op == "border"
             and not print_medium(cl, h.index)
+            and not names_a_thing(cl, h.index)
             and not (cl.items[h.index].text in ("frame", "frames") and _frame_in_scene(cl, h.index))
         ),
         None,
     )
-    if hit is None or cl.has_op("crop", "resize") or (cl.items[hit.index].text == "frame" and not _adds(cl)):
+    if hit is None or cl.has_op("crop", "resize"):
         return None
+    if cl.items[hit.index].text == "frame" and not (_adds(cl) or cl.prev_content(hit.index) is None):
+        return None  # "frame" needs an adding word, or to be the verb ("frame the photo")
     colors = cl.colors()
     color = list(colors[0][1].value) if colors else [255, 255, 255]
     px = cl.quantity("px") or (

@@ -110,7 +110,14 @@ def _story_only(cl: Clause) -> bool:
     past = next((i for i, it in enumerate(cl.items) if it.text in _PAST), None)
     if past is not None and not any(lem in EDIT_VERBS - GENERIC_ASKS for lem in lemmas):
         # "the sun was behind me", "indoor lighting ruined it": op words only as the subject, before the verb
-        if any(s.kind == "op" for it in cl.items[past:] if it.text not in _SCENE for s in it.senses):
+        from .overlay import names_a_thing
+
+        if any(
+            s.kind == "op" and not (s.value == "border" and names_a_thing(cl, k))
+            for k, it in enumerate(cl.items)
+            if k >= past and it.text not in _SCENE
+            for s in it.senses
+        ):
             return False
         cues = {it.text for it in cl.items if it.generative}
         return not (cues - PEOPLE - _SCENE)
