@@ -53,6 +53,8 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("I'm printing this as a poster, can you make it sharper?", "sharpen"),
         ("I'd like to put this on a canvas, could you increase the contrast", "contrast"),
         ("I'm framing this for my office, could you boost the contrast", "contrast"),
+        ("this is my youtube thumbnail, make it more vibrant", "saturation"),
+        ("it's my profile picture, brighten it", "brightness"),
     ],
 )
 def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:

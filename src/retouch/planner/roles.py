@@ -127,6 +127,19 @@ def _story_only(cl: Clause) -> bool:
     return bool(asks) and asks <= GENERIC_ASKS and not (things - PEOPLE) and not _edit_content(cl)
 
 
+def _identifies_photo(cl: Clause) -> bool:
+    """ "this is my youtube thumbnail", "it's my profile picture": a statement naming what the photo is."""
+    if not cl.items or cl.items[0].text not in ("this is", "it is", "that is", "this s", "it s"):
+        return False
+    rest = cl.items[1:]
+    return bool(rest) and all(
+        it.unknown
+        or it.generative
+        or (it.senses and all(s.kind in ("aspect", "imgnoun", "filler", "stop", "polite") for s in it.senses))
+        for it in rest
+    )
+
+
 def _print_purpose(cl: Clause) -> bool:
     """A clause about printing or hanging the photo ("put this on a canvas", "printing it as a poster")."""
     from .common import print_medium
@@ -140,6 +153,8 @@ def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
     if _story_only(cl):
         return Role.BACKSTORY
+    if _identifies_photo(cl):
+        return Role.BACKSTORY  # "this is my youtube thumbnail": what the photo is
     if _print_purpose(cl):
         return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
     start = cl.after_for()
