@@ -272,6 +272,7 @@ def test_a_new_background_never_excuses_removing_a_thing(prompt: str) -> None:
         "Remove the background except the dog",
         "remove backround exept the man",
         "Remove everything except the bride",
+        "delete everything but the subject",
         "thia image with the black taken out in a png format.",
         "this logo with the white taken out as a png",
         "Could someone cut me out of this picture and make the background transparent? need a png",
@@ -279,6 +280,24 @@ def test_a_new_background_never_excuses_removing_a_thing(prompt: str) -> None:
 )
 def test_background_removal_phrasings(prompt: str) -> None:
     assert [s.op for s in plan_from_text(prompt).steps] == ["remove_background"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "op", "region"),
+    [
+        ("remove the background noise", "denoise", "background"),
+        ("remove the background blur", "sharpen", "background"),
+        ("fix the blurry background", "sharpen", "background"),
+    ],
+)
+def test_a_property_of_the_background_is_not_the_background(prompt: str, op: str, region: str) -> None:
+    """Never remove_background (a destroyed photo) nor more blur for "remove the background noise/blur"."""
+    assert [(s.op, s.region) for s in plan_from_text(prompt).steps] == [(op, region)]
+
+
+@pytest.mark.parametrize("prompt", ["clean up the background", "remove the background clutter"])
+def test_cleaning_the_background_is_object_removal(prompt: str) -> None:
+    assert _refusal(prompt).kind == CANNOT_LOCATE
 
 
 @pytest.mark.parametrize(

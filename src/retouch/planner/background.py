@@ -8,6 +8,7 @@ from .adjust import build_adjust, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, check_targets, make_step, needs_generation
+from .refusals import cannot_locate
 from .items import Item
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
@@ -53,6 +54,15 @@ def _scene_background(cl: Clause) -> str:
     return ""
 
 
+def _property_of_background(cl: Clause) -> bool:
+    """ "the background noise", "the background blur": an op noun right after the background noun."""
+    for i, it in enumerate(cl.items[:-1]):
+        if it.has("bg"):
+            nxt = cl.items[i + 1]
+            return any(s.kind == "op" and s.pos == "n" for s in nxt.senses)
+    return False
+
+
 def removed_after(cl: Clause, bg: int | None = None) -> bool:
     """ "with the black background removed": a removal verb after the background noun acts on it."""
     if bg is None:
@@ -87,11 +97,21 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     )
     if not trig:
         return None
+    if removal_object(cl) == "background":
+        verb = cl.items[cl.op("remove").index].text  # type: ignore[union-attr]
+        if verb.split()[0] in ("clean", "tidy", "declutter"):
+            # "clean up the background": removing the clutter in it, not the background itself
+            raise cannot_locate(cl.text, "the clutter in the background", "removing objects")
+        if _property_of_background(cl):
+            return None  # "remove the background noise": a property of the background (denoise there)
     if removal_object(cl) in ("thing", "property"):
         check_targets(cl, ctx)  # "remove the glare on the window behind him": the window is the target
     scene = _scene_background(cl) if not refs else ""
     if scene:
         raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')
+    if cl.has_op("bg_blur") and (cl.has_op("remove") or cl.has("fixverb")):
+        # "remove the background blur": the background made sharper (blur cannot be undone exactly)
+        return [make_step("sharpen", {}, cl, ctx, region="background")]
     clutter = bg and cl.has_word(*_CLUTTER) and not colors and not refs
     blurs = (bg or blur_it) and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0  # type: ignore[arg-type]
     if clutter or cl.has_op("bg_blur") or blurs:

@@ -98,6 +98,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
+    text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
     text = _COLOUR_OUT.sub(r"\1 background removed", text)
     text = _EDIT_OUT.sub(_edit_out, text)
     return text.replace("let us", "let s")
