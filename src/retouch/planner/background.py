@@ -8,8 +8,8 @@ from .adjust import build_adjust, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, check_targets, make_step, needs_generation
-from .refusals import cannot_locate
 from .items import Item
+from .refusals import cannot_locate
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
 
