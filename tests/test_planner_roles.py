@@ -199,6 +199,18 @@ def test_keyword_traps_and_removals_refuse(prompt: str, kind: str) -> None:
 @pytest.mark.parametrize(
     ("prompt", "op"),
     [
+        ("make the red text darker", "brightness"),
+        ("clean up the background", "remove_object"),
+        ("photoshop the onlooker out of the photo", "remove_object"),
+    ],
+)
+def test_with_a_mask_the_named_thing_is_the_masked_area(prompt: str, op: str) -> None:
+    assert [(s.op, s.region) for s in plan_from_text(prompt, has_mask=True).steps] == [(op, "mask")]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "op"),
+    [
         ("add a thin black frame", "border"),
         ("put a frame around it", "border"),
         ("I want to frame it, add a black border", "border"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retouch.errors import UnsupportedInstruction
 
-from .adjust import build_adjust, enhance_steps, removal_object
+from .adjust import build_adjust, build_remove, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
 from .common import Ctx, Steps, check_targets, make_step, needs_generation
@@ -99,6 +99,8 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     if removal_object(cl) == "background":
         verb = cl.items[cl.op("remove").index].text  # type: ignore[union-attr]
+        if verb.split()[0] in ("clean", "tidy", "declutter") and ctx.has_mask:
+            return build_remove(cl, ctx)  # the mask marks the clutter to remove
         if verb.split()[0] in ("clean", "tidy", "declutter"):
             # "clean up the background": removing the clutter in it, not the background itself
             raise cannot_locate(cl.text, "the clutter in the background", "removing objects")

@@ -27,6 +27,8 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
     ):
         return None
     start = _existing_text(cl, trig.index) if not quotes and trig is not None else 0
+    if trig is not None and start and ctx.has_mask:
+        return None  # "make the red text darker" with a mask: the text is the masked area (an adjustment)
     if trig is not None and start:
         # "make the red text darker": text already in the photo, which the engine cannot find
         raise cannot_locate(cl.text, " ".join(it.text for it in cl.items[start : trig.index + 1]))
