@@ -45,7 +45,6 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
@@ -78,12 +77,18 @@ from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .refusals import CANNOT_LOCATE, EXAMPLES, no_change_named
 from .regions import refs_in
-from .roles import Role, describe_clauses, ignorable_role, is_batch_wish, subsumed, topics_only
+from .roles import (
+    Role,
+    batch_wish,
+    describe_clauses,
+    ignorable_role,
+    is_batch_wish,
+    is_constraint_tail,
+    subsumed,
+    topics_only,
+)
 from .slots import amount_of
 from .text import extract_quotes, normalise, strip_markup, tokenize
-
-if TYPE_CHECKING:
-    from retouch.consistency.words import ConsistencyRequest
 
 
 def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) -> EditPlan:
@@ -91,7 +96,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
-    wish, text = _batch_wish(prompt, ctx.n_images)
+    wish, text = batch_wish(prompt, ctx.n_images)
     ignored: list[IgnoredText] = []
     if wish is not None:
         # "…, and make them consistent": the batch reader's words, shown as what it will do
@@ -123,7 +128,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
-        if _CONSTRAINT.match(cl.text):
+        if is_constraint_tail(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT))
             continue
         if is_batch_wish(cl):
@@ -156,35 +161,6 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
-
-
-#: Words without which no clause can be a consistency wish (so the batch reader loads only when needed).
-_CONSISTENCY_CUE = re.compile(
-    r"\b(?:consistent|consistently|uniform|cohesive|coherent|homogeneous|alike|same|match|matching|matched|even)\b",
-    re.IGNORECASE,
-)
-
-
-def _batch_wish(prompt: str, n_images: int) -> tuple[ConsistencyRequest | None, str]:
-    """The consistency wish the batch reader (`retouch.consistency.words`) finds, and the rest of the prompt.
-
-    With one image, a wish must name the set ("make them consistent"): "keep the same colours" alone is
-    a constraint on this edit.
-    """
-    if not _CONSISTENCY_CUE.search(prompt):
-        return None, prompt
-    from retouch.consistency.words import read_consistency
-
-    wish, rest = read_consistency(prompt)
-    if wish is not None and n_images == 1 and not any(_SET_WORDS.search(w) for w in wish.text):
-        return None, prompt
-    return wish, rest
-
-
-#: Words naming a set of photos.
-_SET_WORDS = re.compile(
-    r"\b(?:them|they|these|those|all|set|batch|series|lot|photos|images|pictures|pics|shots|each|every)\b", re.I
-)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
@@ -233,7 +209,7 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
         ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
         return []
-    if _harmless(cl) or _CONSTRAINT.match(cl.text):
+    if _harmless(cl) or is_constraint_tail(cl):
         return []  # filler, or "without it getting pixelated": a constraint on the edit before it
     _check_generative_phrases(cl, ctx)
     _social_look(cl)
@@ -268,10 +244,6 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
             ctx.last_family = family
             return steps
     raise refusal_for(cl)
-
-
-#: "without losing quality", "without it getting blurry": a constraint, not an edit (see text.normalise).
-_CONSTRAINT = re.compile(r"without (?:it |them )?\w+ing\b")
 
 
 _SOCIAL = frozenset({"instagram", "insta", "ig"})

@@ -9,11 +9,16 @@ Gibberish is not backstory: an ignorable clause must read as English (it has a n
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .clause import Clause
 from .items import Item
 from .lexicon import _words
+
+if TYPE_CHECKING:
+    from retouch.consistency.words import ConsistencyRequest
 
 
 class Role(StrEnum):
@@ -375,3 +380,41 @@ def topics_only(clauses: list[Clause], items: list[Item]) -> str:
     parts = sum(1 for it in items if it.kind == "punct" and it.text in (",", ";", "/")) + 1
     listed = parts >= 2 and len(topics) >= 2 and places
     return ", ".join(topics) if topics and (counted or listed) else ""
+
+
+#: Words without which no clause can be a consistency wish (so the batch reader loads only when needed).
+_CONSISTENCY_CUE = re.compile(
+    r"\b(?:consistent|consistently|uniform|cohesive|coherent|homogeneous|alike|same|match|matching|matched|even)\b",
+    re.IGNORECASE,
+)
+
+
+def batch_wish(prompt: str, n_images: int) -> tuple[ConsistencyRequest | None, str]:
+    """The consistency wish the batch reader (`retouch.consistency.words`) finds, and the rest of the prompt.
+
+    With one image, a wish must name the set ("make them consistent"): "keep the same colours" alone is
+    a constraint on this edit.
+    """
+    if not _CONSISTENCY_CUE.search(prompt):
+        return None, prompt
+    from retouch.consistency.words import read_consistency
+
+    wish, rest = read_consistency(prompt)
+    if wish is not None and n_images == 1 and not any(_SET_WORDS.search(w) for w in wish.text):
+        return None, prompt
+    return wish, rest
+
+
+#: Words naming a set of photos.
+_SET_WORDS = re.compile(
+    r"\b(?:them|they|these|those|all|set|batch|series|lot|photos|images|pictures|pics|shots|each|every)\b", re.I
+)
+
+
+#: "without losing quality", "without it getting blurry": a constraint, not an edit (see text.normalise).
+_CONSTRAINT = re.compile(r"without (?:it |them )?\w+ing\b")
+
+
+def is_constraint_tail(cl: Clause) -> bool:
+    """ "without it getting pixelated": a constraint on the edit before it (split off by text.normalise)."""
+    return bool(_CONSTRAINT.match(cl.text))
