@@ -37,6 +37,12 @@ Decisions worth knowing (also in the docs):
   comma between such modifiers is dropped before chunking (so "soft, gray" reads as "soft gray").
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
+* Clause roles (roles.py): conditions ("it would be great if …"), backstory, print purposes ("on a
+  canvas"), constraints ("without it getting pixelated") and batch wishes are shown as ignored; a
+  removal that a new background does ("put him on white", "the black line") is shown as subsumed.
+* The photo named by what it shows ("this logo", "this egg sandwich", "this black and white image")
+  is the image being edited, not a second input, a target or a request for grayscale.
+* A list of topics with no change ("Colors, background, face color") is refused as naming no change.
 """
 
 from __future__ import annotations
