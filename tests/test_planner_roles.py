@@ -81,6 +81,10 @@ def test_a_before_after_description_plans_the_desired_state(prompt: str) -> None
     assert ("saturation", -1) not in ops
 
 
+def test_the_target_having_more_of_something_adds_it() -> None:
+    assert ("contrast", 1) in _ops(plan_from_text("the target image has more contrast than the source"))
+
+
 @pytest.mark.parametrize("prompt", ["the result is too dark", "the final image is not bright enough"])
 def test_a_complaint_about_the_result_is_still_a_complaint(prompt: str) -> None:
     assert ("brightness", 1) in _ops(plan_from_text(prompt))

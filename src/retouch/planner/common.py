@@ -113,7 +113,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         cause = ("by", "because of", "due to") if removing else ("from", "by", "because of", "due to")
         if before is not None and before >= 0 and cl.items[before].text in cause:
             continue  # "washed out from the sun": a cause, not a target
-        if before is not None and cl.items[before].text in ("like", "as", "than"):
+        raw = i - 2 if prev.text.split()[-1] in DETERMINERS else i - 1
+        if (before is not None and cl.items[before].text in _COMPARING) or (
+            raw >= 0 and cl.items[raw].text in _COMPARING
+        ):
             continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
         if prev.text in ("this", "these") and ctx.n_images == 1 and not cl.colors() and not cl.has_op("remove"):
             continue  # "make this egg sandwich look appetizing": the photo itself, named by what it shows
@@ -129,6 +132,10 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
+
+
+#: Words before a noun that make it a comparison ("like a mcdonald commercial", "than the source").
+_COMPARING = frozenset({"like", "as", "than"})
 
 
 #: Nouns that name the photo ("this old photo of my dad": what follows "of" is what it shows).

@@ -234,6 +234,8 @@ def described_images(cl: Clause) -> Clause:
             return cl  # "the result is too dark": a complaint, read as one
         if role == "after" and verb.has("copula"):
             new = _glue_item("make it") + cl.items[j + 1 :]
+        elif role == "after":
+            new = _glue_item("add") + cl.items[j + 1 :]  # "the target has more contrast": add more contrast
         elif role == "before":
             new = _glue_item("it") + cl.items[j:]
         else:
