@@ -37,6 +37,12 @@ Decisions worth knowing (also in the docs):
   comma between such modifiers is dropped before chunking (so "soft, gray" reads as "soft gray").
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
+* Clause roles (roles.py): conditions ("it would be great if …"), backstory, print purposes ("on a
+  canvas"), constraints ("without it getting pixelated") and batch wishes are shown as ignored; a
+  removal that a new background does ("put him on white", "the black line") is shown as subsumed.
+* The photo named by what it shows ("this logo", "this egg sandwich", "this black and white image")
+  is the image being edited, not a second input, a target or a request for grayscale.
+* A list of topics with no change ("Colors, background, face color") is refused as naming no change.
 """
 
 from __future__ import annotations
@@ -78,9 +84,18 @@ from .geometry import (
 from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
 from .purpose import split_purpose
-from .refusals import CANNOT_LOCATE, EXAMPLES
+from .refusals import CANNOT_LOCATE, EXAMPLES, no_change_named
 from .regions import refs_in
-from .roles import Role, ignorable_role, is_batch_wish
+from .roles import (
+    Role,
+    batch_wish,
+    describe_clauses,
+    ignorable_role,
+    is_batch_wish,
+    is_constraint_tail,
+    subsumed,
+    topics_only,
+)
 from .slots import amount_of, without_limit_tail
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
@@ -99,18 +114,40 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         recipe, rest, recipe_notes = read_sliders(prompt)
         if recipe:
             return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
-    stripped, quotes = extract_quotes(strip_markup(prompt))
+    wish, text = batch_wish(prompt, ctx.n_images)
+    ignored: list[IgnoredText] = []
+    if wish is not None:
+        # "…, and make them consistent": the batch reader's words, shown as what it will do
+        ctx.notes.append(f"{wish.describe()} (a wish about the whole set: `retouch batch` does it)")
+        ignored += [IgnoredText(text=w, role=Role.BATCH) for w in wish.text]
+        if not text.strip(" ,.;!?"):
+            raise UnsupportedInstruction(
+                f'"{prompt.strip()}" asks for a consistent set of photos ({wish.describe()}), which the batch '
+                f"edit does; for one image, say what to change, e.g. {EXAMPLES}",
+                fragment=prompt.strip(),
+            )
+    stripped, quotes = extract_quotes(strip_markup(text))
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
-    clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
+    clauses = describe_clauses([Clause(seg, fragment_text(seg)) for seg in split_clauses(items)])
     steps: Steps = []
-    ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
-    for cl in clauses:
+    topics = topics_only(clauses, items)
+    if topics:
+        raise no_change_named(prompt.strip(), topics)
+    done_by_background = subsumed(clauses)
+    for k, cl in enumerate(clauses):
+        if k in done_by_background:
+            ctx.notes.append(done_by_background[k])
+            ignored.append(IgnoredText(text=cl.text, role=Role.SUBSUMED))
+            continue
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
+            continue
+        if is_constraint_tail(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT))
             continue
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
@@ -196,7 +233,8 @@ def _scare_quotes(text: str, quotes: list[str]) -> tuple[str, list[str]]:
     def put_back(m: re.Match[str]) -> str:
         n = int(m.group(1))
         start = max(0, m.start() - 60)
-        before = text[start : m.start()].split(".")[-1]
+        # only the words of the same clause count: "add a white background, rotate them into an "x" sign"
+        before = re.split(r"[.,;!?]|\band\b", text[start : m.start()])[-1]
         after = text[m.end() : m.end() + 25]
         if _TEXT_CONTEXT.search(before) or re.match(r"\s*(?:text|caption|title|watermark)\b", after, re.I):
             kept.append(quotes[n])
@@ -225,8 +263,8 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
         ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
         return []
-    if _harmless(cl):
-        return []
+    if _harmless(cl) or is_constraint_tail(cl):
+        return []  # filler, or "without it getting pixelated": a constraint on the edit before it
     _check_generative_phrases(cl, ctx)
     _social_look(cl)
     geometry = (
@@ -347,12 +385,36 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
         raise needs_generation(cl)  # restoring an old photo means inventing lost detail
     if {"colorize", "recolor", "recolour"} & set(lem) and not cl.colors():
         raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
+    if _colourise(cl):
+        raise needs_generation(cl, "colouring a photo means guessing its real colours")
+    if {"swap", "replace", "exchange", "substitute"} & set(lem) and cl.has("region", "sky"):
+        raise needs_generation(cl, "a new sky has to be made or given as a second image")
+    if _UNDISTORT & set(lem):
+        raise needs_generation(cl, "lens or perspective correction is not a builtin operation")
     joined = " " + " ".join(lem) + " "
     for phrase in GENERATIVE_PHRASES:
         if " " + " ".join(phrase) + " " in joined:
             tail = [it for it in cl.items if it.unknown or it.generative]
             if (tail or phrase in _ALWAYS_GENERATIVE) and not refs_in(cl):
                 raise needs_generation(cl)
+
+
+_COLOUR_VERBS = frozenset({"colour", "color", "colourise", "colorise", "colour in", "color in"})
+
+
+def _colourise(cl: Clause) -> bool:
+    """ "colour the picture", "colour this old photo": colourising, with no colour named to tone with."""
+    content = [it for it in cl.items if not (it.senses and all(s.kind in ("polite", "stop") for s in it.senses))]
+    if not content or content[0].text not in _COLOUR_VERBS or cl.colors():
+        return False
+    others = {h.op for h in cl.ops()} - {"color", "grayscale", "look", "enhance"}
+    return not others and any(it.has("imgnoun") or it.text == "it" for it in cl.items)
+
+
+#: Lens and perspective correction words: no builtin op straightens lines or flattens a bulge.
+_UNDISTORT = frozenset(
+    {"undistort", "distortion", "distorted", "fisheye", "keystone", "perspective", "dewarp", "unwarp", "warped"}
+)
 
 
 #: Phrases that are generative whatever follows them (their words are also op words: "shadow").
@@ -399,6 +461,13 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
         return cast
     if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
         return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
+    everything = cl.op("remove") is not None and cl.has_word("everything", "all")
+    if removal_object(cl) == "background" or everything or (cl.has("bg") and cl.has_op("remove_bg", "transparent")):
+        kept = _kept_after_except(cl)
+        if kept is not None:
+            # "remove the background except the two girls": what is kept is the subject, as always
+            ctx.notes.append(f"“{cl.text}”: {kept} read as the subject that the background removal keeps")
+            return [make_step("remove_background", {}, cl, ctx)]
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
         named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
@@ -411,6 +480,15 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
             hint="mask",
         )
     return []
+
+
+def _kept_after_except(cl: Clause) -> str | None:
+    """The words after "except"/"but" in a background removal ("except the two girls"), if any."""
+    for i, it in enumerate(cl.items):
+        if it.text in _EXCEPT or it.text in ("but", "exept", "excpet"):
+            rest = [x.text for x in cl.items[i + 1 :] if x.kind != "punct"]
+            return " ".join(rest) or None
+    return None
 
 
 BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [

@@ -97,7 +97,44 @@ def normalise(text: str) -> str:
 
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
+    text = _CONSTRAINT_TAIL.sub(r", \1", text)
+    text = _EXCEPT_TYPO.sub(r"\1 except", text)
+    text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
+    text = _COLOUR_OUT.sub(r"\1 background removed", text)
+    text = _EDIT_OUT.sub(_edit_out, text)
     return text.replace("let us", "let s")
+
+
+#: "remove background expect the girls": "except" mistyped after the background.
+_EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
+#: "with the black taken out": a plain colour taken out of a graphic is its background.
+_COLOUR_OUT = re.compile(
+    r"\b(the (?:black|white|gr[ae]y|green|blue|red|yellow|pink|solid|plain) ?(?:colou?r)?)\s+"
+    r"(?:taken out|removed|cut out|knocked out|gone|deleted|erased)\b"
+)
+#: "photoshop the onlooker out of the photo", "edit my ex out": object removal, said as "remove … from".
+_EDIT_OUT = re.compile(
+    r"\b(photoshop|photoshopped|edit|airbrush|erase|clone|shop|cut|get|take)\s+"
+    r"((?:the|my|this|that|these|those|his|her|their|a|an)\s+[a-z' ]{1,60}?|me|him|her|them|us)\s+out\s+of\b"
+    r"|\b(photoshop|edit|airbrush|clone|shop)\s+((?:the|my|this|that|his|her|a|an)\s+[a-z' ]{1,60}?)\s+out\b"
+)
+#: Verbs whose "… out" is itself a removal trigger ("photoshop out"): kept, so the refusal quotes the user's verb.
+_OUT_VERBS = frozenset({"photoshop", "edit", "clone"})
+
+
+def _edit_out(m: re.Match[str]) -> str:
+    """ "photoshop the onlooker out of the photo" → "photoshop out the onlooker from the photo"."""
+    verb = m.group(1) or m.group(3)
+    verb = verb if verb in _OUT_VERBS else "remove"
+    verb = f"{verb} out" if verb != "remove" else verb
+    return f"{verb} {m.group(2)} from" if m.group(2) else f"{verb} {m.group(4)}"
+
+
+#: "… without losing quality", "… without it getting pixelated": a constraint of its own, split off so that
+#: its verb ("losing") is not read as part of the edit before it.
+_CONSTRAINT_TAIL = re.compile(
+    r"\s+(without (?:it |them )?(?:losing|getting|becoming|looking|going|loss|any loss|quality loss|pixelat))"
+)
 
 
 _NUMBER_WORDS = {
@@ -285,6 +322,7 @@ blue glue clue true
 wear pear bear near dear hear fear year rear tear gear smile mile tile while white write quite quiet
 sunny funny bunny shade shadow meadow window widow wider width wild mild hold cold bold gold told fold
 warm worm farm harm storm form from frame flame blame blame slam dark bark park mark lark
+graduation wedding birthday funeral party ceremony prom vacation holiday anniversary
 """
     )
 )
