@@ -223,6 +223,13 @@ def test_a_story_about_the_lights_is_not_an_edit() -> None:
     assert any("street lights" in i.text for i in plan.ignored)
 
 
+def test_the_second_image_described_is_the_result_not_a_reference() -> None:
+    steps = _steps("The second image has been made a bit darker with a blue tone")
+    assert [(op, _value(p) < 0) for op, p, _ in steps] == [("brightness", True), ("temperature", True)]
+    with pytest.raises(RetouchError, match="only 1 image"):
+        plan_from_text("apply image 2's colour grade")
+
+
 def test_a_sunny_day_is_brighter_and_warmer_but_the_story_of_one_is_not() -> None:
     assert {op: _value(p) > 0 for op, p, _ in _steps("Make it look like a sunny day")} == {
         "brightness": True,

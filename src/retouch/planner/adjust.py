@@ -39,6 +39,8 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     grade_words = cl.has_op("look", "color") and not cl.has("lookname")
     if hit is None and not ([r for r in refs if r != 0] and grade_words and not cl.has("bg")):
         return None  # "apply image 2's colour grade" matches without the verb; "this picture" is the edited one
+    if hit is None and ctx.n_images < 2 and (cl.has("copula") or cl.has_word("been")):
+        return None  # "the second image has been made darker with a blue tone": the result described
     word = cl.items[hit.index].lemmas[0] if hit is not None else "match"
     strong_verb = word in (
         "match",
