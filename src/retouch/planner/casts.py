@@ -168,21 +168,23 @@ def colours_by_region(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[
 
 
 def without_tonal_destinations(cl: Clause, hits: list[OpHit], colors: list[tuple[int, Item]]) -> list[OpHit]:
-    """ "add blue and green to the shadows", "yellow in the highlights": the tonal range is where a colour
-    goes (the builtin engine tints the whole image), not a shadows/highlights move of its own."""
-    if not colors:
+    """ "add blue and green to the shadows", "warmth in the highlights", "cool the shadows": the tonal range
+    is where a colour goes (the builtin engine tints the whole image), not a shadows/highlights move."""
+    casting = [h.index for h in hits if h.op in ("temperature", "tint")]
+    casting += [i for i, it in colors if not it.plural]
+    if not casting:
         return hits
     out = []
     for h in hits:
         prev = h.index - 1
         while prev >= 0 and cl.items[prev].text in ("the", "its", "their", "his", "her", "my", "all"):
             prev -= 1  # the preposition before the noun phrase ("to the shadows", "in the highlights")
-        if (
-            h.op in ("highlights", "shadows")
-            and h.pos == "n"
-            and prev >= 0
-            and cl.items[prev].text in ("to", "in", "into", "on")
-            and any(i < h.index and not it.plural for i, it in colors)
+        destination = prev >= 0 and (
+            cl.items[prev].text in ("to", "in", "into", "on") or prev in casting  # "cool the shadows"
+        )
+        undirected = h.sign == 0 and cl.direction_near(h.index) is None and not cl.has_op("brightness", "light")
+        if h.op in ("highlights", "shadows") and h.pos == "n" and (
+            (destination and min(casting) < h.index) or undirected  # "make the shadows warmer"
         ):
             continue
         out.append(h)
