@@ -182,6 +182,17 @@ def test_an_undirected_edit_takes_its_direction_from_the_tail(prompt: str, op: s
     assert [o for o, _, _ in steps] == [op] and _value(steps[0][1]) * sign > 0
 
 
+def test_a_purpose_after_an_undirected_edit_is_ignored() -> None:
+    plan = plan_from_text("adjust white balance so the whites are neutral")
+    assert [s.op for s in plan.steps] == ["white_balance"]
+    assert [i.role for i in plan.ignored] == ["purpose"]
+
+
+def test_a_look_noun_is_not_a_copula() -> None:
+    steps = _steps("a more cinematic look with teal shadows")
+    assert [(op, _value(p) < 0) for op, p, _ in steps if op == "temperature"] == [("temperature", True)]
+
+
 def test_to_without_a_purpose_verb_is_not_a_purpose() -> None:
     assert _ops("I want to make it brighter") == ["brightness"]
     assert _ops("change the red to blue") == ["replace_color"]

@@ -45,7 +45,9 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             if _directed(tail_items) and not any(x.has("op") and x.unknown for x in tail_items):
                 # "adjust the exposure to make it darker": the tail is the edit, the head only its means
                 return Clause(list(tail_items), " ".join(x.text for x in tail_items)), " ".join(x.text for x in head)
-            return cl, ""
+            if not any(s.kind == "op" and s.value not in ("look", "match") for x in head for s in x.senses):
+                return cl, ""
+            # "adjust the white balance so the whites are neutral": neither says a direction; the head is the edit
         if any(x.has("op", g) for x in head for g in _GEOMETRY):
             return cl, ""  # "crop the image to show only the left half": the crop's own argument
         tail = " ".join(x.text for x in cl.items[start:])

@@ -124,6 +124,12 @@ def sign_of(cl: Clause, hit: OpHit) -> int:
     return s
 
 
+def _look_noun(cl: Clause, i: int) -> bool:
+    """ "a cinematic look with teal shadows": "look" as a noun after a look name or article, not "looks"."""
+    prev = cl.items[i - 1] if i > 0 else None
+    return cl.items[i].has("op", "look") and prev is not None and (prev.has("lookname") or prev.text in ("a", "the"))
+
+
 def _governs_later(cl: Clause, index: int) -> bool:
     """A direction word followed by its own object: a colour or an op word after it."""
     return any(it.kind == "color" or it.has("op") for it in cl.items[index + 1 :])
@@ -146,7 +152,7 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
             return True
         if it.has("dir") and not it.has("copula"):
             return False  # "it is more saturated", "the photo looks less yellow": the result described
-        if it.has("copula") and pos in ("a", "v", "c"):
+        if it.has("copula") and pos in ("a", "v", "c") and not _look_noun(cl, i):
             return not any(x.has("verb") and x.text in ("make", "get", "want", "need") for x in cl.items[:i])
         if it.has("fixverb") and pos in ("a", "c"):
             return True
