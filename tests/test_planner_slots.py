@@ -411,6 +411,12 @@ def test_slider_recipes_map_to_the_same_moves(prompt: str, want: dict[str, float
     assert got == pytest.approx(want)
 
 
+def test_a_negligible_slider_setting_is_refused_not_read_as_full_strength() -> None:
+    with pytest.raises(RetouchError, match="too small"):
+        plan_from_text("Contrast -1")  # not -1.0 (a flat gray picture)
+    assert _steps("black level 22")[0][0] == "contrast"  # a Levels point, never a rotation
+
+
 @pytest.mark.parametrize("prompt", ["reduce brightness 20%", "increase the contrast 15%", "rotate -5"])
 def test_ordinary_instructions_are_not_recipes(prompt: str) -> None:
     assert read_sliders(prompt)[0] == []

@@ -112,7 +112,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         from .sliders import read_sliders
 
         recipe, rest, recipe_notes = read_sliders(prompt)
-        if recipe:
+        if recipe or recipe_notes:
             return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
     wish, text = batch_wish(prompt, ctx.n_images)
     ignored: list[IgnoredText] = []
@@ -214,6 +214,11 @@ def _plan_recipe(
             steps += more.steps
             ignored += more.ignored
             notes += more.notes
+    if not steps:
+        raise UnsupportedInstruction(
+            f'found no edit in "{prompt.strip()}": {"; ".join(notes)} (a ±100 slider needs a move of 3 or more)',
+            fragment=prompt.strip(),
+        )
     return EditPlan(prompt=prompt, steps=steps, ignored=ignored, notes=ctx.notes + notes)
 
 

@@ -61,7 +61,13 @@ SLIDERS: dict[str, Slider] = {
     "sharpness": Slider("sharpen", "amount", 100.0 / 1.5),
     "noise reduction": Slider("denoise", "amount", 100.0 / 1.5),
     "gamma": Slider("gamma", "gamma", 1.0),
+    # Levels' points on their own: the black point up (or the white point down) is more contrast
+    "black point": Slider("contrast", "amount", 255.0 / 2),
+    "black level": Slider("contrast", "amount", 255.0 / 2),
+    "input black": Slider("contrast", "amount", 255.0 / 2),
 }
+#: Slider names that are editor jargon only: one setting is a recipe even without a menu path.
+_JARGON = frozenset({"black point", "black level", "input black", "clarity", "dehaze", "vibrance", "texture"})
 #: Parameters that are a strength (never negative): their slider's sign is dropped.
 _UNSIGNED = frozenset({"sharpen", "denoise", "grain"})
 
@@ -115,7 +121,9 @@ def read_sliders(prompt: str) -> tuple[list[SliderStep], str, list[str]]:
             continue
         pairs.append(m)
     menu = _MENU_RE.search(masked) is not None
-    if not found and not (pairs and (menu or len(pairs) >= 2)):
+    jargon = any(m.group(1).lower() in _JARGON for m in pairs)
+    signed_int = jargon or any(re.fullmatch(r"[+-]\s?\d+", m.group(2).strip()) and not m.group(3) for m in pairs)
+    if not found and not (pairs and (menu or len(pairs) >= 2 or signed_int)):
         return [], prompt, []
     recovery = _SHADOWS_HIGHLIGHTS_DIALOG.search(masked) is not None
     for m in pairs:
@@ -137,7 +145,7 @@ def _pair_step(m: re.Match[str], recovery: bool = False) -> tuple[SliderStep | N
     value = float(raw)
     if recovery and slider.op == "highlights" and raw[0] not in "+-":
         value = -value  # PS Shadows/Highlights: "Highlights 20%" recovers (darkens) the highlights
-    if slider.per_unit == 100.0 and abs(value) < 3 and slider.op not in _UNSIGNED:
+    if slider.per_unit >= 100.0 and abs(value) < 3 and slider.op not in _UNSIGNED:
         return None, f"“{m.group(0).strip()}” is too small to change the picture: left out"
     if m.group(3) == "%" and slider.op == "hue_shift":
         value *= 3.6  # a percentage of the colour wheel
