@@ -5,8 +5,8 @@ White 255", "Hue/Saturation: Saturation -1, Lightness -29", "Exposure +0.5, High
 Shadows +30, Clarity +20, Vibrance +15". Each "Slider value" pair maps to the op that moves the same
 way, with the editor's scale converted (a ±100 slider is an amount of ±1.0, Exposure is in stops,
 Hue in degrees). A pair is read as a slider setting only in a recipe: the text has a menu path
-("->", ">", "Adjustments") or it lists two or more pairs; "reduce brightness 20%" and "hue -10%"
-stay ordinary instructions. Negligible settings (|value| < 3 on a ±100 slider) are left out with a
+("->", ">", "Adjustments"), lists two or more pairs, or gives one signed whole number ("Contrast -1")
+or an editor-only slider ("black level 22"); "reduce brightness 20%" stays an ordinary instruction. Negligible settings (|value| < 3 on a ±100 slider) are left out with a
 note. Levels' black and white points become contrast (a wider tonal range), its grey point a gamma
 (PS grey > 1 lightens the midtones, as `gamma` > 1 does here).
 """
