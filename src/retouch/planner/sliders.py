@@ -6,9 +6,10 @@ Shadows +30, Clarity +20, Vibrance +15". Each "Slider value" pair maps to the op
 way, with the editor's scale converted (a ±100 slider is an amount of ±1.0, Exposure is in stops,
 Hue in degrees). A pair is read as a slider setting only in a recipe: the text has a menu path
 ("->", ">", "Adjustments"), lists two or more pairs, or gives one signed whole number ("Contrast -1")
-or an editor-only slider ("black level 22"); "reduce brightness 20%" stays an ordinary instruction. Negligible settings (|value| < 3 on a ±100 slider) are left out with a
-note. Levels' black and white points become contrast (a wider tonal range), its grey point a gamma
-(PS grey > 1 lightens the midtones, as `gamma` > 1 does here).
+or an editor-only slider ("black level 22"); "reduce brightness 20%" stays an ordinary instruction.
+Negligible settings (|value| < 3 on a ±100 slider) are left out with a note. Levels' black and white
+points become contrast (a wider tonal range), its grey point a gamma (PS grey > 1 lightens the
+midtones, as `gamma` > 1 does here).
 """
 
 from __future__ import annotations
