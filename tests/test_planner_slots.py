@@ -114,6 +114,13 @@ def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: in
     assert not {"hue_shift", "highlights", "shadows"} & {o for o, _, _ in steps}
 
 
+@pytest.mark.parametrize("prompt", ["boost the blue color", "make the red colour stronger", "intensify the red color"])
+def test_a_colour_made_stronger_is_its_band(prompt: str) -> None:
+    (step,) = _steps(prompt)
+    assert step[0] == "saturation" and step[1]["band"] in ("blue", "red") and step[1]["amount"] > 0
+    assert _ops("reduce the orange color of the image") == ["temperature"]
+
+
 def test_a_band_that_is_too_strong_is_desaturated() -> None:
     (step,) = _steps("the reds are too strong")
     assert step[0] == "saturation" and step[1]["band"] == "red" and step[1]["amount"] < 0

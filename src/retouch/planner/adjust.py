@@ -285,7 +285,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     casts = [] if toning else [it for _, it in colors if _is_cast(cl, it) or it in paled]
     cast_nouns = {cl.items.index(it) + 1 for it in casts}
     hits = [h for h in hits if h.index not in cast_nouns or h.op in ("tint", "hue", "colorize", "sepia")]
-    bands = [it for _, it in colors if it not in casts and (it.plural or _followed_by_tone_noun(cl, it))]
+    bands = [
+        it
+        for _, it in colors
+        if it not in casts and (it.plural or _followed_by_tone_noun(cl, it) or _colour_made_stronger(cl, it))
+    ]
     if cl.has_word("skin") and cl.has_word("tone", "tones"):
         bands.append(Item("color", "skin", (224, 172, 105)))
     targets = [(i, it) for i, it in colors if it not in bands and it not in casts]
@@ -396,6 +400,17 @@ def _toward_hue(
     else:
         op, s = "tint", 1
     return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+
+
+def _colour_made_stronger(cl: Clause, it: Item) -> bool:
+    """ "boost the blue colour", "make the red colour stronger": that hue band, more saturated (not a cast;
+    "reduce the orange colour" and "add blue colour" are casts)."""
+    idx = cl.items.index(it)
+    nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
+    if nxt is None or nxt.text not in ("color", "colour") or cl.has_word("add"):
+        return False
+    d = cl.direction_near(idx)
+    return (d is not None and d[1] > 0) or cl.has_op("saturation", "vibrance")
 
 
 def _followed_by_tone_noun(cl: Clause, it: Item) -> bool:
