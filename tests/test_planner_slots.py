@@ -368,6 +368,16 @@ def test_the_left_image_is_an_image_not_a_side(prompt: str) -> None:
     assert _steps("brighten the left of the picture")[0][2] == "left"
 
 
+@pytest.mark.parametrize("prompt", ["increase the tone", "balance the tones", "more even tones"])
+def test_a_vague_tone_request_is_a_tonal_correction(prompt: str) -> None:
+    assert _ops(prompt) == ["auto_levels"]
+
+
+@pytest.mark.parametrize("prompt", ["make the skin tone more natural", "correct the skin tones"])
+def test_natural_skin_tones_are_a_white_balance_of_the_face(prompt: str) -> None:
+    assert [(op, region) for op, _, region in _steps(prompt)] == [("white_balance", "face")]
+
+
 # ---------------------------------------------------------------- correction labels
 
 

@@ -337,6 +337,9 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         for op, p, _ in planned
     ):
         planned += _color_targets(cl, hits, bands, targets, regions)
+    if not planned and not colors and not looknames and _tones_only(cl):
+        # "adjust the tones", "balance the tones", "more even tones": a tonal correction
+        planned.append(("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None))
     if not planned:
         return None
     steps: Steps = []
@@ -400,6 +403,12 @@ def _toward_hue(
     else:
         op, s = "tint", 1
     return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+
+
+def _tones_only(cl: Clause) -> bool:
+    """The only op word is the noun "tone(s)" ("increase the tone", "balance the tones")."""
+    ops = cl.ops()
+    return bool(ops) and all(h.op == "look" and cl.items[h.index].text in ("tone", "tones", "tonal") for h in ops)
 
 
 def _colour_made_stronger(cl: Clause, it: Item) -> bool:
@@ -699,6 +708,8 @@ def _plan_hit(
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
         others = [h for h in hits if h.op not in ("enhance", "auto", "look", "match")]
+        if bands and not others and band == "skin" and (cl.has_word(*_NATURAL) or cl.has("fixverb")):
+            return [("white_balance", {}, "face")]  # "correct the skin tones", "more natural skin tone"
         if bands and not others:
             # "enhance the green tones": more of that band
             more = amount_of(cl, "saturation", 1)
