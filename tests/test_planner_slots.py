@@ -368,6 +368,13 @@ def test_the_left_image_is_an_image_not_a_side(prompt: str) -> None:
     assert _steps("brighten the left of the picture")[0][2] == "left"
 
 
+@pytest.mark.parametrize("prompt", ["tone it down", "tone it down a bit", "tone down the background"])
+def test_tone_it_down_is_less_saturation_and_contrast(prompt: str) -> None:
+    steps = _steps(prompt)
+    assert sorted(op for op, _, _ in steps) == ["contrast", "saturation"]
+    assert all(_value(p) < 0 for _, p, _ in steps)
+
+
 @pytest.mark.parametrize("prompt", ["increase the tone", "balance the tones", "more even tones"])
 def test_a_vague_tone_request_is_a_tonal_correction(prompt: str) -> None:
     assert _ops(prompt) == ["auto_levels"]

@@ -258,6 +258,13 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if aging and (cl.has("region", "subject") or cl.has("region", "face")):
         raise needs_generation(cl)  # "make him look older" changes a person, not the photo
     colors = cl.colors()
+    if not hits and not looknames and not colors and any(it.text in _CALMING for it in cl.items):
+        # "tone it down", "calm it down": less intense, so less saturation and contrast
+        return [
+            make_step(op, {"amount": amount_of(cl, op, -1)}, cl, ctx, region)
+            for op in ("saturation", "contrast")
+            for region in (regions_in(cl, has_mask=ctx.has_mask) or ["all"])
+        ]
     if (
         not hits
         and not looknames
@@ -403,6 +410,10 @@ def _toward_hue(
     else:
         op, s = "tint", 1
     return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+
+
+#: Particle verbs that, with no property named, ask for a less intense picture.
+_CALMING = frozenset({"tone down", "tone it down", "calm down", "dial down", "dial it down"})
 
 
 def _tones_only(cl: Clause) -> bool:
