@@ -67,6 +67,7 @@ def test_a_named_cast_is_reduced_never_hue_rotated(prompt: str) -> None:
 def test_a_cast_the_photo_has_is_removed(prompt: str) -> None:
     assert _ops(prompt) == ["white_balance"]
     assert _ops("give it a green tint") == ["tint"]
+    assert _steps("The picture now has a pink tinge")[0][::2] == ("tint", "all")  # a result described
 
 
 @pytest.mark.parametrize(
@@ -362,10 +363,19 @@ def test_an_edit_participle_describes_the_result(prompt: str, op: str, sign: int
     assert values and values[0] * sign > 0
 
 
-@pytest.mark.parametrize("prompt", ["the left image is darker", "the right picture is sharpened"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "the left image is darker",
+        "the right picture is sharpened",
+        "The right image is more orange than the left",
+        "the photo on the right looks warmer and brighter",
+    ],
+)
 def test_the_left_image_is_an_image_not_a_side(prompt: str) -> None:
     assert all(region == "all" for _, _, region in _steps(prompt))
     assert _steps("brighten the left of the picture")[0][2] == "left"
+    assert _steps("brighten the photo on the left side")[0][2] == "left"
 
 
 @pytest.mark.parametrize("prompt", ["tone it down", "tone it down a bit", "tone down the background"])

@@ -88,8 +88,8 @@ _STATE_WORDS = frozenset({"has", "have", "had", "got", "there is", "there are", 
 def has_state(cl: Clause, index: int) -> bool:
     """A cast the photo is said to have ("the picture has a weird green tint"), with no verb asking for it."""
     before = cl.items[:index]
-    if any(it.has("dir") or it.has("verb") or it.has("op") for it in before):
-        return False  # "give it a green tint", "add a blue tone", "make it have a warm tone"
+    if any(it.has("dir") or it.has("verb") or it.has("op") or it.text == "now" for it in before):
+        return False  # "give it a green tint", "make it have a warm tone", "it now has a pink tinge" (a result)
     return any(it.text in _STATE_WORDS or it.text.startswith(("has ", "there is", "there's")) for it in before)
 
 

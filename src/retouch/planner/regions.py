@@ -115,6 +115,20 @@ def hedged(cl: Clause, i: int) -> bool:
 _IMAGE_NOUNS = frozenset({"image", "images", "picture", "pictures", "photo", "photos", "pic", "one", "version"})
 
 
+def _names_an_image(cl: Clause, i: int) -> bool:
+    """A side word that picks one of two photos: after "than", or "the photo on the right"."""
+    nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+    if nxt is not None and nxt.has("part"):
+        return False  # "the photo on the left side": a part of this photo
+    before = [it.text for it in cl.items[max(0, i - 3) : i]]
+    if "than" in before:
+        return True
+    j = i - 1
+    while j >= 0 and cl.items[j].text in ("the", "on", "to", "at"):
+        j -= 1
+    return j >= 0 and j < i - 1 and (cl.items[j].has("imgnoun") or cl.items[j].text.split()[-1] in _IMAGE_NOUNS)
+
+
 def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
     """Side words read as regions: "the left side" → left, "top right corner" → top-right, "edges" → edges."""
     out: list[str] = []
@@ -126,6 +140,8 @@ def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
         nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
         if nxt is not None and (nxt.has("imgnoun") or nxt.text.split()[0] in _IMAGE_NOUNS):
             continue  # "the left image is darker": which image, not a part of it
+        if _names_an_image(cl, i):
+            continue  # "more orange than the left", "the photo on the right looks warmer": the other image
         prev = cl.prev_content(i)
         if exclude_from and prev is not None and cl.items[prev].has("from"):
             continue  # "from the left" is a direction (light), not a region
