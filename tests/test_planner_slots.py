@@ -153,6 +153,12 @@ def test_typos_are_repaired_but_never_into_another_real_word() -> None:
     assert _ops("make the red one brighter") == ["brightness"]  # "one" is not "tone"
 
 
+def test_a_typo_prefers_a_word_of_its_own_and_a_cast_is_a_fault() -> None:
+    assert _ops("contast +20, exposre +0.3") == ["contrast", "exposure"]  # not "expose" (only in "over expose")
+    assert [(op, p.get("cast")) for op, p, _ in _steps("reduse the yelow cast")] == [("white_balance", "yellow")]
+    assert _steps("give it a yellow cast")[0][1]["amount"] > 0
+
+
 def test_near_words_uses_osa_distance() -> None:
     assert dict(near_words("contarst", ["contrast", "contract", "cast"], 1)) == {"contrast": 1}  # a swap is 1
     assert near_words("zzzz", ["contrast"], 1) == []

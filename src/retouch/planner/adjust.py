@@ -382,7 +382,11 @@ def _is_cast(cl: Clause, it: Item) -> bool:
 def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
     """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
     paling = any(cl.items[h.index].lemmas[0] in PALING_VERBS for h in cl.ops() if h.op == "brightness")
-    if paling or cl.op("remove") is not None or has_state(cl, cl.items.index(it)):
+    at = cl.items.index(it)
+    noun = cl.items[at + 1].text if at + 1 < len(cl.items) else ""
+    # "a cast" is a fault: with no verb that adds it ("reduse the yelow cast"), it is one to remove
+    faulty = noun in ("cast", "color cast", "colour cast") and not cl.has("dir", 1) and not cl.has("verb")
+    if paling or faulty or cl.op("remove") is not None or has_state(cl, at):
         sign = -1
     else:
         sign = sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))

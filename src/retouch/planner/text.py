@@ -411,6 +411,9 @@ def fuzzy(word: str) -> str | None:
             best.append(cand)
     if not best:
         return None
+    if len(best) > 1 and any(c in SINGLES or c in NAMED for c in best):
+        # "exposre": "exposure" is a word of its own, "expose" only part of "over expose"
+        best = [c for c in best if c in SINGLES or c in NAMED]
     if len(best) > 1:
         same_start = [c for c in best if c[0] == word[0]]
         meanings = {_meaning(c) for c in same_start}
