@@ -466,6 +466,14 @@ def test_a_recipe_with_an_instruction_after_it_keeps_both() -> None:
     assert _ops("Contrast +20, Clarity +10, then add a vignette") == ["contrast", "clarity", "vignette"]
 
 
+def test_straighten_without_an_angle_says_it_is_measured() -> None:
+    plan = plan_from_text("straighten the horizon please")
+    assert [(s.op, s.params.get("angle")) for s in plan.steps] == [("straighten", None)]
+    assert any("measured from the horizon" in n for n in plan.notes)
+    assert plan_from_text("straighten it by 2 degrees").steps[0].params["angle"] == pytest.approx(-2)
+    assert not plan_from_text("straighten it by 2 degrees").notes
+
+
 # ---------------------------------------------------------------- the op spec is the only source
 
 

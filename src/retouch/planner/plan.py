@@ -169,6 +169,11 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if not got:
             ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT if cl.has("neg") else Role.POLITENESS))
         steps += got
+    if any(st.op == "straighten" and st.params.get("angle") is None for st in steps):
+        ctx.notes.append(
+            "straighten: the angle is measured from the horizon or straight lines when the photo is read "
+            '(refused if there are none); give one to set it, e.g. "straighten by 2 degrees"'
+        )
     if ctx.no_crop:
         for st in steps:
             if st.op == "resize" and st.params.get("fit") == "cover":
