@@ -106,6 +106,7 @@ def test_a_described_colour_change_is_planned(prompt: str, op: str, sign: int) -
         ("warm the highlights", "temperature", 1),
         ("reduce the blue in the shadows", "temperature", 1),
         ("the red is too strong", "temperature", -1),
+        ("the light is too yellow", "temperature", -1),
     ],
 )
 def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: int) -> None:
@@ -113,6 +114,8 @@ def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: in
     values = [_value(p) for o, p, _ in steps if o == op]
     assert values and all(v * sign > 0 for v in values), steps
     assert not {"hue_shift", "highlights", "shadows"} & {o for o, _, _ in steps}
+    if "lighter" not in prompt:
+        assert "brightness" not in {o for o, _, _ in steps}
 
 
 @pytest.mark.parametrize("prompt", ["boost the blue color", "make the red colour stronger", "intensify the red color"])

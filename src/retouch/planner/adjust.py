@@ -484,6 +484,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
         if h.op == "light":
             if cl._level_context(h.index) and it.text in ("light", "lightly"):
                 continue
+            if h.pos == "n" and _coloured_state_after(cl, h.index):
+                continue  # "the light is too yellow", "the light looks blue": the light's colour is the edit
             if _describes_noun(cl, h):
                 continue  # "a lighter vignette": the word describes the effect
             out.append(
@@ -526,6 +528,14 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             continue
         out.append(h)
     return out
+
+
+def _coloured_state_after(cl: Clause, index: int) -> bool:
+    """A copula and then a colour or a warmth word follow item `index` ("… is too yellow", "… looks cold")."""
+    after = cl.items[index + 1 : index + 5]
+    return any(it.has("copula") for it in after) and any(
+        it.kind == "color" or it.has("op", "temperature") or it.has("op", "tint") for it in after
+    )
 
 
 def _about_skin(cl: Clause) -> bool:
