@@ -125,6 +125,15 @@ def test_a_colour_made_stronger_is_its_band(prompt: str) -> None:
     assert _ops("reduce the orange color of the image") == ["temperature"]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "op", "sign"),
+    [("Please make the whites whiter", "highlights", 1), ("make the blacks blacker", "shadows", -1)],
+)
+def test_whites_and_blacks_are_tonal_ranges(prompt: str, op: str, sign: int) -> None:
+    (step,) = _steps(prompt)
+    assert step[0] == op and _value(step[1]) * sign > 0
+
+
 def test_a_band_that_is_too_strong_is_desaturated() -> None:
     (step,) = _steps("the reds are too strong")
     assert step[0] == "saturation" and step[1]["band"] == "red" and step[1]["amount"] < 0

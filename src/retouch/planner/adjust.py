@@ -313,6 +313,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         targets = [(i, t) for i, t in targets if id(t) not in used]
         hits = [h for h in hits if not (h.op == "look" or (h.op in ("hue", "tint") and h.pos == "n"))]
         regions = [r for r in regions if r not in {region for _, region in paired}]
+    for hit, sign, grey in _tonal_greys(cl, hits, targets):
+        # "make the whites whiter", "make the blacks blacker": the tonal range, in the colour's direction
+        planned.append((hit.op, {"amount": amount_of(cl, hit.op, sign)}, None))
+        hits = [h for h in hits if h is not hit]
+        targets = [(i, t) for i, t in targets if t is not grey]
     if not regions:
         regions = ["all"]
     # edges: "darken the edges" is a vignette
@@ -418,6 +423,22 @@ def _toward_hue(
 
 #: Particle verbs that, with no property named, ask for a less intense picture.
 _CALMING = frozenset({"tone down", "tone it down", "calm down", "dial down", "dial it down"})
+
+
+def _tonal_greys(
+    cl: Clause, hits: list[OpHit], targets: list[tuple[int, Item]]
+) -> list[tuple[OpHit, int, Item]]:
+    """A tonal noun and a white/black comparative after it ("the whites whiter"): (hit, sign, colour)."""
+    out = []
+    for h in hits:
+        if h.op not in ("highlights", "shadows") or h.pos != "n" or h.sign != 0:
+            continue
+        for i, it in targets:
+            if i > h.index and hue_of(it.value) is None and it.comparative:
+                luma = 0.299 * it.value[0] + 0.587 * it.value[1] + 0.114 * it.value[2]
+                out.append((h, 1 if luma > 128 else -1, it))
+                break
+    return out
 
 
 def _tones_only(cl: Clause) -> bool:

@@ -171,7 +171,7 @@ def without_tonal_destinations(cl: Clause, hits: list[OpHit], colors: list[tuple
     """ "add blue and green to the shadows", "warmth in the highlights", "cool the shadows": the tonal range
     is where a colour goes (the builtin engine tints the whole image), not a shadows/highlights move."""
     casting = [h.index for h in hits if h.op in ("temperature", "tint")]
-    casting += [i for i, it in colors if not it.plural]
+    casting += [i for i, it in colors if not it.plural and hue_of(it.value) is not None]
     if not casting:
         return hits
     out = []
