@@ -243,6 +243,7 @@ def test_a_faded_photo_is_a_complaint_not_the_faded_look(prompt: str) -> None:
     ("prompt", "op", "sign"),
     [
         ("calm it down a bit", "saturation", -1),
+        ("The image needs to be more exposed and less saturated", "exposure", 1),
         ("bring up the mid tones", "gamma", 1),
         ("Please help, the photo came out really pink for some reason", "tint", -1),
         ("could someone give this a warm golden glow?", "temperature", 1),

@@ -221,6 +221,7 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
             W("underexpose|underexposed|under expose|under exposed|underexposure|under exposure", -1, "v"),
+            W("expose|exposed|more exposed", +1, "a"),  # "it needs to be more exposed": a wish, with "more"
         ),
     ),
     "contrast": OpSpec(
