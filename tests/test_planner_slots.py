@@ -475,6 +475,20 @@ def test_ordinary_instructions_are_not_recipes(prompt: str) -> None:
     assert read_sliders(prompt)[0] == []
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    ["Photoshop steps: Brightness +10, Contrast +5", "My settings were Exposure +0.3, Shadows +20, can you do the same"],
+)
+def test_words_around_a_recipe_are_not_refused(prompt: str) -> None:
+    plan = plan_from_text(prompt)
+    assert len(plan.steps) == 2 and plan.ignored
+
+
+def test_an_undoable_edit_beside_a_recipe_is_still_refused() -> None:
+    with pytest.raises(RetouchError, match="party hat"):
+        plan_from_text("Exposure +0.3, Shadows +20 and add a party hat")
+
+
 def test_a_recipe_with_an_instruction_after_it_keeps_both() -> None:
     assert _ops("Contrast +20, Clarity +10, then add a vignette") == ["contrast", "clarity", "vignette"]
 

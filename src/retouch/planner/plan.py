@@ -212,9 +212,12 @@ def _plan_recipe(
     if re.search(r"[a-z]{3}", leftover):
         try:
             more = plan_from_text(rest, n_images=n_images, has_mask=has_mask)
-        except UnsupportedInstruction as e:
-            if e.fragment and e.fragment.strip() and "found no edit" not in str(e):
-                raise
+        except UnsupportedInstruction:
+            if _asks_for_more(rest):
+                raise  # "Exposure +0.3, and add a party hat": the rest is an edit it cannot do
+            # "Photoshop steps:", "can you do the same": words around the settings, not edits
+            words = " ".join(re.sub(r"[,:;.]+", " ", rest).split())
+            ignored.append(IgnoredText(text=words, role=Role.POLITENESS))
         else:
             steps += more.steps
             ignored += more.ignored
@@ -225,6 +228,13 @@ def _plan_recipe(
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=steps, ignored=ignored, notes=ctx.notes + notes)
+
+
+def _asks_for_more(text: str) -> bool:
+    """Text beside a recipe names an edit of its own: an op word, a colour, or something to generate."""
+    items = chunk_joining_adjectives(tokenize(normalise(text), []))
+    asks = [s for it in items for s in it.senses if s.kind == "op" and s.value not in ("match", "look", "enhance")]
+    return bool(asks) or any(it.generative or it.kind == "color" for it in items)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
