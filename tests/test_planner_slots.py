@@ -477,7 +477,10 @@ def test_ordinary_instructions_are_not_recipes(prompt: str) -> None:
 
 @pytest.mark.parametrize(
     "prompt",
-    ["Photoshop steps: Brightness +10, Contrast +5", "My settings were Exposure +0.3, Shadows +20, can you do the same"],
+    [
+        "Photoshop steps: Brightness +10, Contrast +5",
+        "My settings were Exposure +0.3, Shadows +20, can you do the same",
+    ],
 )
 def test_words_around_a_recipe_are_not_refused(prompt: str) -> None:
     plan = plan_from_text(prompt)
