@@ -457,6 +457,7 @@ def test_photoshop_levels_and_hue_saturation_recipe() -> None:
         ("Temp -10, Tint +5, Vignette -20", {"temperature": -0.1, "tint": 0.05, "vignette": 0.2}),
         ("Curves: input 128, output 150; Vibrance +10", {"gamma": 0.2989, "vibrance": 0.1}),
         ("Exposure +.5, Contrast +10", {"exposure": 0.5, "contrast": 0.1}),
+        ("Color Balance -> Midtones -> Magenta/Green -10, Yellow/Blue +15", {"tint": 0.1, "temperature": -0.15}),
     ],
 )
 def test_slider_recipes_map_to_the_same_moves(prompt: str, want: dict[str, float]) -> None:

@@ -62,6 +62,13 @@ SLIDERS: dict[str, Slider] = {
     "sharpness": Slider("sharpen", "amount", 100.0 / 1.5),
     "noise reduction": Slider("denoise", "amount", 100.0 / 1.5),
     "gamma": Slider("gamma", "gamma", 1.0),
+    # Photoshop's Color Balance: each slider runs from one colour to its opposite
+    "cyan/red": Slider("temperature", "amount"),
+    "cyan-red": Slider("temperature", "amount"),
+    "magenta/green": Slider("tint", "amount", 100.0, -1),
+    "magenta-green": Slider("tint", "amount", 100.0, -1),
+    "yellow/blue": Slider("temperature", "amount", 100.0, -1),
+    "yellow-blue": Slider("temperature", "amount", 100.0, -1),
     # Levels' points on their own: the black point up (or the white point down) is more contrast
     "black point": Slider("contrast", "amount", 255.0 / 2),
     "black level": Slider("contrast", "amount", 255.0 / 2),
@@ -83,7 +90,8 @@ _LEVELS_RE = re.compile(
 _LEVEL_POINT_RE = re.compile(r"\b(black|gr[ae]y|white)\s*(?:point)?\s*[:=]?\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 _MENU_RE = re.compile(
     r"->|→|=>|>|\badjustments?\b|\bpanel\b|\bcamera raw\b|\blightroom\b|\bphotoshop\b|"
-    r"\b(?:brightness\s*/\s*contrast|hue\s*/\s*saturation|shadows?\s*/\s*highlights?|color balance|levels?|curves)\b",
+    r"\b(?:brightness\s*/\s*contrast|hue\s*/\s*saturation|shadows?\s*/\s*highlights?|levels?|curves|"
+    r"color balance(?:\s*(?:->|>|→|:)?\s*(?:midtones|shadows|highlights))?)\b",
     re.I,
 )
 #: Photoshop's Shadows/Highlights dialog: its "Highlights" amount darkens the highlights (a recovery).
