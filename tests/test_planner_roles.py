@@ -55,6 +55,8 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("I'm framing this for my office, could you boost the contrast", "contrast"),
         ("this is my youtube thumbnail, make it more vibrant", "saturation"),
         ("it's my profile picture, brighten it", "brightness"),
+        ("Can someone make this less blurry? It was taken on an old phone", "sharpen"),
+        ("Is it possible to brighten up the shadows in this picture? My sister's face is hidden", "shadows"),
     ],
 )
 def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:
@@ -361,6 +363,18 @@ def test_her_body_is_the_person_not_a_thing_to_make() -> None:
     plan = plan_from_text("bring the colors out of her face and body")
     assert {s.op for s in plan.steps} == {"saturation"}
     assert _refusal("make her body thinner").kind == GENERATIVE
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Can someone make this pic black and white but keep the red rose in colour?",
+        "turn this into a black and white photo but keep the red umbrella in color",
+    ],
+)
+def test_black_and_white_keeping_a_coloured_thing_is_a_colour_splash(prompt: str) -> None:
+    steps = plan_from_text(prompt).steps
+    assert [(s.op, s.params.get("except_band")) for s in steps] == [("saturation", "red")]
 
 
 def test_asking_for_black_and_white_still_does_it() -> None:

@@ -432,6 +432,9 @@ _reg("polite", 0, "would be cool|be cool|be really cool|would be really cool|wou
 _reg("region", "subject", "body|her body|his body|their body|whole body|full body")
 _reg("bg", "background", "around the face|around her face|around his face|around their faces|around the subject|"
      "around her|around him|around them|around the person|around the model")
+# A sunset named as a feel, not a sky to make: the golden-hour look.
+_reg("lookname", "golden_hour", "sunset feel|sunset look|sunset vibe|sunset mood|sunset tones|sunset colors|"
+     "sunset colours")
 # Food named as what the photo should look like: an automatic enhance (colour, contrast).
 _reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
      "more appetizing|more delicious|more tasty|juicier|fresher looking|yummier|more yummy", 0, "v")

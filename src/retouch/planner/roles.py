@@ -154,8 +154,38 @@ def _print_purpose(cl: Clause) -> bool:
     return not any(s.kind == "op" and not print_medium(cl, i) for i, it in enumerate(cl.items) for s in it.senses)
 
 
+#: Participles of how the photo was made ("it was taken on an old phone"): a statement, not an ask.
+_MADE = frozenset({"taken", "shot", "captured", "snapped", "photographed", "made", "filmed", "scanned", "printed"})
+
+
+def is_story_statement(cl: Clause) -> bool:
+    """ "it was taken on an old phone", "this was shot at night": how the photo was made, never an edit.
+
+    A past "was/were" + a making participle, with no edit verb or direction anywhere in the clause.
+    """
+    words = [w for it in cl.items for w in it.text.split()]
+    for k in range(len(words) - 1):
+        if words[k] in ("was", "were") and words[k + 1] in _MADE:
+            return not any(
+                it.has("dir") or it.has("verb") or it.has("fixverb") or it.has("too") or it.has("op") for it in cl.items
+            )
+    return False
+
+
+def _hidden_state(cl: Clause) -> bool:
+    """ "my sister's face is hidden": a thing's state told as a complaint, with no op word (backstory)."""
+    cop = next((i for i, it in enumerate(cl.items) if it.has("copula")), None)
+    if cop is None or cop == 0 or any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    glue = ("stop", "polite")
+    rest = [it for it in cl.items[cop + 1 :] if not (it.senses and all(s.kind in glue for s in it.senses))]
+    return bool(rest) and all(it.unknown and it.text.endswith(("ed", "en")) for it in rest)
+
+
 def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
+    if _hidden_state(cl):
+        return Role.BACKSTORY
     if _story_only(cl):
         return Role.BACKSTORY
     if _identifies_photo(cl):
