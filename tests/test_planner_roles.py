@@ -56,6 +56,7 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("this is my youtube thumbnail, make it more vibrant", "saturation"),
         ("it's my profile picture, brighten it", "brightness"),
         ("Can someone make this less blurry? It was taken on an old phone", "sharpen"),
+        ("Hoping someone can brighten this one of my granddad from the 80s, if that's possible", "brightness"),
         ("Is it possible to brighten up the shadows in this picture? My sister's face is hidden", "shadows"),
     ],
 )
@@ -337,6 +338,7 @@ def test_geometry_next_to_a_background_keeps_both(prompt: str, ops: list[str]) -
         "Could some one fix this black and white image for me?",
         "please improve this black & white shot",
         "Can someone please enhance this old photo of my Dad?",
+        "Please touch up this old black and white portrait",
     ],
 )
 def test_a_black_and_white_photo_described_is_not_made_grayscale(prompt: str) -> None:
@@ -379,6 +381,11 @@ def test_black_and_white_keeping_a_coloured_thing_is_a_colour_splash(prompt: str
 
 def test_asking_for_black_and_white_still_does_it() -> None:
     assert plan_from_text("make this photo black and white").steps[0].op == "grayscale"
+
+
+@pytest.mark.parametrize("prompt", ["give it an 80s look", "make it vintage", "a retro feel please", "make it old"])
+def test_asking_for_an_era_look_still_does_it(prompt: str) -> None:
+    assert [s.op for s in plan_from_text(prompt).steps] == ["look"]
 
 
 # ---------------------------------------------------------------- batch wishes

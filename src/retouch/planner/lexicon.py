@@ -441,12 +441,14 @@ _reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrump
 # "the difference between the two pictures is that …": the frame of a before/after description.
 _reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
 # The image being described, not a reference to another input ("the input picture has more shadows").
-_reg("before_img", 0, "input|input picture|input image|input photo|original|original picture|original image|"
+_reg("before_img", 0, "before shot|the before shot|before version|"
+     "input|input picture|input image|input photo|original|original picture|original image|"
      "original photo|before picture|before image|before photo|the before|source picture|current picture|"
      "current photo|current image")
 _reg("after_img", 0, "desired|desired picture|desired image|desired photo|target|target picture|target image|"
      "after picture|after image|after photo|the after|output picture|output image|edited picture|result|"
-     "final picture|final image|goal|edited version|retouched version|edited one|desired one|target one|"
+     "final picture|final image|goal|after shot|the after shot|after version|"
+     "edited version|retouched version|edited one|desired one|target one|"
      "final version|desired version|desired result|desired output")
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and

@@ -208,6 +208,8 @@ def ignorable_role(cl: Clause) -> Role | None:
     return Role.BACKSTORY
 
 
+#: Modal glue between a described image and its verb ("the after should look crisp").
+_MODALS = frozenset({"should", "would", "must", "needs to", "need to", "has to", "ought to", "will", "can"})
 #: "has"/"have": the before-image's faults follow ("the input has more shadows").
 _HAVE = frozenset({"has", "have", "had", "contains", "shows"})
 
@@ -250,8 +252,8 @@ def described_images(cl: Clause) -> Clause:
         if role is None or (it.has("ref") and not it.has("after_img")):
             continue
         j = i + 1
-        while j < len(cl.items) and cl.items[j].has("imgnoun"):
-            j += 1  # "the input picture", "the desired image"
+        while j < len(cl.items) and (cl.items[j].has("imgnoun") or cl.items[j].text in _MODALS):
+            j += 1  # "the input picture", "the desired image", "the after should look …"
         if j >= len(cl.items):
             return cl
         verb = cl.items[j]
@@ -342,7 +344,9 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
 _DESCRIBING = frozenset({"this", "my", "the", "our", "that", "these", "old", "his", "her", "their"})
 
 
-_PHOTO_WORDS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "one", "version"})
+_PHOTO_WORDS = frozenset(
+    {"photo", "picture", "image", "pic", "shot", "photograph", "one", "version", "portrait", "headshot", "selfie"}
+)
 
 
 def _monochrome_described(cl: Clause) -> Clause:
@@ -364,7 +368,33 @@ def _monochrome_described(cl: Clause) -> Clause:
         if not any(s.kind == "op" and s.value not in ("grayscale", "sepia") for x in items for s in x.senses):
             continue
         items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
+    for i, it in enumerate(items):
+        if it.has("lookname") and _era_described(items, i):
+            items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
     return Clause(items, cl.text) if items != cl.items else cl
+
+
+#: Words that ask for a look ("an 80s look", "a vintage feel"): with them an era word is a look.
+_LOOK_WORDS = frozenset({"look", "style", "feel", "vibe", "aesthetic", "effect", "filter", "like"})
+
+
+def _era_described(items: list[Item], i: int) -> bool:
+    """ "my granddad from the 80s", "an old phone", "this old black and white portrait": an era or age
+    that describes a thing or the photo, not a look to apply."""
+    words = {w for it in items for w in it.text.split()}
+    if words & _LOOK_WORDS or len(items[i].text.split()) > 1:
+        return False
+    nxt = items[i + 1] if i + 1 < len(items) else None
+    if nxt is not None and (nxt.unknown or nxt.generative):
+        return True  # "an old phone", "a vintage car"
+    prev = items[i - 1].text if i else ""
+    if prev == "the" and i > 1 and items[i - 2].text in ("from", "in"):
+        return True  # "from the 80s", "taken in the 90s"
+    k = i + 1
+    while k < len(items) and (items[k].has("op", "grayscale") or items[k].has("op", "sepia") or items[k].has("filler")):
+        k += 1
+    photo = k < len(items) and (items[k].has("imgnoun") or items[k].text.split()[0] in _PHOTO_WORDS)
+    return prev in _DESCRIBING and photo  # "this old black and white portrait"
 
 
 #: Senses that say what to do (a change, an amount, a state): a clause with one is not a bare topic.
