@@ -55,6 +55,9 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("I'm framing this for my office, could you boost the contrast", "contrast"),
         ("this is my youtube thumbnail, make it more vibrant", "saturation"),
         ("it's my profile picture, brighten it", "brightness"),
+        ("Can someone make this less blurry? It was taken on an old phone", "sharpen"),
+        ("Hoping someone can brighten this one of my granddad from the 80s, if that's possible", "brightness"),
+        ("Is it possible to brighten up the shadows in this picture? My sister's face is hidden", "shadows"),
     ],
 )
 def test_conditions_and_backstory_are_not_targets(prompt: str, op: str) -> None:
@@ -335,6 +338,7 @@ def test_geometry_next_to_a_background_keeps_both(prompt: str, ops: list[str]) -
         "Could some one fix this black and white image for me?",
         "please improve this black & white shot",
         "Can someone please enhance this old photo of my Dad?",
+        "Please touch up this old black and white portrait",
     ],
 )
 def test_a_black_and_white_photo_described_is_not_made_grayscale(prompt: str) -> None:
@@ -363,8 +367,25 @@ def test_her_body_is_the_person_not_a_thing_to_make() -> None:
     assert _refusal("make her body thinner").kind == GENERATIVE
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Can someone make this pic black and white but keep the red rose in colour?",
+        "turn this into a black and white photo but keep the red umbrella in color",
+    ],
+)
+def test_black_and_white_keeping_a_coloured_thing_is_a_colour_splash(prompt: str) -> None:
+    steps = plan_from_text(prompt).steps
+    assert [(s.op, s.params.get("except_band")) for s in steps] == [("saturation", "red")]
+
+
 def test_asking_for_black_and_white_still_does_it() -> None:
     assert plan_from_text("make this photo black and white").steps[0].op == "grayscale"
+
+
+@pytest.mark.parametrize("prompt", ["give it an 80s look", "make it vintage", "a retro feel please", "make it old"])
+def test_asking_for_an_era_look_still_does_it(prompt: str) -> None:
+    assert [s.op for s in plan_from_text(prompt).steps] == ["look"]
 
 
 # ---------------------------------------------------------------- batch wishes

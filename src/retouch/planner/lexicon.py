@@ -432,18 +432,23 @@ _reg("polite", 0, "would be cool|be cool|be really cool|would be really cool|wou
 _reg("region", "subject", "body|her body|his body|their body|whole body|full body")
 _reg("bg", "background", "around the face|around her face|around his face|around their faces|around the subject|"
      "around her|around him|around them|around the person|around the model")
+# A sunset named as a feel, not a sky to make: the golden-hour look.
+_reg("lookname", "golden_hour", "sunset feel|sunset look|sunset vibe|sunset mood|sunset tones|sunset colors|"
+     "sunset colours")
 # Food named as what the photo should look like: an automatic enhance (colour, contrast).
 _reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
      "more appetizing|more delicious|more tasty|juicier|fresher looking|yummier|more yummy", 0, "v")
 # "the difference between the two pictures is that …": the frame of a before/after description.
 _reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
 # The image being described, not a reference to another input ("the input picture has more shadows").
-_reg("before_img", 0, "input|input picture|input image|input photo|original|original picture|original image|"
+_reg("before_img", 0, "before shot|the before shot|before version|"
+     "input|input picture|input image|input photo|original|original picture|original image|"
      "original photo|before picture|before image|before photo|the before|source picture|current picture|"
      "current photo|current image")
 _reg("after_img", 0, "desired|desired picture|desired image|desired photo|target|target picture|target image|"
      "after picture|after image|after photo|the after|output picture|output image|edited picture|result|"
-     "final picture|final image|goal|edited version|retouched version|edited one|desired one|target one|"
+     "final picture|final image|goal|after shot|the after shot|after version|"
+     "edited version|retouched version|edited one|desired one|target one|"
      "final version|desired version|desired result|desired output")
 
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and

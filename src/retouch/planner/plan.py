@@ -93,6 +93,7 @@ from .roles import (
     ignorable_role,
     is_batch_wish,
     is_constraint_tail,
+    is_story_statement,
     subsumed,
     topics_only,
 )
@@ -146,6 +147,9 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
             continue
+        if is_story_statement(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.BACKSTORY))  # "it was taken on an old phone"
+            continue
         if is_constraint_tail(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT))
             continue
@@ -174,6 +178,12 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
             "straighten: the angle is measured from the horizon or straight lines when the photo is read "
             '(refused if there are none); give one to set it, e.g. "straighten by 2 degrees"'
         )
+    kept = [band for cl in clauses if (band := _kept_colour(cl)) is not None]
+    if kept:
+        # "make it black and white but keep the red rose in colour": a colour splash on that band
+        for k, st in enumerate(steps):
+            if st.op == "grayscale":
+                steps[k] = make_step("saturation", {"amount": -1.0, "except_band": kept[0]}, Clause([], st.text), ctx)
     if ctx.no_crop:
         for st in steps:
             if st.op == "resize" and st.params.get("fit") == "cover":
@@ -442,6 +452,16 @@ _ALWAYS_GENERATIVE = frozenset({("drop", "shadow"), ("swap", "face"), ("face", "
 
 
 _EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
+
+
+def _kept_colour(cl: Clause) -> str | None:
+    """The hue band of "keep the red rose in colour" (a thing kept in colour, named by its colour), else None."""
+    keeps = cl.has_word("keep", "leave", "retain", "preserve")
+    if not keeps or not cl.has_word("colour", "color", "colored", "coloured"):
+        return None
+    colors = [(i, it) for i, it in cl.colors() if it.text not in ("colour", "color")]
+    band = band_name(colors[0][1]) if colors else None
+    return None if band in (None, "skin") else band
 
 
 def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:

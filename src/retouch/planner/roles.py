@@ -154,8 +154,38 @@ def _print_purpose(cl: Clause) -> bool:
     return not any(s.kind == "op" and not print_medium(cl, i) for i, it in enumerate(cl.items) for s in it.senses)
 
 
+#: Participles of how the photo was made ("it was taken on an old phone"): a statement, not an ask.
+_MADE = frozenset({"taken", "shot", "captured", "snapped", "photographed", "made", "filmed", "scanned", "printed"})
+
+
+def is_story_statement(cl: Clause) -> bool:
+    """ "it was taken on an old phone", "this was shot at night": how the photo was made, never an edit.
+
+    A past "was/were" + a making participle, with no edit verb or direction anywhere in the clause.
+    """
+    words = [w for it in cl.items for w in it.text.split()]
+    for k in range(len(words) - 1):
+        if words[k] in ("was", "were") and words[k + 1] in _MADE:
+            return not any(
+                it.has("dir") or it.has("verb") or it.has("fixverb") or it.has("too") or it.has("op") for it in cl.items
+            )
+    return False
+
+
+def _hidden_state(cl: Clause) -> bool:
+    """ "my sister's face is hidden": a thing's state told as a complaint, with no op word (backstory)."""
+    cop = next((i for i, it in enumerate(cl.items) if it.has("copula")), None)
+    if cop is None or cop == 0 or any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    glue = ("stop", "polite")
+    rest = [it for it in cl.items[cop + 1 :] if not (it.senses and all(s.kind in glue for s in it.senses))]
+    return bool(rest) and all(it.unknown and it.text.endswith(("ed", "en")) for it in rest)
+
+
 def ignorable_role(cl: Clause) -> Role | None:
     """The role of a clause that is not an edit and may be left out (backstory, purpose), else None."""
+    if _hidden_state(cl):
+        return Role.BACKSTORY
     if _story_only(cl):
         return Role.BACKSTORY
     if _identifies_photo(cl):
@@ -178,6 +208,8 @@ def ignorable_role(cl: Clause) -> Role | None:
     return Role.BACKSTORY
 
 
+#: Modal glue between a described image and its verb ("the after should look crisp").
+_MODALS = frozenset({"should", "would", "must", "needs to", "need to", "has to", "ought to", "will", "can"})
 #: "has"/"have": the before-image's faults follow ("the input has more shadows").
 _HAVE = frozenset({"has", "have", "had", "contains", "shows"})
 
@@ -220,8 +252,8 @@ def described_images(cl: Clause) -> Clause:
         if role is None or (it.has("ref") and not it.has("after_img")):
             continue
         j = i + 1
-        while j < len(cl.items) and cl.items[j].has("imgnoun"):
-            j += 1  # "the input picture", "the desired image"
+        while j < len(cl.items) and (cl.items[j].has("imgnoun") or cl.items[j].text in _MODALS):
+            j += 1  # "the input picture", "the desired image", "the after should look …"
         if j >= len(cl.items):
             return cl
         verb = cl.items[j]
@@ -312,7 +344,9 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
 _DESCRIBING = frozenset({"this", "my", "the", "our", "that", "these", "old", "his", "her", "their"})
 
 
-_PHOTO_WORDS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "one", "version"})
+_PHOTO_WORDS = frozenset(
+    {"photo", "picture", "image", "pic", "shot", "photograph", "one", "version", "portrait", "headshot", "selfie"}
+)
 
 
 def _monochrome_described(cl: Clause) -> Clause:
@@ -334,7 +368,33 @@ def _monochrome_described(cl: Clause) -> Clause:
         if not any(s.kind == "op" and s.value not in ("grayscale", "sepia") for x in items for s in x.senses):
             continue
         items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
+    for i, it in enumerate(items):
+        if it.has("lookname") and _era_described(items, i):
+            items[i] = Item("phrase", it.text, None, [Sense(SenseKind.FILLER, 0)], it.lemmas)
     return Clause(items, cl.text) if items != cl.items else cl
+
+
+#: Words that ask for a look ("an 80s look", "a vintage feel"): with them an era word is a look.
+_LOOK_WORDS = frozenset({"look", "style", "feel", "vibe", "aesthetic", "effect", "filter", "like"})
+
+
+def _era_described(items: list[Item], i: int) -> bool:
+    """ "my granddad from the 80s", "an old phone", "this old black and white portrait": an era or age
+    that describes a thing or the photo, not a look to apply."""
+    words = {w for it in items for w in it.text.split()}
+    if words & _LOOK_WORDS or len(items[i].text.split()) > 1:
+        return False
+    nxt = items[i + 1] if i + 1 < len(items) else None
+    if nxt is not None and (nxt.unknown or nxt.generative):
+        return True  # "an old phone", "a vintage car"
+    prev = items[i - 1].text if i else ""
+    if prev == "the" and i > 1 and items[i - 2].text in ("from", "in"):
+        return True  # "from the 80s", "taken in the 90s"
+    k = i + 1
+    while k < len(items) and (items[k].has("op", "grayscale") or items[k].has("op", "sepia") or items[k].has("filler")):
+        k += 1
+    photo = k < len(items) and (items[k].has("imgnoun") or items[k].text.split()[0] in _PHOTO_WORDS)
+    return prev in _DESCRIBING and photo  # "this old black and white portrait"
 
 
 #: Senses that say what to do (a change, an amount, a state): a clause with one is not a bare topic.

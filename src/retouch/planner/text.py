@@ -114,7 +114,7 @@ _COLOUR_OUT = re.compile(
 )
 #: "photoshop the onlooker out of the photo", "edit my ex out": object removal, said as "remove … from".
 _EDIT_OUT = re.compile(
-    r"\b(photoshop|photoshopped|edit|airbrush|erase|clone|shop|cut|get|take)\s+"
+    r"\b(photoshop|photoshopped|edit|airbrush|erase|clone|shop|cut|get|take|lift|pull)\s+"
     r"((?:the|my|this|that|these|those|his|her|their|a|an)\s+[a-z' ]{1,60}?|me|him|her|them|us)\s+out\s+of\b"
     r"|\b(photoshop|edit|airbrush|clone|shop)\s+((?:the|my|this|that|his|her|a|an)\s+[a-z' ]{1,60}?)\s+out\b"
 )
