@@ -881,6 +881,9 @@ def _color_targets(
             return [("brightness", {"amount": amount_of(cl, "brightness", sign), "_from_color": True}, None)]
         if y < 40:
             return [("brightness", {"amount": amount_of(cl, "brightness", -sign), "_from_color": True}, None)]
+        if sign < 0:
+            # "it looked so grey", "less grey": a dull picture, so more colour (never black and white)
+            return [("saturation", {"amount": amount_of(cl, "saturation", 1), "_from_color": True}, None)]
         return [("grayscale", {"amount": 1.0, "_from_color": True}, None)]
     out = _toward_hue(cl, hue, sign, it)
     for _, other in targets[1:]:

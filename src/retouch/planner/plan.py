@@ -97,7 +97,7 @@ from .roles import (
     subsumed,
     topics_only,
 )
-from .slots import amount_of, without_limit_tail
+from .slots import amount_of, not_so_as_less, without_limit_tail
 from .text import extract_quotes, normalise, strip_markup, tokenize
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def plan_from_text(prompt: str, *, n_images: int = 1, has_mask: bool = False) ->
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
             continue
-        cl = without_limit_tail(cl)
+        cl = not_so_as_less(without_limit_tail(cl))
         cl, purpose = split_purpose(cl)
         if purpose:
             ignored.append(IgnoredText(text=purpose, role=Role.PURPOSE))

@@ -10,6 +10,18 @@ from .lexicon import Sense, SenseKind
 _SLIGHTLY = Item("phrase", "slightly", None, [Sense(SenseKind.LEVEL, 0.5)], ("slightly",))
 
 
+_LESS = Item("phrase", "less", None, [Sense(SenseKind.DIR, -1)], ("less",))
+
+
+def not_so_as_less(cl: Clause) -> Clause:
+    """ "make it not so blurry", "so it's not as dark": "not so/as" before a property is "less" of it."""
+    items = cl.items
+    for i in range(len(items) - 2):
+        if items[i].has("neg") and items[i + 1].text in ("so", "as") and items[i + 2].has("op"):
+            return Clause([*items[:i], _LESS, *items[i + 2 :]], cl.text)
+    return cl
+
+
 def without_limit_tail(cl: Clause) -> Clause:
     """ "add more light but not too much": the trailing limit is a small amount, not a constraint."""
     items = cl.items
