@@ -281,6 +281,13 @@ def test_a_sunny_day_is_brighter_and_warmer_but_the_story_of_one_is_not() -> Non
     assert [(s.op, s.params["amount"] > 0) for s in plan.steps] == [("brightness", True)]
 
 
+def test_tonal_complaints_are_fixed_not_made_worse() -> None:
+    steps = {op: _value(p) for op, p, _ in _steps("The shadows are too dark and the highlights are blown")}
+    assert steps["shadows"] > 0 and steps["highlights"] < 0
+    (step,) = _steps("make the image look sharper but not overdone")
+    assert step[0] == "sharpen" and step[1]["amount"] < CATALOG["sharpen"].default()
+
+
 def test_look_normal_is_the_natural_recipe() -> None:
     assert _ops("please make it look normal") == ["white_balance", "auto_levels"]
 

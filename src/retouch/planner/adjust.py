@@ -585,6 +585,14 @@ def _director_sign(cl: Clause, hits: list[OpHit]) -> int | None:
     return None
 
 
+def _director_index(cl: Clause) -> int | None:
+    """Where the brightening/darkening word of _director_sign stands."""
+    for h in cl.ops():
+        if h.op in ("brightness", "light") and h.pos != "n":
+            return h.index
+    return None
+
+
 def _softening(cl: Clause) -> bool:
     """A softening verb is present ("soften", "smooth")."""
     return any(
@@ -607,11 +615,15 @@ def _plan_hit(
     sign = sign_of(cl, hit)
     director = _director_sign(cl, hits)
     if op in _TONAL and director is not None and cl.direction_near(hit.index) is None:
-        sign = director * (-1 if inverted(cl, hit.index, "a") else 1)
+        at = _director_index(cl)
+        complaint = inverted(cl, hit.index, "a") or (at is not None and at > hit.index and inverted(cl, at, "a"))
+        sign = director * (-1 if complaint else 1)  # "the shadows are too dark": lift them
     elif op in ("contrast", "saturation") and director == -1 and hit.sign == 0 and _softening(cl):
         sign = -1  # "soften the contrast"
     if cl.has("recover") and op in ("highlights", "shadows"):
         sign = -1 if op == "highlights" else 1
+    if op == "highlights" and cl.has_word("blown", "clipped", "burnt", "burned", "overexposed", "blow"):
+        sign = -1  # "the highlights are blown": recover them
     if cl.has("deepen") and op == "shadows":
         sign = -1
     band = band_name(bands[0]) if bands else None

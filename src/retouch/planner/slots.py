@@ -7,6 +7,8 @@ from .clause import Clause, OpHit
 from .items import Item
 from .lexicon import Sense, SenseKind
 
+#: Words after "not" that cap an edit's strength ("but not overdone").
+_OVERDONE = frozenset({"overdone", "overboard", "excessive", "extreme", "over the top", "exaggerated", "crazy"})
 _SLIGHTLY = Item("phrase", "slightly", None, [Sense(SenseKind.LEVEL, 0.5)], ("slightly",))
 
 
@@ -26,6 +28,9 @@ def without_limit_tail(cl: Clause) -> Clause:
     """ "add more light but not too much": the trailing limit is a small amount, not a constraint."""
     items = cl.items
     for i in range(len(items) - 1, 0, -1):
+        capped = items[i].has("neg") and i + 1 < len(items) and items[i + 1].text in _OVERDONE
+        if capped and any(it.has("op") or it.has("dir") for it in items[:i]):
+            return Clause([*items[:i], _SLIGHTLY], cl.text)  # "sharper but not overdone"
         if items[i].has("neg") and i + 1 < len(items) and items[i + 1].has("too"):
             rest = items[i + 2 :]
             only_limit = all(it.has("level") or it.has("stop") or it.kind == "punct" or it.has("op") for it in rest)
