@@ -281,6 +281,11 @@ def test_a_sunny_day_is_brighter_and_warmer_but_the_story_of_one_is_not() -> Non
     assert [(s.op, s.params["amount"] > 0) for s in plan.steps] == [("brightness", True)]
 
 
+@pytest.mark.parametrize("prompt", ["the colours look weird", "It's kinda blurry and the colors are off"])
+def test_colours_said_to_be_wrong_are_corrected(prompt: str) -> None:
+    assert "white_balance" in _ops(prompt) and "saturation" not in _ops(prompt)
+
+
 def test_tonal_complaints_are_fixed_not_made_worse() -> None:
     steps = {op: _value(p) for op, p, _ in _steps("The shadows are too dark and the highlights are blown")}
     assert steps["shadows"] > 0 and steps["highlights"] < 0

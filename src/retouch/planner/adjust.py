@@ -585,6 +585,18 @@ def _director_sign(cl: Clause, hits: list[OpHit]) -> int | None:
     return None
 
 
+#: Words that say colours are wrong without saying how: a colour correction.
+_WRONG = frozenset(
+    {"off", "wrong", "weird", "strange", "odd", "funny", "bad", "unnatural", "fake", "messed up", "wonky"}
+)
+
+
+def _said_wrong(cl: Clause, index: int) -> bool:
+    """A copula and a "wrong" word follow the colour noun ("the colours are off", "colours look weird")."""
+    after = cl.items[index + 1 : index + 5]
+    return any(it.has("copula") for it in after) and any(it.text in _WRONG for it in after)
+
+
 def _director_index(cl: Clause) -> int | None:
     """Where the brightening/darkening word of _director_sign stands."""
     for h in cl.ops():
@@ -679,6 +691,8 @@ def _plan_hit(
     if op in ("saturation", "color"):
         if op == "color" and hit.sign == 0 and cl.has_word(*_NATURAL) and not bands:
             return [("white_balance", {}, None)]  # "make the colours look more natural"
+        if op == "color" and hit.sign == 0 and not bands and _said_wrong(cl, hit.index):
+            return [("white_balance", {}, None)]  # "the colours are off", "the colours look weird"
         if _removes_colour(cl, op):
             if _partial(cl):
                 # "take out some of the colour", "drain a bit of the saturation": less, not none
