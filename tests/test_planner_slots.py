@@ -219,6 +219,11 @@ def test_a_look_noun_is_not_a_copula() -> None:
     assert [(op, _value(p) < 0) for op, p, _ in steps if op == "temperature"] == [("temperature", True)]
 
 
+def test_to_match_a_reference_is_the_edit_not_a_purpose() -> None:
+    plan = plan_from_text("adjust the colors to match the other photo", n_images=2)
+    assert [(s.op, s.params["ref"]) for s in plan.steps] == [("match_color", 1)]
+
+
 def test_to_without_a_purpose_verb_is_not_a_purpose() -> None:
     assert _ops("I want to make it brighter") == ["brightness"]
     assert _ops("change the red to blue") == ["replace_color"]

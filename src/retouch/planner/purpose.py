@@ -16,7 +16,7 @@ from .lexicon import _words
 PURPOSE_VERBS = frozenset(
     _words(
         """simulate mimic emulate imitate resemble evoke convey suggest create give make get bring show help
-        achieve emphasize emphasise highlight draw let allow see reveal stand look feel match fit suit
+        achieve emphasize emphasise highlight draw let allow see reveal stand look feel fit suit
         capture set hide mask compensate recreate replicate render represent indicate enhance improve
         accentuate separate attract catch grab focus"""
     )
@@ -50,6 +50,8 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             # "adjust the white balance so the whites are neutral": neither says a direction; the head is the edit
         if any(x.has("op", g) for x in head for g in _GEOMETRY):
             return cl, ""  # "crop the image to show only the left half": the crop's own argument
+        if any(x.kind == "ref" or x.has("ordinal") or x.has("ref") for x in cl.items[start:]):
+            return cl, ""  # "… to look like the second image": the reference is the edit
         tail = " ".join(x.text for x in cl.items[start:])
         head_text = " ".join(x.text for x in head)
         return Clause(list(head), head_text), tail
