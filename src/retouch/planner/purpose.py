@@ -50,7 +50,8 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             # "adjust the white balance so the whites are neutral": neither says a direction; the head is the edit
         if any(x.has("op", g) for x in head for g in _GEOMETRY):
             return cl, ""  # "crop the image to show only the left half": the crop's own argument
-        if any(x.kind == "ref" or x.has("ordinal") or x.has("ref") for x in cl.items[start:]):
+        rest = cl.items[start:]
+        if any(x.kind == "ref" or x.has("ordinal") or x.has("ref") for x in rest):
             return cl, ""  # "… to look like the second image": the reference is the edit
         tail = " ".join(x.text for x in cl.items[start:])
         head_text = " ".join(x.text for x in head)
