@@ -38,7 +38,8 @@ def split_purpose(cl: Clause) -> tuple[Clause, str]:
             return cl, ""  # "I want to make it brighter": nothing edited before "to"
         if not any(x.has("op") and not x.has("verb") for x in head) and not any(x.kind == "color" for x in head):
             return cl, ""
-        if not any(x.has("dir") or any(s.kind == "op" and s.pos == "v" for s in x.senses) for x in head):
+        asked = [s for x in head for s in x.senses if s.kind == "op" and (s.pos == "v" or (s.pos == "a" and s.sign))]
+        if not any(x.has("dir") for x in head) and not asked:
             return cl, ""  # "I'd like a framed copy to give to my grandma": no edit asked before "to"
         if not _directed(head):
             tail_items = cl.items[start + 1 :]
