@@ -103,6 +103,7 @@ def test_a_described_colour_change_is_planned(prompt: str, op: str, sign: int) -
         ("add blue and green to the shadows", "tint", -1),
         ("add more yellow and red to the highlights", "temperature", 1),
         ("make the shadows warmer", "temperature", 1),
+        ("Adjust the color temperature to be more blue", "temperature", -1),
         ("warm the highlights", "temperature", 1),
         ("reduce the blue in the shadows", "temperature", 1),
         ("the red is too strong", "temperature", -1),

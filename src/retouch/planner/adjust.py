@@ -286,6 +286,9 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     lit = light_source_steps(cl, ctx, hits)
     if lit is not None:
         return lit
+    if any(hue_of(it.value) is not None and not it.plural for _, it in colors):
+        # "adjust the colour temperature to be more blue": the colour says which way the noun goes
+        hits = [h for h in hits if not (h.op in ("temperature", "tint") and h.sign == 0 and h.pos == "n")]
     hits, paled = paled_casts(cl, hits, colors)
     hits = without_tonal_destinations(cl, hits, colors)
     toning = any(h.op == "colorize" for h in hits)
