@@ -108,6 +108,8 @@ def test_a_described_colour_change_is_planned(prompt: str, op: str, sign: int) -
         ("reduce the blue in the shadows", "temperature", 1),
         ("the red is too strong", "temperature", -1),
         ("the light is too yellow", "temperature", -1),
+        ("make the lighting warmer", "temperature", 1),
+        ("the lighting is too yellow", "temperature", -1),
     ],
 )
 def test_colour_words_move_the_matching_cast_axis(prompt: str, op: str, sign: int) -> None:

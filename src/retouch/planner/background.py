@@ -175,6 +175,8 @@ def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     direction = light_direction(cl)
     if relight is not None and direction is None and cl.has_op("enhance"):
         return None  # "improve the lighting" is an overall fix
+    if direction is None and (cl.has_op("temperature", "tint") or cl.colors()):
+        return None  # "make the lighting warmer", "the lighting is too yellow": the light's colour (adjust)
     asked = cl.has("verb") or cl.has("dir") or any(h.pos == "v" and h.op != "relight" for h in cl.ops())
     if relight is not None and direction is None and cl.items[relight.index].text in _LIGHT_NOUNS and not asked:
         # "bad lighting", "taken with terrible lighting": a lighting correction, not a light to add
