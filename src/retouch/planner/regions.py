@@ -50,6 +50,8 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
                 continue
             if s.kind in ("region", "bg") and hedged(cl, i):
                 continue  # "more colour, with possibly an evening sky": a wish about the scene, not a place
+            if s.kind in ("region", "bg") and _emphasised(cl, i) and "all" not in found:
+                found.append("all")  # "brighten the photo, especially the faces": all of it, and more there
             if s.kind == "region" and s.value in ("face", "subject") and _surrounding(cl, i):
                 found.append("background")  # "blur around the face": the surroundings, not the face
             elif s.kind == "region":
@@ -95,6 +97,20 @@ def is_light_source(cl: Clause, i: int) -> bool:
     if nxt is None:
         return True
     return not (nxt.unknown or nxt.generative or any(s.kind == "op" and s.pos == "n" for s in nxt.senses))
+
+
+#: Words that put extra weight on a region after an edit of the whole picture.
+_EMPHASIS = frozenset({"especially", "particularly", "mainly", "mostly", "primarily", "notably", "specially"})
+
+
+def _emphasised(cl: Clause, i: int) -> bool:
+    """An emphasis word stands in the noun phrase before the region word ("especially the faces")."""
+    for it in reversed(cl.items[max(0, i - 3) : i]):
+        if it.text in _EMPHASIS:
+            return True
+        if not (it.has("stop") or it.text in ("on", "in", "for", "to")):
+            return False
+    return False
 
 
 #: Hedges that make the noun after them a possibility, not the place to edit.
