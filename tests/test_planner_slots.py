@@ -436,6 +436,12 @@ def test_natural_skin_tones_are_a_white_balance_of_the_face(prompt: str) -> None
     assert [(op, region) for op, _, region in _steps(prompt)] == [("white_balance", "face")]
 
 
+@pytest.mark.parametrize("prompt", ["brighten the photo, especially the faces", "darken it, mainly the sky"])
+def test_an_emphasised_region_gets_the_edit_on_top_of_the_whole_picture(prompt: str) -> None:
+    regions = [region for _, _, region in _steps(prompt)]
+    assert regions[0] == "all" and regions[1] in ("face", "sky")
+
+
 # ---------------------------------------------------------------- correction labels
 
 
