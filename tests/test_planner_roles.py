@@ -154,6 +154,12 @@ def test_food_made_appetizing_is_an_enhance(prompt: str) -> None:
     assert ops & {"auto_levels", "vibrance", "saturation", "contrast"}
 
 
+@pytest.mark.parametrize("prompt", ["brighten this car", "sharpen this flower", "make this dress red"])
+def test_a_specific_edit_on_this_thing_still_needs_it_located(prompt: str) -> None:
+    """Only whole-photo or vague asks read "this X" as the photo; a tone edit on "this car" is targeted."""
+    assert _refusal(prompt).kind in (CANNOT_LOCATE, GENERATIVE)
+
+
 # ---------------------------------------------------------------- removals and keyword traps refuse
 
 
