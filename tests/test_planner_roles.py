@@ -57,6 +57,8 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("it's my profile picture, brighten it", "brightness"),
         ("Can someone make this less blurry? It was taken on an old phone", "sharpen"),
         ("Hoping someone can brighten this one of my granddad from the 80s, if that's possible", "brightness"),
+        ("Could someone make this photo look less washed out? It's from my wedding in 2015.", "contrast"),
+        ("My grandma just passed and this is one of the few photos we have of her. Can you sharpen it?", "sharpen"),
         ("Is it possible to brighten up the shadows in this picture? My sister's face is hidden", "shadows"),
     ],
 )
@@ -139,6 +141,10 @@ def test_a_logo_to_add_is_placed_never_a_background(prompt: str) -> None:
     """With one image it asks for the logo; with two it places it (not a background)."""
     assert "logo image" in str(_refusal(prompt))
     assert plan_from_text(prompt, n_images=2).steps[0].op == "place_image"
+
+
+def test_do_whatever_with_this_photo_of_my_cat_is_an_enhance() -> None:
+    assert "auto_levels" in [o for o, _ in _ops(plan_from_text("Do whatever you want with this photo of my cat!"))]
 
 
 @pytest.mark.parametrize(
