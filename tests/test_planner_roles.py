@@ -57,6 +57,8 @@ def _refusal(prompt: str) -> UnsupportedInstruction:
         ("it's my profile picture, brighten it", "brightness"),
         ("Can someone make this less blurry? It was taken on an old phone", "sharpen"),
         ("Hoping someone can brighten this one of my granddad from the 80s, if that's possible", "brightness"),
+        ("Could someone make this photo look less washed out? It's from my wedding in 2015.", "contrast"),
+        ("My grandma just passed and this is one of the few photos we have of her. Can you sharpen it?", "sharpen"),
         ("Is it possible to brighten up the shadows in this picture? My sister's face is hidden", "shadows"),
     ],
 )
@@ -141,6 +143,10 @@ def test_a_logo_to_add_is_placed_never_a_background(prompt: str) -> None:
     assert plan_from_text(prompt, n_images=2).steps[0].op == "place_image"
 
 
+def test_do_whatever_with_this_photo_of_my_cat_is_an_enhance() -> None:
+    assert "auto_levels" in [o for o, _ in _ops(plan_from_text("Do whatever you want with this photo of my cat!"))]
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -152,6 +158,12 @@ def test_a_logo_to_add_is_placed_never_a_background(prompt: str) -> None:
 def test_food_made_appetizing_is_an_enhance(prompt: str) -> None:
     ops = {o for o, s in _ops(plan_from_text(prompt)) if s >= 0}
     assert ops & {"auto_levels", "vibrance", "saturation", "contrast"}
+
+
+@pytest.mark.parametrize("prompt", ["brighten this car", "sharpen this flower", "make this dress red"])
+def test_a_specific_edit_on_this_thing_still_needs_it_located(prompt: str) -> None:
+    """Only whole-photo or vague asks read "this X" as the photo; a tone edit on "this car" is targeted."""
+    assert _refusal(prompt).kind in (CANNOT_LOCATE, GENERATIVE)
 
 
 # ---------------------------------------------------------------- removals and keyword traps refuse

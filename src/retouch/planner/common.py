@@ -129,7 +129,9 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             raw >= 0 and cl.items[raw].text in _COMPARING
         ):
             continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
-        if prev.text in ("this", "these") and ctx.n_images == 1 and not cl.colors() and not cl.has_op("remove"):
+        # "brighten this car" still names a target; "make this cake pop" means the photo
+        whole = all(h.op in _WHOLE_PHOTO_OPS or cl.items[h.index].text in _VAGUE_WORDS for h in cl.ops())
+        if prev.text in ("this", "these") and ctx.n_images == 1 and whole and not cl.colors():
             continue  # "make this egg sandwich look appetizing": the photo itself, named by what it shows
         if prev.kind == "num" and i >= 2 and cl.items[i - 2].text.split()[-1] in DETERMINERS:
             raise cannot_locate(cl.text, f"{cl.items[i - 2].text} {prev.text} {it.text}")  # "the two swords"
@@ -152,6 +154,14 @@ def describes_place(it: Item) -> bool:
 
 #: Nouns for the whole scene: an edit aimed at them is an edit of the whole picture.
 SCENE_NOUNS = frozenset({"sunset", "sunrise", "scene", "scenery", "view", "landscape", "dusk", "dawn", "twilight"})
+
+#: Ops that act on the photo as a whole: with them "this egg sandwich" is the photo, named by what it shows.
+_WHOLE_PHOTO_OPS = frozenset({"enhance", "look", "match", "resize", "crop", "rotate", "flip", "straighten", "place"})
+
+
+#: Vague aesthetic op words: with them "this X" is the photo as a whole ("make this sunset pop").
+_VAGUE_WORDS = frozenset({"pop", "popping", "vibrant", "vivid", "lively", "stand out"})
+
 
 #: Words before a noun that make it a comparison ("like a mcdonald commercial", "than the source").
 _COMPARING = frozenset({"like", "as", "than"})

@@ -94,6 +94,7 @@ from .roles import (
     is_batch_wish,
     is_constraint_tail,
     is_story_statement,
+    shown_in_photo,
     subsumed,
     topics_only,
 )
@@ -358,7 +359,7 @@ def _social_look(cl: Clause) -> None:
             cl.items[i] = dataclasses.replace(it, senses=[_VINTAGE])
 
 
-_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic"})
+_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic", "whatever"})
 
 
 _PRAISE = frozenset({"cool", "nice", "interesting", "amazing", "awesome", "great", "good", "fun", "special"})
@@ -370,9 +371,9 @@ def _vague_request(cl: Clause) -> bool:
     "cool" is praise here (not a temperature) because it describes "something"; the temperature reading
     needs it to describe the colours, tones, the look or the image, or to be the verb ("cool it down").
     """
-    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or refs_in(cl):
-        return False
-    if any(it.generative for it in cl.items):
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or any(r != 0 for r in refs_in(cl)):
+        return False  # (ref 0 is "this photo": the image being edited)
+    if any(it.generative and not shown_in_photo(cl, i) for i, it in enumerate(cl.items)):
         return False
     surface = [it.text for it in cl.items]
     vague = next((i for i, w in enumerate(surface) if w in _VAGUE_OBJECTS), None)

@@ -137,12 +137,22 @@ def _identifies_photo(cl: Clause) -> bool:
     if not cl.items or cl.items[0].text not in ("this is", "it is", "that is", "this s", "it s"):
         return False
     rest = cl.items[1:]
+    if any(q.value < 1900 or q.unit != "bare" for q in cl.quantities):
+        return False  # a year ("from my wedding in 2015") is story; other numbers are amounts
+    if cl.colors() or any(lem in EDIT_VERBS for it in rest for lem in it.lemmas):
+        return False
     return bool(rest) and all(
         it.unknown
         or it.generative
-        or (it.senses and all(s.kind in ("aspect", "imgnoun", "filler", "stop", "polite") for s in it.senses))
-        for it in rest
+        or it.kind == "num"
+        or (it.senses and all(s.kind in _IDENTIFYING for s in it.senses))
+        or (k > 0 and rest[k - 1].text == "of")  # "… photos we have of her": who it shows
+        for k, it in enumerate(rest)
     )
+
+
+#: Senses a statement naming the photo may hold ("it's from my wedding", "one of the few photos we have").
+_IDENTIFYING = frozenset({"aspect", "imgnoun", "filler", "stop", "polite", "from", "to", "ordinal", "for", "verb"})
 
 
 def _print_purpose(cl: Clause) -> bool:
@@ -156,6 +166,17 @@ def _print_purpose(cl: Clause) -> bool:
 
 #: Participles of how the photo was made ("it was taken on an old phone"): a statement, not an ask.
 _MADE = frozenset({"taken", "shot", "captured", "snapped", "photographed", "made", "filmed", "scanned", "printed"})
+
+
+def shown_in_photo(cl: Clause, index: int) -> bool:
+    """ "this photo of my cat": the word at `index` is what the photo shows (after "photo of")."""
+    j = index - 1
+    while j >= 0 and cl.items[j].senses and all(s.kind in ("stop", "polite") for s in cl.items[j].senses):
+        if cl.items[j].text == "of":
+            prev = cl.items[j - 1] if j > 0 else None
+            return prev is not None and (prev.has("imgnoun") or prev.has("ordinal", 1) or prev.has("filler"))
+        j -= 1
+    return False
 
 
 def is_story_statement(cl: Clause) -> bool:
