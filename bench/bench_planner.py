@@ -61,13 +61,54 @@ def warm_cli(prompts: list[str], repeat: int) -> list[float]:
     return [one_pass() for _ in range(repeat)]
 
 
-def cold_explain(repeat: int) -> list[float]:
+#: Misspellings the typo matcher sees (each ≥ 5 letters, as text.fuzzy requires).
+TYPOS = ("brigthen", "contarst", "saturaton", "vignete", "sharpn", "imgae", "backgound", "warmmer", "exposre", "shadws")
+
+
+def _osa_reference(a: str, b: str, limit: int) -> int:
+    """The pure-Python optimal-string-alignment distance the planner used before rapidfuzz (for comparison)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_match(repeat: int, *, library: bool) -> list[float]:
+    """ms per misspelt word to find the vocabulary words within its edit limit (rapidfuzz or the reference)."""
+    from retouch.planner.text import _FUZZY_TARGETS
+    from retouch.planner.typos import near_words
+
+    def one_pass() -> float:
+        t = time.perf_counter()
+        for w in TYPOS:
+            limit = 2 if len(w) >= 10 else 1
+            if library:
+                near_words(w, _FUZZY_TARGETS, limit)
+            else:
+                [c for c in _FUZZY_TARGETS if _osa_reference(w, c, limit) <= limit]
+        return (time.perf_counter() - t) * 1000 / len(TYPOS)
+
+    one_pass()
+    return [one_pass() for _ in range(repeat)]
+
+
+def cold_explain(repeat: int, prompt: str = "brighten by 20% and add a vignette") -> list[float]:
     """ms of whole `retouch explain` processes."""
     out = []
     for _ in range(repeat):
         t = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "retouch", "explain", "-p", "brighten by 20% and add a vignette"],
+            [sys.executable, "-m", "retouch", "explain", "-p", prompt],
             check=True,
             capture_output=True,
         )
@@ -84,6 +125,9 @@ def main() -> int:
         ("plan_from_text, warm", warm_plan(prompts, args.repeat), "ms/request"),
         ("retouch explain --json, warm (in-process)", warm_cli(prompts, args.repeat), "ms/request"),
         ("retouch explain, cold process", cold_explain(args.repeat), "ms"),
+        ("retouch explain, cold, with a typo (rapidfuzz)", cold_explain(args.repeat, "brigthen it a bit"), "ms"),
+        ("typo lookup, rapidfuzz OSA", typo_match(args.repeat, library=True), "ms/word"),
+        ("typo lookup, pure-Python OSA (before)", typo_match(args.repeat, library=False), "ms/word"),
     ]
     print(f"{len(prompts)} requests from {REQUESTS.relative_to(ROOT)}; best and median of {args.repeat}")
     print(f"{'measure':<44} {'best':>8} {'median':>8}  unit")

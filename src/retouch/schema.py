@@ -52,7 +52,7 @@ class IgnoredText(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str
-    role: str = Field(description="politeness | backstory | purpose | constraint | batch")
+    role: str = Field(description="politeness | backstory | purpose | constraint | batch | subsumed")
 
 
 class EditPlan(BaseModel):

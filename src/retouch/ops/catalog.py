@@ -221,6 +221,7 @@ CATALOG: dict[str, OpSpec] = {
                 "v",
             ),
             W("underexpose|underexposed|under expose|under exposed|underexposure|under exposure", -1, "v"),
+            W("expose|exposed|more exposed", +1, "a"),  # "it needs to be more exposed": a wish, with "more"
         ),
     ),
     "contrast": OpSpec(
@@ -247,7 +248,7 @@ CATALOG: dict[str, OpSpec] = {
         "Gamma curve out = in ** (1/gamma); gamma > 1 brightens midtones.",
         {"gamma": Param(F, 1.25, 0.1, 10, positive="above 1: brighter midtones")},
         main="gamma",
-        words=(W("gamma|midtone|mid tone|mids|middle tone|gamma correction", 0, "n"),),
+        words=(W("gamma|midtone|mid tone|mids|middle tone|gamma correction|midtones|mid tones|middle tones", 0, "n"),),
     ),
     "highlights": OpSpec(
         "pixel",
@@ -261,7 +262,10 @@ CATALOG: dict[str, OpSpec] = {
                 0,
                 "n",
             ),
-            W("blown highlights|clipped highlights|burnt out|burned out|glare|glary", -1, "v"),
+            W("blown highlights|clipped highlights|burnt out|burned out|glary", -1, "v"),
+            # a property whose removal is the wish: "reduce the glare", "tone down the shine" (sign of the
+            # thing itself; removal and "less" flip it)
+            W("glare|shine|sheen|shininess|hotspot|hot spot|specular", 1, "n"),
         ),
     ),
     "shadows": OpSpec(
@@ -295,7 +299,8 @@ CATALOG: dict[str, OpSpec] = {
                 "enhance|improve|auto enhance|auto fix|auto correct|auto adjust|auto|optimize|touch up|polish|"
                 "better|nicer|good|great|professional|pro|fix|correct|retouch|beautify|quick fix|one click|"
                 "magic|enhancement|improvement|correction|touchup|quality|awesome|appealing|prettier|pretty|"
-                "beautiful|gorgeous|stunning|appetizing|presentable|cleaner|natural",
+                "beautiful|gorgeous|stunning|appetizing|presentable|cleaner|natural|normal|look normal|"
+                "less weird|look right",
                 0,
                 "v",
                 trigger="enhance",

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import colorsys
 import math
 from typing import Any
 
 from retouch.errors import UnsupportedInstruction
-from retouch.ops.catalog import CASTS
 from retouch.schema import PlanStep
 
 from .amounts import DEFAULT_AMOUNTS, clamp
+from .casts import (
+    CAST_NOUNS,
+    PALING_VERBS,
+    blamed_cast,
+    colours_by_region,
+    has_state,
+    light_source_steps,
+    paled_casts,
+    stated,
+    subject_of_story,
+    without_tonal_destinations,
+)
 from .clause import Clause, OpHit
-from .colors import HUE_OF
+from .colors import HUE_OF, band_name, cast_name, hue_of
 from .common import Ctx, Steps, make_step, needs_generation
 from .enhance import recipe_for, recipe_steps
 from .items import Item
@@ -29,6 +39,8 @@ def build_match(cl: Clause, ctx: Ctx) -> Steps | None:
     grade_words = cl.has_op("look", "color") and not cl.has("lookname")
     if hit is None and not ([r for r in refs if r != 0] and grade_words and not cl.has("bg")):
         return None  # "apply image 2's colour grade" matches without the verb; "this picture" is the edited one
+    if hit is None and ctx.n_images < 2 and (cl.has("copula") or cl.has_word("been")):
+        return None  # "the second image has been made darker with a blue tone": the result described
     word = cl.items[hit.index].lemmas[0] if hit is not None else "match"
     strong_verb = word in (
         "match",
@@ -246,6 +258,13 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     if aging and (cl.has("region", "subject") or cl.has("region", "face")):
         raise needs_generation(cl)  # "make him look older" changes a person, not the photo
     colors = cl.colors()
+    if not hits and not looknames and not colors and any(it.text in _CALMING for it in cl.items):
+        # "tone it down", "calm it down": less intense, so less saturation and contrast
+        return [
+            make_step(op, {"amount": amount_of(cl, op, -1)}, cl, ctx, region)
+            for op in ("saturation", "contrast")
+            for region in (regions_in(cl, has_mask=ctx.has_mask) or ["all"])
+        ]
     if (
         not hits
         and not looknames
@@ -253,19 +272,57 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         and not (cl.has("recover") or cl.has("deepen") or cl.quantity("stops"))
     ):
         return None
-    if not hits and not looknames and any(it.unknown or it.generative for it in cl.items):
+    blamed = blamed_cast(cl)
+    if blamed is not None:
+        # "the camera made everything orange", "my phone turned it yellow": the cast to remove
+        params = {"cast": cast_name(blamed), "amount": unit_amount(cl, "white_balance")}
+        return [make_step("white_balance", params, cl, ctx)]
+    if not hits and not looknames and any(it.unknown or it.generative for it in cl.items[: cl.after_for()]):
         raise needs_generation(cl)  # "give the cat a red hat": a colour word, but nothing to apply it to
-    hits = _resolve_hits(cl, hits)
+    told = [h for h in hits if subject_of_story(cl, h.index)]
+    hits = [h for h in _resolve_hits(cl, hits) if h not in told and not subject_of_story(cl, h.index)]
+    if told and not hits and not colors and not looknames:
+        return []  # "the street lights made everything look weird": a story, nothing to edit
+    lit = light_source_steps(cl, ctx, hits)
+    if lit is not None:
+        return lit
+    if any(hue_of(it.value) is not None and not it.plural for _, it in colors):
+        # "adjust the colour temperature to be more blue": the colour says which way the noun goes
+        hits = [h for h in hits if not (h.op in ("temperature", "tint") and h.sign == 0 and h.pos == "n")]
+    hits, paled = paled_casts(cl, hits, colors)
+    hits = without_tonal_destinations(cl, hits, colors)
     toning = any(h.op == "colorize" for h in hits)
-    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it)]
-    bands = [it for _, it in colors if it not in casts and (it.plural or _followed_by_tone_noun(cl, it))]
+    casts = [] if toning else [it for _, it in colors if _is_cast(cl, it) or it in paled]
+    cast_nouns = {cl.items.index(it) + 1 for it in casts}
+    hits = [h for h in hits if h.index not in cast_nouns or h.op in ("tint", "hue", "colorize", "sepia")]
+    bands = [
+        it
+        for _, it in colors
+        if it not in casts and (it.plural or _followed_by_tone_noun(cl, it) or _colour_made_stronger(cl, it))
+    ]
     if cl.has_word("skin") and cl.has_word("tone", "tones"):
         bands.append(Item("color", "skin", (224, 172, 105)))
     targets = [(i, it) for i, it in colors if it not in bands and it not in casts]
     regions = [forced_region] if forced_region else regions_in(cl, has_mask=ctx.has_mask)
+    planned: list[tuple[str, dict[str, Any], str | None]] = []  # (op, params, region override)
+    paired = [] if forced_region or ctx.has_mask else colours_by_region(cl, colors)
+    if paired:
+        # "yellow tones in the lower half and a hint of blue at the top": one cast per region
+        for it, region in paired:
+            planned += [(op, p, region) for op, p, _ in _toward_hue(cl, hue_of(it.value) or 0.0, 1, it)]
+        used = {id(it) for it, _ in paired}
+        bands = [b for b in bands if id(b) not in used]
+        casts = [c for c in casts if id(c) not in used]
+        targets = [(i, t) for i, t in targets if id(t) not in used]
+        hits = [h for h in hits if not (h.op == "look" or (h.op in ("hue", "tint") and h.pos == "n"))]
+        regions = [r for r in regions if r not in {region for _, region in paired}]
+    for hit, sign, grey in _tonal_greys(cl, hits, targets):
+        # "make the whites whiter", "make the blacks blacker": the tonal range, in the colour's direction
+        planned.append((hit.op, {"amount": amount_of(cl, hit.op, sign)}, None))
+        hits = [h for h in hits if h is not hit]
+        targets = [(i, t) for i, t in targets if t is not grey]
     if not regions:
         regions = ["all"]
-    planned: list[tuple[str, dict[str, Any], str | None]] = []  # (op, params, region override)
     # edges: "darken the edges" is a vignette
     edges_only = regions == ["edges"]
     for hit in hits:
@@ -274,6 +331,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
     for it in casts:
         planned += _cast(cl, it)
     for name in looknames:
+        if name == "faded" and stated(cl, "lookname"):
+            # "it's really faded": a complaint, so the opposite of the look: back the contrast and colour
+            planned.append(("contrast", {"amount": amount_of(cl, "contrast", 1)}, None))
+            planned.append(("saturation", {"amount": amount_of(cl, "saturation", 1)}, None))
+            continue
         planned.append(("look", {"name": name, "amount": unit_amount(cl, "look")}, None))
     tonal = {h.op for h in hits} & {"highlights", "shadows"}
     if cl.has("recover") and not tonal and not planned:
@@ -290,6 +352,9 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         for op, p, _ in planned
     ):
         planned += _color_targets(cl, hits, bands, targets, regions)
+    if not planned and not colors and not looknames and _tones_only(cl):
+        # "adjust the tones", "balance the tones", "more even tones": a tonal correction
+        planned.append(("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None))
     if not planned:
         return None
     steps: Steps = []
@@ -301,12 +366,11 @@ def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Step
         for region in regions:
             if op == "vignette" and region == "edges":
                 region = "all"
+            if op == "blur" and region == "background" and not ctx.has_mask:
+                steps.append(make_step("background_blur", params, cl, ctx))  # the bokeh op blurs around the subject
+                continue
             steps.append(make_step(op, params, cl, ctx, region))
     return steps
-
-
-#: Nouns after a single colour that make it a cast of the whole picture ("a green tint", "the yellow tone").
-_CAST_NOUNS = frozenset({"tone", "tint", "tinge", "hue", "cast", "color cast", "colour cast", "channel", "shade"})
 
 
 def _is_cast(cl: Clause, it: Item) -> bool:
@@ -315,29 +379,40 @@ def _is_cast(cl: Clause, it: Item) -> bool:
         return False
     idx = cl.items.index(it)
     nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
-    return nxt is not None and nxt.text in _CAST_NOUNS
-
-
-def cast_name(it: Item) -> str:
-    """The white_balance cast a colour item names ("pink" stays pink; "brown" is its hue band)."""
-    word = it.text.split()[-1]
-    return word if word in CASTS else (band_name(it) or "red")
+    if nxt is None:
+        return False
+    if nxt.text in ("light", "lighting", "lights", "glow"):
+        # "correct the bluish light", "less of the orange lighting": the light's colour is the cast
+        return cl.has("fixverb") or cl.op("remove") is not None or cl.has("dir", -1)
+    return nxt.text in CAST_NOUNS
 
 
 def _cast(cl: Clause, it: Item) -> list[tuple[str, dict[str, Any], str | None]]:
     """A named cast: removed ("remove the green tone", "less of the yellow tint") or added ("a blue tone")."""
-    sign = -1 if cl.op("remove") is not None else sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
+    paling = any(cl.items[h.index].lemmas[0] in PALING_VERBS for h in cl.ops() if h.op == "brightness")
+    at = cl.items.index(it)
+    noun = cl.items[at + 1].text if at + 1 < len(cl.items) else ""
+    # "a cast" is a fault: with no verb that adds it ("reduse the yelow cast"), it is one to remove
+    faulty = noun in ("cast", "color cast", "colour cast") and not cl.has("dir", 1) and not cl.has("verb")
+    if paling or faulty or cl.op("remove") is not None or has_state(cl, at):
+        sign = -1
+    else:
+        sign = sign_of(cl, OpHit(cl.items.index(it), "color-target", 1, "c"))
     if sign < 0:
-        return [("white_balance", {"cast": cast_name(it)}, None)]
+        return [("white_balance", {"cast": cast_name(it), "amount": unit_amount(cl, "white_balance")}, None)]
     if cast_name(it) in ("pink", "magenta", "purple", "violet"):
         return [("tint", {"amount": amount_of(cl, "tint", 1), "_from_color": True}, None)]
     hue = hue_of(it.value)
-    return _toward_hue(cl, hue, 1) if hue is not None else []
+    return _toward_hue(cl, hue, 1, it) if hue is not None else []
 
 
-def _toward_hue(cl: Clause, hue: float, sign: int) -> list[tuple[str, dict[str, Any], str | None]]:
+def _toward_hue(
+    cl: Clause, hue: float, sign: int, it: Item | None = None
+) -> list[tuple[str, dict[str, Any], str | None]]:
     """A global shift toward (sign +1) or away from (-1) a hue: warm/cool for reds-yellows/blues, tint for
-    greens/magentas."""
+    greens/magentas (pink and purple are magenta casts, whatever their exact hue)."""
+    if it is not None and cast_name(it) in ("pink", "magenta", "purple", "violet"):
+        return [("tint", {"amount": amount_of(cl, "tint", sign), "_from_color": True}, None)]
     if 15 <= hue < 75 or hue >= 345 or hue < 15:
         op, s = "temperature", 1
     elif 75 <= hue < 165:
@@ -347,6 +422,43 @@ def _toward_hue(cl: Clause, hue: float, sign: int) -> list[tuple[str, dict[str, 
     else:
         op, s = "tint", 1
     return [(op, {"amount": amount_of(cl, op, s * sign), "_from_color": True}, None)]
+
+
+#: Particle verbs that, with no property named, ask for a less intense picture.
+_CALMING = frozenset({"tone down", "tone it down", "calm down", "dial down", "dial it down"})
+
+
+def _tonal_greys(
+    cl: Clause, hits: list[OpHit], targets: list[tuple[int, Item]]
+) -> list[tuple[OpHit, int, Item]]:
+    """A tonal noun and a white/black comparative after it ("the whites whiter"): (hit, sign, colour)."""
+    out = []
+    for h in hits:
+        if h.op not in ("highlights", "shadows") or h.pos != "n" or h.sign != 0:
+            continue
+        for i, it in targets:
+            if i > h.index and hue_of(it.value) is None and it.comparative:
+                luma = 0.299 * it.value[0] + 0.587 * it.value[1] + 0.114 * it.value[2]
+                out.append((h, 1 if luma > 128 else -1, it))
+                break
+    return out
+
+
+def _tones_only(cl: Clause) -> bool:
+    """The only op word is the noun "tone(s)" ("increase the tone", "balance the tones")."""
+    ops = cl.ops()
+    return bool(ops) and all(h.op == "look" and cl.items[h.index].text in ("tone", "tones", "tonal") for h in ops)
+
+
+def _colour_made_stronger(cl: Clause, it: Item) -> bool:
+    """ "boost the blue colour", "make the red colour stronger": that hue band, more saturated (not a cast;
+    "reduce the orange colour" and "add blue colour" are casts)."""
+    idx = cl.items.index(it)
+    nxt = cl.items[idx + 1] if idx + 1 < len(cl.items) else None
+    if nxt is None or nxt.text not in ("color", "colour") or cl.has_word("add"):
+        return False
+    d = cl.direction_near(idx)
+    return (d is not None and d[1] > 0) or cl.has_op("saturation", "vibrance")
 
 
 def _followed_by_tone_noun(cl: Clause, it: Item) -> bool:
@@ -367,6 +479,8 @@ def _describes_noun(cl: Clause, hit: OpHit) -> bool:
     nxt = cl.np_head(hit.index)
     if nxt is None:
         return False
+    if cl.items[nxt].text in ("glow", "glows") and hit.op in ("temperature", "brightness", "light"):
+        return False  # "a warm golden glow": the warmth is the edit, the glow its look
     return any(
         s.kind == "op"
         and s.pos == "n"
@@ -394,6 +508,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
         if h.op == "light":
             if cl._level_context(h.index) and it.text in ("light", "lightly"):
                 continue
+            if h.pos == "n" and _coloured_state_after(cl, h.index):
+                continue  # "the light is too yellow", "the light looks blue": the light's colour is the edit
             if _describes_noun(cl, h):
                 continue  # "a lighter vignette": the word describes the effect
             out.append(
@@ -407,6 +523,8 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             continue
         if h.op == "blur" and it.text == "soft" and cl._level_context(h.index):
             continue
+        if h.op == "blur" and it.text in ("glow", "glows") and (names & {"temperature"} or cl.colors()):
+            continue  # "a warm golden glow": a warm cast, not a soft-focus blur
         if h.op in ("look", "match"):
             continue
         if h.op == "sharpen" and h.pos == "n" and (names & {"highlights", "shadows"} or cl.has("recover")):
@@ -418,9 +536,14 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
             names - {"color", "look", "light", "match", "enhance", "auto"} or cl.has("lookname")
         ):
             continue
-        if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"}:
+        if h.op == "color" and h.index > 0 and cl.items[h.index - 1].kind == "color":
+            continue  # "the orange colour of the image": the colour's own noun, not a saturation request
+        if h.op == "brightness" and h.pos != "n" and names & _TONAL - {"color"} and not _own_verb_between(cl, h, hits):
             continue  # "brighten the shadows": brightness gives the direction only
         if h.op == "brightness" and h.pos != "n" and "color" in names and len(names - {"look"}) == 2:
+            if it.lemmas and it.lemmas[0] in PALING_VERBS | {"darken"} and _about_skin(cl):
+                out.append(h)  # "lighten the colour of his skin": a lighter face, not more saturated
+                continue
             out.append(OpHit(h.index, "saturation", 1, "a"))  # "brighten the colours", "brighter colours"
             continue
         if h.op == "blur" and names & {"contrast", "shadows", "highlights", "color", "saturation"}:
@@ -431,6 +554,29 @@ def _resolve_hits(cl: Clause, hits: list[OpHit]) -> list[OpHit]:
     return out
 
 
+def _coloured_state_after(cl: Clause, index: int) -> bool:
+    """A copula and then a colour or a warmth word follow item `index` ("… is too yellow", "… looks cold")."""
+    after = cl.items[index + 1 : index + 5]
+    return any(it.has("copula") for it in after) and any(
+        it.kind == "color" or it.has("op", "temperature") or it.has("op", "tint") for it in after
+    )
+
+
+def _about_skin(cl: Clause) -> bool:
+    """The clause is about skin or a face ("the colour of the man's skin", "her complexion")."""
+    return cl.has("region", "face") or cl.has_word("skin", "complexion")
+
+
+def _own_verb_between(cl: Clause, verb: OpHit, hits: list[OpHit]) -> bool:
+    """Another verb stands between a brightening verb and the tonal noun after it ("Lighten the whole image
+    Remove glare"): the noun has its own verb, so the brightening is an edit of its own."""
+    tonal = [h.index for h in hits if h.op in _TONAL - {"color"} and h.index > verb.index]
+    if not tonal:
+        return False
+    between = cl.items[verb.index + 1 : tonal[0]]
+    return any(it.has("op", "remove") or it.has("fixverb") or it.has("dir") or it.has("verb") for it in between)
+
+
 def _director_sign(cl: Clause, hits: list[OpHit]) -> int | None:
     """The sign given by a brightening/darkening/softening word used as a direction for a tonal noun."""
     for h in cl.ops():
@@ -439,6 +585,26 @@ def _director_sign(cl: Clause, hits: list[OpHit]) -> int | None:
             return h.sign or 1
         if h.op == "blur" and it.text in ("soften", "soft", "softer", "smooth"):
             return -1
+    return None
+
+
+#: Words that say colours are wrong without saying how: a colour correction.
+_WRONG = frozenset(
+    {"off", "wrong", "weird", "strange", "odd", "funny", "bad", "unnatural", "fake", "messed up", "wonky"}
+)
+
+
+def _said_wrong(cl: Clause, index: int) -> bool:
+    """A copula and a "wrong" word follow the colour noun ("the colours are off", "colours look weird")."""
+    after = cl.items[index + 1 : index + 5]
+    return any(it.has("copula") for it in after) and any(it.text in _WRONG for it in after)
+
+
+def _director_index(cl: Clause) -> int | None:
+    """Where the brightening/darkening word of _director_sign stands."""
+    for h in cl.ops():
+        if h.op in ("brightness", "light") and h.pos != "n":
+            return h.index
     return None
 
 
@@ -464,11 +630,15 @@ def _plan_hit(
     sign = sign_of(cl, hit)
     director = _director_sign(cl, hits)
     if op in _TONAL and director is not None and cl.direction_near(hit.index) is None:
-        sign = director * (-1 if inverted(cl, hit.index, "a") else 1)
+        at = _director_index(cl)
+        complaint = inverted(cl, hit.index, "a") or (at is not None and at > hit.index and inverted(cl, at, "a"))
+        sign = director * (-1 if complaint else 1)  # "the shadows are too dark": lift them
     elif op in ("contrast", "saturation") and director == -1 and hit.sign == 0 and _softening(cl):
         sign = -1  # "soften the contrast"
     if cl.has("recover") and op in ("highlights", "shadows"):
         sign = -1 if op == "highlights" else 1
+    if op == "highlights" and cl.has_word("blown", "clipped", "burnt", "burned", "overexposed", "blow"):
+        sign = -1  # "the highlights are blown": recover them
     if cl.has("deepen") and op == "shadows":
         sign = -1
     band = band_name(bands[0]) if bands else None
@@ -524,6 +694,8 @@ def _plan_hit(
     if op in ("saturation", "color"):
         if op == "color" and hit.sign == 0 and cl.has_word(*_NATURAL) and not bands:
             return [("white_balance", {}, None)]  # "make the colours look more natural"
+        if op == "color" and hit.sign == 0 and not bands and _said_wrong(cl, hit.index):
+            return [("white_balance", {}, None)]  # "the colours are off", "the colours look weird"
         if _removes_colour(cl, op):
             if _partial(cl):
                 # "take out some of the colour", "drain a bit of the saturation": less, not none
@@ -545,8 +717,8 @@ def _plan_hit(
     if op == "hue":
         if any(i < 0 for i, _ in targets):
             return []  # "a pink hue": a cast (see _cast)
-        if cl.has("fixverb") and not cl.quantities:
-            return [("white_balance", {}, None)]  # "fix the hue": a colour correction
+        if (cl.has("fixverb") or cl.has_word(*PALING_VERBS)) and not cl.quantities:
+            return [("white_balance", {}, None)]  # "fix the hue", "whiten the hue": a colour correction
         deg = cl.quantity("degrees") or cl.quantity("bare")
         pct = cl.quantity("percent")
         if deg is not None:
@@ -611,6 +783,8 @@ def _plan_hit(
         return [(op, {"amount": amount_of(cl, op, sign)}, None)]
     if op == "enhance":
         others = [h for h in hits if h.op not in ("enhance", "auto", "look", "match")]
+        if bands and not others and band == "skin" and (cl.has_word(*_NATURAL) or cl.has("fixverb")):
+            return [("white_balance", {}, "face")]  # "correct the skin tones", "more natural skin tone"
         if bands and not others:
             # "enhance the green tones": more of that band
             more = amount_of(cl, "saturation", 1)
@@ -666,29 +840,6 @@ def _without(cl: Clause, index: int) -> Clause:
     return out
 
 
-def band_name(it: Item) -> str | None:
-    """A colour item → the catalog hue band it names."""
-    if it.text == "skin":
-        return "skin"
-    word = it.text.split()[-1].rstrip("s")
-    if word in ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta"):
-        return word
-    h = hue_of(it.value)
-    if h is None:
-        return None
-    names = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta")
-    centers = (0, 30, 60, 120, 180, 230, 275, 300)
-    return min(zip(names, centers, strict=True), key=lambda nc: min(abs(h - nc[1]), 360 - abs(h - nc[1])))[0]
-
-
-def hue_of(rgb: tuple[int, int, int]) -> float | None:
-    """Hue in degrees of an RGB colour, None for grays."""
-    h, s, v = colorsys.rgb_to_hsv(*(c / 255 for c in rgb))
-    if s < 0.15 or v < 0.08:
-        return None
-    return h * 360
-
-
 def _color_targets(
     cl: Clause, hits: list[OpHit], bands: list[Item], targets: list[tuple[int, Item]], regions: list[str]
 ) -> list[tuple[str, dict[str, Any], str | None]]:
@@ -697,6 +848,9 @@ def _color_targets(
         if bands and not hits:
             d = cl.direction_near(len(cl.items))
             sign = d[1] if d else 1
+            at = next((i for i, it in enumerate(cl.items) if it is bands[0]), None)
+            if at is not None and inverted(cl, at, "n"):
+                sign = -sign  # "the reds are too strong"
             return [
                 (
                     "saturation",
@@ -731,7 +885,14 @@ def _color_targets(
                 )
             )
         return out
-    if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits):
+    prev = cl.prev_content(idx)
+    own_direction = (
+        prev is not None
+        and cl.items[prev].has("dir")
+        and cl.items[prev].text not in ("up", "down")
+        and cl.np_head(idx) is None  # "add a white vignette": the colour describes the vignette
+    ) or (hue_of(it.value) is not None and cl.has("copula") and inverted(cl, idx, "c"))  # "dark and a bit yellow"
+    if hits and any(h.op not in ("tint", "look", "color", "match", "enhance") for h in hits) and not own_direction:
         return []  # colours here describe something else ("a warm orange glow" is handled by its op)
     if "sky" in regions and hue is not None:
         band = band_name(it)
@@ -749,8 +910,19 @@ def _color_targets(
             return [("brightness", {"amount": amount_of(cl, "brightness", sign), "_from_color": True}, None)]
         if y < 40:
             return [("brightness", {"amount": amount_of(cl, "brightness", -sign), "_from_color": True}, None)]
+        if sign < 0:
+            # "it looked so grey", "less grey": a dull picture, so more colour (never black and white)
+            return [("saturation", {"amount": amount_of(cl, "saturation", 1), "_from_color": True}, None)]
         return [("grayscale", {"amount": 1.0, "_from_color": True}, None)]
-    return _toward_hue(cl, hue, sign)
+    out = _toward_hue(cl, hue, sign, it)
+    for _, other in targets[1:]:
+        other_hue = hue_of(other.value)
+        if other_hue is None:
+            continue
+        more = _toward_hue(cl, other_hue, sign, other)
+        if all(op != more[0][0] for op, _, _ in out):
+            out += more  # "add blue and green": a cool and a green shift, one step each
+    return out
 
 
 def enhance_steps(cl: Clause, ctx: Ctx, recipe: str | None = None) -> Steps:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from retouch.errors import UnsupportedInstruction
 
-from .adjust import build_adjust, enhance_steps, removal_object
+from .adjust import build_adjust, build_remove, enhance_steps, removal_object
 from .amounts import clamp, level_amount
 from .clause import Clause
-from .common import Ctx, Steps, make_step, needs_generation
+from .common import Ctx, Steps, check_targets, make_step, needs_generation
 from .items import Item
+from .refusals import cannot_locate
 from .regions import light_direction, refs_in, resolve_ref
 from .slots import amount_of, sign_of
 
@@ -22,9 +23,52 @@ def _new_colors(cl: Clause, colors: list[tuple[int, Item]]) -> list[tuple[int, I
         return colors
     before = [(i, it) for i, it in colors if i < bg and cl.next_content(i) == bg]
     after = [(i, it) for i, it in colors if i > bg]
-    if before and (after or removal_object(cl) == "background"):
+    if before and (after or removal_object(cl) == "background" or removed_after(cl, bg)):
         return after
     return colors
+
+
+#: A background described as a distraction: blurring it is the builtin answer ("the background is too busy").
+_CLUTTER = frozenset({"busy", "distracting", "cluttered", "messy", "clutter", "distraction", "chaotic"})
+
+#: Verbs that ask for a new background ("add a beach background", "put a city behind me").
+_GIVING = frozenset(
+    {"add", "put", "give", "use", "want", "make", "change", "replace", "swap", "insert", "place", "set"}
+)
+
+
+def _scene_background(cl: Clause) -> str:
+    """The scene named for a new background ("beach" in "add beach background"), else ""."""
+    for b, it in enumerate(cl.items):
+        if not it.has("bg") or b == 0:
+            continue
+        prev = cl.items[b - 1]
+        if not prev.generative:
+            continue  # only a known scene noun ("beach", "sunset"); "a new background" may be a given image
+        for j in range(b - 2, -1, -1):
+            lem = cl.items[j].lemmas[0] if cl.items[j].lemmas else ""
+            if lem in _GIVING:
+                return prev.text
+            if cl.items[j].has("op") or cl.items[j].has("bg"):
+                break
+    return ""
+
+
+def _property_of_background(cl: Clause) -> bool:
+    """ "the background noise", "the background blur": an op noun right after the background noun."""
+    for i, it in enumerate(cl.items[:-1]):
+        if it.has("bg"):
+            nxt = cl.items[i + 1]
+            return any(s.kind == "op" and s.pos == "n" for s in nxt.senses)
+    return False
+
+
+def removed_after(cl: Clause, bg: int | None = None) -> bool:
+    """ "with the black background removed": a removal verb after the background noun acts on it."""
+    if bg is None:
+        bg = next((i for i, it in enumerate(cl.items) if it.has("bg")), None)
+    hit = cl.op("remove")
+    return bg is not None and hit is not None and hit.index > bg and removal_object(cl) is None
 
 
 def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -33,22 +77,46 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         return None
     bg = cl.has("bg")
     colors = [(i, it) for i, it in cl.colors() if not it.comparative]
-    refs = refs_in(cl)
+    # "this picture" is the image being edited and "this logo" the photo itself: neither is a new background
+    refs = [r for r in refs_in(cl) if r not in (0, "logo")]
     on = cl.has("on")
     subject_or_put = cl.has("region", "subject") or cl.has_word(
         "put", "place", "set", "show", "present", "pose"
     )
     anaphora = ctx.last_family == "background" and not cl.has("region") and colors and not cl.ops()
+    # "the background is too busy, blur it": "it" is the background just named
+    blur_it = ctx.last_family == "background" and not bg and not cl.has("region") and cl.has_op("blur")
+    blur_it = blur_it and cl.has_word("it", "that") and not cl.has_word("image", "photo", "picture", "whole")
     trig = (
         bg
         or cl.has_op("transparent", "remove_bg", "bg_blur")
         or anaphora
+        or blur_it
         or (cl.has_op("gradient") and colors)
         or (on and (colors or refs) and subject_or_put)
     )
     if not trig:
         return None
-    if cl.has_op("bg_blur") or (bg and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0):  # type: ignore[arg-type]
+    if removal_object(cl) == "background":
+        verb = cl.items[cl.op("remove").index].text  # type: ignore[union-attr]
+        if verb.split()[0] in ("clean", "tidy", "declutter") and ctx.has_mask:
+            return build_remove(cl, ctx)  # the mask marks the clutter to remove
+        if verb.split()[0] in ("clean", "tidy", "declutter"):
+            # "clean up the background": removing the clutter in it, not the background itself
+            raise cannot_locate(cl.text, "the clutter in the background", "removing objects")
+        if _property_of_background(cl):
+            return None  # "remove the background noise": a property of the background (denoise there)
+    if removal_object(cl) in ("thing", "property"):
+        check_targets(cl, ctx)  # "remove the glare on the window behind him": the window is the target
+    scene = _scene_background(cl) if not refs else ""
+    if scene:
+        raise needs_generation(cl, f'a "{scene}" background has to be made or given as a second image')
+    if cl.has_op("bg_blur") and (cl.has_op("remove") or cl.has("fixverb")):
+        # "remove the background blur": the background made sharper (blur cannot be undone exactly)
+        return [make_step("sharpen", {}, cl, ctx, region="background")]
+    clutter = bg and cl.has_word(*_CLUTTER) and not colors and not refs
+    blurs = (bg or blur_it) and cl.has_op("blur") and sign_of(cl, cl.op("blur")) > 0  # type: ignore[arg-type]
+    if clutter or cl.has_op("bg_blur") or blurs:
         amount = amount_of(cl, "background_blur", 1)
         return [make_step("background_blur", {"amount": amount}, cl, ctx)]
     if refs and (bg or on or cl.has_word("behind", "scene", "backdrop", "setting", "into")):
@@ -59,7 +127,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
     if removal_object(cl) == "background" and colors and not wants_transparent:
         # "remove the background so it's all white": the colour named after the background is the new one
         return [make_step("background_color", {"color": list(colors[-1][1].value)}, cl, ctx)]
-    if removal_object(cl) == "background" and not cl.has_word("with", "to", "into", "instead"):
+    if (removal_object(cl) == "background" or removed_after(cl)) and not cl.has_word("to", "into", "instead"):
         return [make_step("remove_background", {}, cl, ctx)]  # "remove the white background": the colour is its own
     if not wants_transparent and (cl.has_op("gradient") or len(colors) >= 2):
         rgbs = [list(it.value) for _, it in colors] or [[235, 235, 235], [160, 160, 160]]
@@ -107,6 +175,8 @@ def build_relight(cl: Clause, ctx: Ctx) -> Steps | None:
     direction = light_direction(cl)
     if relight is not None and direction is None and cl.has_op("enhance"):
         return None  # "improve the lighting" is an overall fix
+    if direction is None and (cl.has_op("temperature", "tint") or cl.colors()):
+        return None  # "make the lighting warmer", "the lighting is too yellow": the light's colour (adjust)
     asked = cl.has("verb") or cl.has("dir") or any(h.pos == "v" and h.op != "relight" for h in cl.ops())
     if relight is not None and direction is None and cl.items[relight.index].text in _LIGHT_NOUNS and not asked:
         # "bad lighting", "taken with terrible lighting": a lighting correction, not a light to add

@@ -76,10 +76,16 @@ def _empty(seg: list[Item]) -> bool:
     )
 
 
+#: Op triggers that act on the whole frame: they never share a following clause's object.
+_WHOLE_IMAGE_OPS = frozenset({"crop", "resize", "rotate", "flip", "pad", "straighten"})
+
+
 def _verbs_only(seg: list[Item]) -> bool:
     """Only op verbs/adjectives and glue: "darken and blur the background" shares its object."""
     has_op = False
     for it in seg:
+        if any(s.kind == "op" and s.value in _WHOLE_IMAGE_OPS for s in it.senses):
+            return False  # "zoom in and remove the background": geometry acts on the whole image, no object
         if any(s.kind == "op" and s.pos in ("a", "v") for s in it.senses):
             has_op = True
         elif not (it.senses and all(s.kind in ("polite", "level", "dir") for s in it.senses)):
@@ -166,6 +172,7 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
         and not _self_standing(merged[0])
         and not _empty(merged[0])
         and not any(it.text in STATEMENT_VERBS for it in merged[0])  # "my friend took this, and ..."
+        and not _coloured_background(merged[0])  # "white background, crop to a square": two edits
     ):
         merged[1] = merged[0] + [_AND] + merged[1]
         merged = merged[1:]
@@ -227,6 +234,11 @@ def _amount_only(seg: list[Item]) -> bool:
         or (it.senses and all(s.kind in ("stop", "polite", "to", "by") for s in it.senses))
         for it in seg
     )
+
+
+def _coloured_background(seg: list[Item]) -> bool:
+    """A verbless background request that stands alone: "white background", "a plain blue backdrop"."""
+    return any(it.has("bg") for it in seg) and any(it.kind == "color" for it in seg)
 
 
 def _object_of(seg: list[Item]) -> list[Item]:

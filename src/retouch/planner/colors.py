@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import colorsys
 import re
+from typing import TYPE_CHECKING
+
+from retouch.ops.catalog import CASTS
+
+if TYPE_CHECKING:
+    from .items import Item
 
 RGB = tuple[int, int, int]
 
@@ -297,3 +304,35 @@ def _apply_mods(rgb: RGB, mods: list[str]) -> RGB:
             out = fn(out)
         repeat = 1
     return out
+
+
+# ---------------------------------------------------------------- colour items: hue, band, cast
+
+
+def cast_name(it: Item) -> str:
+    """The white_balance cast a colour item names ("pink" stays pink; "brown" is its hue band)."""
+    word = it.text.split()[-1]
+    return word if word in CASTS else (band_name(it) or "red")
+
+
+def band_name(it: Item) -> str | None:
+    """A colour item → the catalog hue band it names."""
+    if it.text == "skin":
+        return "skin"
+    word = it.text.split()[-1].rstrip("s")
+    if word in ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta"):
+        return word
+    h = hue_of(it.value)
+    if h is None:
+        return None
+    names = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta")
+    centers = (0, 30, 60, 120, 180, 230, 275, 300)
+    return min(zip(names, centers, strict=True), key=lambda nc: min(abs(h - nc[1]), 360 - abs(h - nc[1])))[0]
+
+
+def hue_of(rgb: tuple[int, int, int]) -> float | None:
+    """Hue in degrees of an RGB colour, None for grays."""
+    h, s, v = colorsys.rgb_to_hsv(*(c / 255 for c in rgb))
+    if s < 0.15 or v < 0.08:
+        return None
+    return h * 360

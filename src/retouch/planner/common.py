@@ -13,6 +13,7 @@ from .clause import DETERMINERS, Clause
 from .items import Item
 from .refusals import cannot_locate, not_understood
 from .refusals import needs_generation as _needs_generation
+from .regions import hedged, is_light_source
 
 
 @dataclass
@@ -85,7 +86,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
     for i, it in enumerate(cl.items):
         if it.text == "so" and i > 0:
             end = min(end, i)  # "… so my daughter can be seen": a purpose, not a target
-        if it.has("imgnoun") and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
+        names_photo = it.has("imgnoun") or it.has("ordinal", 1) or it.text.split()[-1] in _PHOTO_NOUNS
+        if names_photo and i + 1 < len(cl.items) and cl.items[i + 1].text == "of":
             end = min(end, i)  # "this picture of my uncle and his deer": what the photo shows, not a target
     story = False
     for i, it in enumerate(cl.items[:end]):
@@ -93,19 +95,46 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             story = True  # "my friend took this on her phone": what follows tells the story
         elif it.has("dir") or any(s.kind == "op" and s.pos in ("v", "a") for s in it.senses):
             story = False
-        if story or not (it.unknown or it.generative) or is_statement_verb(it):
-            continue
+        if story or not (it.unknown or it.generative) or is_statement_verb(it) or print_medium(cl, i):
+            continue  # … "print it as a poster": where the photo goes, not a thing in it
         nxt = cl.next_content(i)
-        if nxt is not None and cl.items[nxt].has("imgnoun"):
+        if nxt == i + 1 and cl.items[nxt].has("imgnoun"):
             continue  # "the desired image", "this badass picture": a word describing the photo
+        if it.lemmas and it.lemmas[0] in SCENE_NOUNS:
+            continue  # "make the sunset more vibrant": the scene is the whole picture
+        if nxt is not None and nxt == i + 1 and cl.items[nxt].kind == "color":
+            continue  # "a weird green tint": a word describing the colour
+        if nxt is not None and nxt == i + 1 and describes_place(cl.items[nxt]):
+            continue  # "the night sky", "the evening sky": a word describing a region the engine finds
+        if hedged(cl, i):
+            continue  # "with maybe a sunset sky": a possibility, not a thing to find
+        if is_light_source(cl, i) and cl.ops():
+            continue  # "the sun", "the moon": the brightest thing, reached by a highlights move
         if nxt is not None and is_statement_verb(cl.items[nxt]):
             continue  # "my friend took this", "the camera made everything orange": a subject, not a target
+        after = cl.next_content(nxt) if nxt is not None and not cl.items[nxt].has("dir") else None
+        if after is not None and is_statement_verb(cl.items[after]) and not cl.items[after].has("copula"):
+            continue  # "the street lights made everything orange": a compound subject of a statement
         prev = cl.items[i - 1] if i > 0 else None
         if prev is None:
             continue
         before = cl.prev_content(i - 1) if prev.text.split()[-1] in DETERMINERS else i - 1
-        if before is not None and before >= 0 and cl.items[before].text in ("from", "by", "because of", "due to"):
+        # "remove the glare from my glasses": a thing it cannot find is a place; "from the sun" a cause
+        removing = (cl.has_op("remove") or cl.has("fixverb")) and it.generative
+        cause = ("by", "because of", "due to") if removing else ("from", "by", "because of", "due to")
+        if before is not None and before >= 0 and cl.items[before].text in cause:
             continue  # "washed out from the sun": a cause, not a target
+        raw = i - 2 if prev.text.split()[-1] in DETERMINERS else i - 1
+        if (before is not None and cl.items[before].text in _COMPARING) or (
+            raw >= 0 and cl.items[raw].text in _COMPARING
+        ):
+            continue  # "look appetizing like a mcdonald commercial": a comparison, not a target
+        # "brighten this car" still names a target; "make this cake pop" means the photo
+        whole = all(h.op in _WHOLE_PHOTO_OPS or cl.items[h.index].text in _VAGUE_WORDS for h in cl.ops())
+        if prev.text in ("this", "these") and ctx.n_images == 1 and whole and not cl.colors():
+            continue  # "make this egg sandwich look appetizing": the photo itself, named by what it shows
+        if prev.kind == "num" and i >= 2 and cl.items[i - 2].text.split()[-1] in DETERMINERS:
+            raise cannot_locate(cl.text, f"{cl.items[i - 2].text} {prev.text} {it.text}")  # "the two swords"
         prev_words = prev.text.split()
         verb_object = any(s.kind == "op" and s.pos == "v" for s in prev.senses) and it.unknown
         if (
@@ -116,6 +145,55 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
         ):
             thing = it.text if verb_object else f"{prev.text} {it.text}"
             raise cannot_locate(cl.text, thing)
+
+
+def describes_place(it: Item) -> bool:
+    """The sky or a background noun (not the preposition "behind"): what a word before it describes."""
+    return it.has("region", "sky") or (it.has("bg") and it.text not in ("behind", "in back of", "back of"))
+
+
+#: Nouns for the whole scene: an edit aimed at them is an edit of the whole picture.
+SCENE_NOUNS = frozenset({"sunset", "sunrise", "scene", "scenery", "view", "landscape", "dusk", "dawn", "twilight"})
+
+#: Ops that act on the photo as a whole: with them "this egg sandwich" is the photo, named by what it shows.
+_WHOLE_PHOTO_OPS = frozenset({"enhance", "look", "match", "resize", "crop", "rotate", "flip", "straighten", "place"})
+
+
+#: Vague aesthetic op words: with them "this X" is the photo as a whole ("make this sunset pop").
+_VAGUE_WORDS = frozenset({"pop", "popping", "vibrant", "vivid", "lively", "stand out"})
+
+
+#: Words before a noun that make it a comparison ("like a mcdonald commercial", "than the source").
+_COMPARING = frozenset({"like", "as", "than"})
+
+
+#: Nouns that name the photo ("this old photo of my dad": what follows "of" is what it shows).
+_PHOTO_NOUNS = frozenset({"photo", "picture", "image", "pic", "shot", "photograph", "snap", "portrait", "selfie"})
+
+
+#: Things a photo is printed or shown on: "on a canvas" names the medium, not padding or a target.
+_MEDIA = frozenset({"canvas", "canvases", "poster", "posters", "print", "prints", "wall", "board", "mug", "shirt"})
+
+
+#: Verbs for what happens to the photo after the edit, and the subjects that say the user will do it.
+_HANGING = frozenset({"framing", "frame", "framed", "print", "printing", "printed", "hang", "hanging"})
+_SOMEONE_WILL = frozenset({"i am", "i m", "we are", "going to", "want to", "i will", "we will", "gonna", "to"})
+
+
+def print_medium(cl: Clause, index: int) -> bool:
+    """Whether the word at `index` names a print medium ("blow it up on a canvas", "print it as a poster")."""
+    word = cl.items[index].text
+    if word in _HANGING and index > 0 and cl.items[index - 1].text in _SOMEONE_WILL:
+        return True  # "I'm framing this for my office": what the user will do with the photo
+    if word not in _MEDIA:
+        return False
+    nxt = cl.next_content(index)
+    if nxt is not None and cl.items[nxt].text in ("print", "prints", "wrap", "printing"):
+        return True
+    j = index - 1
+    while j >= 0 and cl.items[j].text in ("a", "an", "the", "this", "my", "big", "large", "huge", "small"):
+        j -= 1
+    return j >= 0 and (cl.items[j].has("on") or cl.items[j].text in ("as", "to", "for", "into", "onto"))
 
 
 #: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").

@@ -44,7 +44,7 @@ RECIPES: dict[str, Recipe] = {
             "natural",
             "more natural colour: neutral white balance and levels, nothing added",
             (("white_balance", {}), ("auto_levels", {"clip": 0.5})),
-            ("natural", "realistic", "true to life"),
+            ("natural", "realistic", "true to life", "normal", "right"),
         ),
         Recipe(
             "clean",

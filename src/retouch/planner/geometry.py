@@ -8,7 +8,7 @@ from retouch.errors import UnsupportedInstruction
 from retouch.ops.catalog import CATALOG
 
 from .clause import Clause, ratio_ints
-from .common import Ctx, Steps, is_glue, make_step
+from .common import Ctx, Steps, is_glue, make_step, print_medium
 from .refusals import GENERATIVE_HINT
 
 
@@ -16,6 +16,8 @@ def build_pad(cl: Clause, ctx: Ctx) -> Steps | None:
     """Padding / canvas extension: pixels per side, or to an aspect ratio, in a colour or transparent."""
     if not cl.has_op("pad"):
         return None
+    if all(print_medium(cl, h.index) for h in cl.ops() if h.op == "pad"):
+        return None  # "print it on a canvas": the print medium, not padding
     sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
     if sizes:
         # "resize to 800x600 with letterboxing": an exact size, met by padding rather than cropping
@@ -76,7 +78,9 @@ def ratio_in(cl: Clause) -> list[int] | None:
         w, h = it.value
         if w <= 50 and h <= 50:
             return ratio_ints(w, h)
-    for _i, s in cl.senses("aspect"):
+    for i, s in cl.senses("aspect"):
+        if i > 0 and cl.items[i - 1].text in ("this", "my", "our"):
+            continue  # "double the size of this banner": the photo itself, not a shape to crop to
         return list(s.value)
     return None
 
@@ -211,6 +215,8 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
     """Resize to an exact size, to one side (keeping the ratio), or by a scale factor."""
     trig = cl.op("resize")
     bigger = cl.first("bigger")
+    if bigger is not None and _describes_thing(cl, bigger[0]):
+        bigger = None  # "my little brother", "the big tree": an adjective of a thing, not a size
     dims = [q for q in cl.quantities if q.dim and q.unit in ("px", "bare")]
     sizes = [it.value for _, it in cl.kinds("size") if max(it.value) > 50]
     times_only = cl.quantity("times") is not None and not cl.ops() and not cl.has("lookname")
@@ -241,6 +247,10 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
     if px is not None:
         return [make_step("resize", {"width": round(px.value), "height": None}, cl, ctx)]
     scale = _scale(cl)
+    if scale is None and trig is not None and cl.items[trig.index].text in _QUALITY_NOUNS and _other_family(cl):
+        # "not very sharp or a great resolution": a complaint about detail, met by the other op (sharpen)
+        ctx.notes.append(f"“{cl.text}”: the resolution complaint is read as a request for detail, not a size")
+        return None
     if scale is None:
         raise UnsupportedInstruction(
             f'"{cl.text}": say the new size, e.g. "resize to 800x600", "make it 1024 px wide" '
@@ -250,9 +260,18 @@ def build_resize(cl: Clause, ctx: Ctx) -> Steps | None:
     return [make_step("resize", {"scale": round(scale, 4)}, cl, ctx)]
 
 
+#: Nouns for the image's detail: a complaint about them with another op is not a resize.
+_QUALITY_NOUNS = frozenset({"resolution", "res", "quality", "definition"})
+
+def _describes_thing(cl: Clause, index: int) -> bool:
+    """A size word right before a noun that names a person or thing ("little brother")."""
+    nxt = cl.items[index + 1] if index + 1 < len(cl.items) else None
+    return nxt is not None and (nxt.unknown or nxt.generative or nxt.has("region", "subject"))
+
+
 def _other_family(cl: Clause) -> bool:
     """Another op (not resize) is in the clause, so "bigger"/"smaller" describe it, not the image."""
-    return any(h.op not in ("resize", "look", "color") for h in cl.ops())
+    return any(h.op not in ("resize", "look", "color", "place") for h in cl.ops())
 
 
 _DOWN_WORDS = (

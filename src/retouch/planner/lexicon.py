@@ -66,6 +66,8 @@ class SenseKind(StrEnum):
     STOP = "stop"
     FILLER = "filler"
     CONSISTENT = "consistent"  # "make them consistent": a batch-level wish, not a per-image edit
+    BEFORE_IMG = "before_img"  # "the input/original picture": the photo as it is (its faults follow)
+    AFTER_IMG = "after_img"  # "the desired/target picture": the photo as wanted (the goal follows)
 
 
 @dataclass(frozen=True)
@@ -418,6 +420,37 @@ _reg(
     "desired|edited|resulting|retouched|modified|altered|output image|after image|final image|finished",
 )
 
+# ---------------------------------------------------------------- clause roles (planner-a block)
+# A condition ("if such a thing exists", "it would be great if …") wraps an ask: its words are glue.
+_reg("stop", 0, "or|if|whether|such|such a thing|if such a thing exists|if that is possible|if so")
+_reg("polite", 0, "would be cool|be cool|be really cool|would be really cool|would be so cool|be so cool|"
+     "would be nice|be nice|would be great|would be awesome|would be amazing|would be lovely|"
+     "possible|possible to|is this possible|is that possible|doable|feasible|able to|be able to|"
+     "is this image possible to|is this picture possible to|is this photo possible to|is it possible to|"
+     "is this possible to|is there any way to|is there a way to|any way to")
+# "her face and body": the person, not a thing to add; "blur around the face": what surrounds the subject.
+_reg("region", "subject", "body|her body|his body|their body|whole body|full body")
+_reg("bg", "background", "around the face|around her face|around his face|around their faces|around the subject|"
+     "around her|around him|around them|around the person|around the model")
+# A sunset named as a feel, not a sky to make: the golden-hour look.
+_reg("lookname", "golden_hour", "sunset feel|sunset look|sunset vibe|sunset mood|sunset tones|sunset colors|"
+     "sunset colours")
+# Food named as what the photo should look like: an automatic enhance (colour, contrast).
+_reg("op", "enhance", "delicious|tasty|yummy|mouthwatering|mouth watering|scrumptious|appetising|tastier|"
+     "more appetizing|more delicious|more tasty|juicier|fresher looking|yummier|more yummy", 0, "v")
+# "the difference between the two pictures is that …": the frame of a before/after description.
+_reg("filler", 0, "difference|differences|the difference|the difference between|the main difference")
+# The image being described, not a reference to another input ("the input picture has more shadows").
+_reg("before_img", 0, "before shot|the before shot|before version|"
+     "input|input picture|input image|input photo|original|original picture|original image|"
+     "original photo|before picture|before image|before photo|the before|source picture|current picture|"
+     "current photo|current image")
+_reg("after_img", 0, "desired|desired picture|desired image|desired photo|target|target picture|target image|"
+     "after picture|after image|after photo|the after|output picture|output image|edited picture|result|"
+     "final picture|final image|goal|after shot|the after shot|after version|"
+     "edited version|retouched version|edited one|desired one|target one|"
+     "final version|desired version|desired result|desired output")
+
 #: Words that are English but mean nothing to the builtin engine: never fuzzy-matched to an op, and
 #: their presence (with no op) makes a refusal say "needs a generative model" rather than "not understood".
 GENERATIVE_CUES = frozenset(
@@ -454,6 +487,15 @@ shop store website site blog listing etsy ebay amazon shopify client boss mom da
     )
 )
 
+# ---------------------------------------------------------------- people to remove (planner-a block)
+#: People named only to be removed: never misread as op words ("stranger" is not "stronger").
+GENERATIVE_CUES = GENERATIVE_CUES | frozenset(
+    _words(
+        """stranger strangers onlooker onlookers bystander bystanders passerby passersby photobomber
+        photobombers ex tourist intruder intruders pedestrian pedestrians spectator spectators"""
+    )
+)
+
 #: Phrases that make a clause generative even when an op word is also present ("in the style of").
 GENERATIVE_PHRASES = (
     ("style", "of"),
@@ -471,6 +513,17 @@ GENERATIVE_PHRASES = (
     ("time", "of", "day"),
     ("drop", "shadow"),
 )
+
+# ---------------------------------------------------------------- adjustment side (planner-b)
+# Irregular forms of the generic verbs: "the image was made more blue", "it became more yellow", "the
+# photo has been given more magenta" describe an edit; unknown, they read as things to generate.
+_reg("verb", 0, "made|given|gave|got|gotten|became|become|becomes|becoming|grew|been made|been given")
+# "the photo came out really pink", "it turned out too dark": a state follows, as after "looks"
+_reg("copula", 0, "came out|comes out|come out|turned out|turns out|ended up|ends up|is coming out")
+# "make it look like a sunny day": a brighter, warmer picture (a look of light, not a scene to generate)
+_reg("op", "brightness", "sunny day|bright day|sunny afternoon|daylight look|summer day", 1, "a")
+_reg("op", "temperature", "sunny day|summer day|summery|summer feel|summer vibe|sunny afternoon", 1, "a")
+# ---------------------------------------------------------------- end of the adjustment-side block
 
 #: Every word the lexicon knows (the lemmatiser's target vocabulary).
 VOCAB: frozenset[str] = frozenset(w for phrase in PHRASES for w in phrase if w.isalpha())

@@ -9,7 +9,8 @@ from retouch.errors import UnsupportedInstruction
 
 from .amounts import DEFAULT_AMOUNTS
 from .clause import Clause
-from .common import Ctx, Steps, make_step, near, needs_generation
+from .common import Ctx, Steps, make_step, near, needs_generation, print_medium
+from .refusals import cannot_locate
 from .regions import position_in, refs_in, resolve_ref
 
 
@@ -25,6 +26,12 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
         trig and (cl.has("dir", 1) or cl.has("verb") or cl.has_word("write", "say", "saying"))
     ):
         return None
+    start = _existing_text(cl, trig.index) if not quotes and trig is not None else 0
+    if trig is not None and start and ctx.has_mask:
+        return None  # "make the red text darker" with a mask: the text is the masked area (an adjustment)
+    if trig is not None and start:
+        # "make the red text darker": text already in the photo, which the engine cannot find
+        raise cannot_locate(cl.text, " ".join(it.text for it in cl.items[start : trig.index + 1]))
     text = " ".join(str(it.value) for _, it in quotes) if quotes else _unquoted_text(cl, ctx)
     if (
         not text
@@ -182,8 +189,13 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
     placing_verb = cl.has_word("put", "add", "place", "insert", "overlay", "stamp", "paste")
     if place is None and not (refs and placing_verb and (cl.sides() or cl.op("watermark"))):
         return None
-    if cl.has("bg") or (cl.has("on") and not cl.sides()):
+    if cl.has("bg") or (cl.has("on") and not cl.sides() and not _onto_the_photo(cl)):
         return None  # "put her on image 2" is a background, handled there
+    named_only = all(r == "logo" for r in refs)
+    if named_only and not placing_verb and place is not None and cl.items[place.index].text not in ("watermark",):
+        before = cl.items[place.index - 1].text if place.index else ""
+        if before in ("", "this", "these", "that", "my", "our", "the", "of"):
+            return None  # "double the size of this logo": the logo is the photo being edited
     if not refs:
         if place is None or cl.items[place.index].lemmas[0] not in (
             "logo",
@@ -196,7 +208,7 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
         ):
             return None
         refs = ["logo"]
-    spec = next((r for r in refs if r != "logo"), refs[0])
+    spec = next((r for r in refs if r not in ("logo", 0)), "logo" if "logo" in refs else refs[0])
     ref = resolve_ref(spec, ctx.n_images, cl.text)
     if ref == 0:
         return None  # "this picture" is the image being edited: nothing to place
@@ -216,11 +228,50 @@ def build_place(cl: Clause, ctx: Ctx) -> Steps | None:
     return [make_step("place_image", params, cl, ctx)]
 
 
+#: Subjects of a statement about the photo ("we framed it"): the verb after them is not an edit.
+_PRONOUNS = frozenset({"i", "we", "they", "he", "she", "you", "i am", "we are"})
+
+
+def names_a_thing(cl: Clause, index: int) -> bool:
+    """ "the border of Canada", "the border collie", "we framed the picture": the word names no border to add."""
+    it = cl.items[index]
+    nxt = cl.items[index + 1] if index + 1 < len(cl.items) else None
+    if nxt is not None and (nxt.unknown or nxt.generative):
+        return True  # a compound noun: "border collie", "frame shop"
+    if nxt is not None and nxt.text == "of" and not any(q.index > index for q in cl.quantities):
+        return True  # "the border of Canada" (but "a border of 20 px" is one)
+    prev = cl.items[index - 1].text if index else ""
+    return it.text.endswith("ed") and prev in _PRONOUNS  # "we framed the picture": a statement
+
+
+def _onto_the_photo(cl: Clause) -> bool:
+    """ "put my logo on it", "on this photo": placed onto the image being edited, not a new background."""
+    for i, it in enumerate(cl.items):
+        if it.has("on"):
+            nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+            if nxt is not None and (nxt.text in ("it", "this", "top") or nxt.has("imgnoun") or nxt.has("ordinal", 1)):
+                return True
+    return False
+
+
 def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     """A frame around the image: thickness words or a percentage, a colour; pixels become padding."""
-    hit = cl.op("border")
-    if hit is None or cl.has_op("crop", "resize") or (cl.items[hit.index].text == "frame" and not _adds(cl)):
+    # "I'm framing this for my office" is a purpose and "this picture frame" a thing in the photo: not borders
+    hit = next(
+        (
+            h
+            for h in cl.ops()
+            if h.op == "border"
+            and not print_medium(cl, h.index)
+            and not names_a_thing(cl, h.index)
+            and not (cl.items[h.index].text in ("frame", "frames") and _frame_in_scene(cl, h.index))
+        ),
+        None,
+    )
+    if hit is None or cl.has_op("crop", "resize"):
         return None
+    if cl.items[hit.index].text == "frame" and not (_adds(cl) or cl.prev_content(hit.index) is None):
+        return None  # "frame" needs an adding word, or to be the verb ("frame the photo")
     colors = cl.colors()
     color = list(colors[0][1].value) if colors else [255, 255, 255]
     px = cl.quantity("px") or (
@@ -241,6 +292,34 @@ def build_border(cl: Clause, ctx: Ctx) -> Steps | None:
     if cl.has_word("inside", "inner", "overlay", "over"):
         params["inside"] = True
     return [make_step("border", params, cl, ctx)]
+
+
+#: Words that point at something already in the photo ("the red text", "his shirt's text").
+_EXISTING = frozenset({"the", "this", "that", "these", "those", "his", "her", "its", "their", "my", "your"})
+
+
+def _existing_text(cl: Clause, index: int) -> int:
+    """Where "the [red] text" starts when it names text already in the photo (no "saying …"); else 0."""
+    words = {w for k, it in enumerate(cl.items) if k != index for w in it.text.split()}
+    if words & {"saying", "says", "say", "reading", "reads", "write", "caption", "add", "put", "that"}:
+        return 0
+    j = index - 1
+    while j >= 0 and (cl.items[j].kind == "color" or cl.items[j].has("level") or cl.items[j].has("sizeword")):
+        j -= 1
+    return j if j >= 0 and cl.items[j].text in _EXISTING else 0
+
+
+def _frame_in_scene(cl: Clause, index: int) -> bool:
+    """ "in this picture frame", "remove the frame": a frame that is a thing in the photo."""
+    prev = cl.items[index - 1] if index else None
+    if prev is not None and (prev.has("imgnoun") or prev.text in ("window", "door", "bed", "mirror")):
+        return True  # "picture frame", "photo frame", "window frame"
+    j = index - 1
+    while j >= 0 and (cl.items[j].text in _EXISTING or cl.items[j].kind == "color"):
+        j -= 1
+    if j >= 0 and cl.items[j].text in ("in", "inside", "on", "of", "from"):
+        return True
+    return cl.has_op("remove") or cl.has("fixverb")
 
 
 def _adds(cl: Clause) -> bool:

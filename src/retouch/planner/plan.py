@@ -37,6 +37,12 @@ Decisions worth knowing (also in the docs):
   comma between such modifiers is dropped before chunking (so "soft, gray" reads as "soft gray").
 * Any clause that names something the builtin engine cannot find or make ("the car", "sunglasses")
   makes the whole instruction fail with the fragment named: never a partial edit.
+* Clause roles (roles.py): conditions ("it would be great if …"), backstory, print purposes ("on a
+  canvas"), constraints ("without it getting pixelated") and batch wishes are shown as ignored; a
+  removal that a new background does ("put him on white", "the black line") is shown as subsumed.
+* The photo named by what it shows ("this logo", "this egg sandwich", "this black and white image")
+  is the image being edited, not a second input, a target or a request for grayscale.
+* A list of topics with no change ("Colors, background, face color") is refused as naming no change.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from retouch.errors import UnsupportedInstruction
 from retouch.schema import EditPlan, IgnoredText, PlanStep
@@ -60,6 +67,7 @@ from .adjust import (
     removal_object,
 )
 from .background import build_background, build_relight
+from .casts import correction_label, negated_cast
 from .clause import Clause
 from .clauses import chunk_joining_adjectives, fragment_text, is_vague_fix, split_clauses
 from .common import HARMLESS, Ctx, Steps, check_targets, make_step, needs_generation, refusal_for
@@ -75,11 +83,26 @@ from .geometry import (
 )
 from .lexicon import GENERATIVE_PHRASES, Sense, SenseKind
 from .overlay import build_border, build_place, build_text
-from .refusals import CANNOT_LOCATE, EXAMPLES
+from .purpose import split_purpose
+from .refusals import CANNOT_LOCATE, EXAMPLES, no_change_named
 from .regions import refs_in
-from .roles import Role, ignorable_role, is_batch_wish
-from .slots import amount_of
+from .roles import (
+    Role,
+    batch_wish,
+    describe_clauses,
+    ignorable_role,
+    is_batch_wish,
+    is_constraint_tail,
+    is_story_statement,
+    shown_in_photo,
+    subsumed,
+    topics_only,
+)
+from .slots import amount_of, not_so_as_less, without_limit_tail
 from .text import extract_quotes, normalise, strip_markup, tokenize
+
+if TYPE_CHECKING:
+    from . import sliders
 
 
 def plan_from_text(
@@ -99,22 +122,57 @@ def plan_from_text(
     if context_only(prompt):
         raise needs_previous(prompt)
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
-    stripped, quotes = extract_quotes(strip_markup(prompt))
+    if any(ch.isdigit() for ch in prompt):  # slider settings have numbers; the reader loads only then
+        from .sliders import read_sliders
+
+        recipe, rest, recipe_notes = read_sliders(prompt)
+        if recipe or recipe_notes:
+            return _plan_recipe(prompt, recipe, rest, recipe_notes, n_images=n_images, has_mask=has_mask, ctx=ctx)
+    wish, text = batch_wish(prompt, ctx.n_images)
+    ignored: list[IgnoredText] = []
+    if wish is not None:
+        # "…, and make them consistent": the batch reader's words, shown as what it will do
+        ctx.notes.append(f"{wish.describe()} (a wish about the whole set: `retouch batch` does it)")
+        ignored += [IgnoredText(text=w, role=Role.BATCH) for w in wish.text]
+        if not text.strip(" ,.;!?"):
+            raise UnsupportedInstruction(
+                f'"{prompt.strip()}" asks for a consistent set of photos ({wish.describe()}), which the batch '
+                f"edit does; for one image, say what to change, e.g. {EXAMPLES}",
+                fragment=prompt.strip(),
+            )
+    stripped, quotes = extract_quotes(strip_markup(text))
     stripped, quotes = _scare_quotes(stripped, quotes)
     ctx.original = stripped
     items = chunk_joining_adjectives(tokenize(normalise(stripped), quotes))
-    clauses = [Clause(seg, fragment_text(seg)) for seg in split_clauses(items)]
+    clauses = describe_clauses([Clause(seg, fragment_text(seg)) for seg in split_clauses(items)])
     steps: Steps = []
-    ignored: list[IgnoredText] = []
     refused: list[UnsupportedInstruction] = []
     vague_fix = False
-    for cl in clauses:
+    topics = topics_only(clauses, items)
+    if topics:
+        raise no_change_named(prompt.strip(), topics)
+    done_by_background = subsumed(clauses)
+    for k, cl in enumerate(clauses):
+        if k in done_by_background:
+            ctx.notes.append(done_by_background[k])
+            ignored.append(IgnoredText(text=cl.text, role=Role.SUBSUMED))
+            continue
         if is_vague_fix(cl):
             vague_fix = True  # "…, fix it": the complaint before it says what to fix
+            continue
+        if is_story_statement(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.BACKSTORY))  # "it was taken on an old phone"
+            continue
+        if is_constraint_tail(cl):
+            ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT))
             continue
         if is_batch_wish(cl):
             ignored.append(IgnoredText(text=cl.text, role=Role.BATCH))
             continue
+        cl = not_so_as_less(without_limit_tail(cl))
+        cl, purpose = split_purpose(cl)
+        if purpose:
+            ignored.append(IgnoredText(text=purpose, role=Role.PURPOSE))
         try:
             got = interpret(cl, ctx)
             _check_no_dropped_verb(cl, got)
@@ -128,6 +186,17 @@ def plan_from_text(
         if not got:
             ignored.append(IgnoredText(text=cl.text, role=Role.CONSTRAINT if cl.has("neg") else Role.POLITENESS))
         steps += got
+    if any(st.op == "straighten" and st.params.get("angle") is None for st in steps):
+        ctx.notes.append(
+            "straighten: the angle is measured from the horizon or straight lines when the photo is read "
+            '(refused if there are none); give one to set it, e.g. "straighten by 2 degrees"'
+        )
+    kept = [band for cl in clauses if (band := _kept_colour(cl)) is not None]
+    if kept:
+        # "make it black and white but keep the red rose in colour": a colour splash on that band
+        for k, st in enumerate(steps):
+            if st.op == "grayscale":
+                steps[k] = make_step("saturation", {"amount": -1.0, "except_band": kept[0]}, Clause([], st.text), ctx)
     if ctx.no_crop:
         for st in steps:
             if st.op == "resize" and st.params.get("fit") == "cover":
@@ -142,6 +211,53 @@ def plan_from_text(
             fragment=prompt.strip(),
         )
     return EditPlan(prompt=prompt, steps=_dedupe(steps, ctx.notes), ignored=ignored, notes=ctx.notes)
+
+
+def _plan_recipe(
+    prompt: str,
+    recipe: list[sliders.SliderStep],
+    rest: str,
+    notes: list[str],
+    *,
+    n_images: int,
+    has_mask: bool,
+    ctx: Ctx,
+) -> EditPlan:
+    """Slider settings pasted from an editor (sliders.py), plus whatever else the text asks for."""
+    from .sliders import expand
+
+    steps: Steps = []
+    for rs in recipe:
+        cl = Clause([], rs.text)
+        steps += [make_step(op, params, cl, ctx) for op, params in expand(rs)]
+    ignored: list[IgnoredText] = []
+    leftover = re.sub(r"\b(?:image|then|and|step|layer|levels?|hue\s*/\s*saturation|curves)\b", "", rest, flags=re.I)
+    if re.search(r"[a-z]{3}", leftover):
+        try:
+            more = plan_from_text(rest, n_images=n_images, has_mask=has_mask)
+        except UnsupportedInstruction:
+            if _asks_for_more(rest):
+                raise  # "Exposure +0.3, and add a party hat": the rest is an edit it cannot do
+            # "Photoshop steps:", "can you do the same": words around the settings, not edits
+            words = " ".join(re.sub(r"[,:;.]+", " ", rest).split())
+            ignored.append(IgnoredText(text=words, role=Role.POLITENESS))
+        else:
+            steps += more.steps
+            ignored += more.ignored
+            notes += more.notes
+    if not steps:
+        raise UnsupportedInstruction(
+            f'found no edit in "{prompt.strip()}": {"; ".join(notes)} (a ±100 slider needs a move of 3 or more)',
+            fragment=prompt.strip(),
+        )
+    return EditPlan(prompt=prompt, steps=steps, ignored=ignored, notes=ctx.notes + notes)
+
+
+def _asks_for_more(text: str) -> bool:
+    """Text beside a recipe names an edit of its own: an op word, a colour, or something to generate."""
+    items = chunk_joining_adjectives(tokenize(normalise(text), []))
+    asks = [s for it in items for s in it.senses if s.kind == "op" and s.value not in ("match", "look", "enhance")]
+    return bool(asks) or any(it.generative or it.kind == "color" for it in items)
 
 
 #: Words that make a quoted string text to draw ("add the caption 'Sale'"), not scare quotes ("deblur").
@@ -160,7 +276,8 @@ def _scare_quotes(text: str, quotes: list[str]) -> tuple[str, list[str]]:
     def put_back(m: re.Match[str]) -> str:
         n = int(m.group(1))
         start = max(0, m.start() - 60)
-        before = text[start : m.start()].split(".")[-1]
+        # only the words of the same clause count: "add a white background, rotate them into an "x" sign"
+        before = re.split(r"[.,;!?]|\band\b", text[start : m.start()])[-1]
         after = text[m.end() : m.end() + 25]
         if _TEXT_CONTEXT.search(before) or re.match(r"\s*(?:text|caption|title|watermark)\b", after, re.I):
             kept.append(quotes[n])
@@ -189,8 +306,8 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     if cl.has_word("fit") and not cl.ops() and not cl.kinds("size"):
         ctx.no_crop = True  # "…, and fit it inside": a constraint on the resize
         return []
-    if _harmless(cl):
-        return []
+    if _harmless(cl) or is_constraint_tail(cl):
+        return []  # filler, or "without it getting pixelated": a constraint on the edit before it
     _check_generative_phrases(cl, ctx)
     _social_look(cl)
     geometry = (
@@ -205,6 +322,9 @@ def interpret(cl: Clause, ctx: Ctx) -> Steps:
     splash = _colour_splash(cl, ctx)
     if splash is not None:
         return splash
+    labelled = correction_label(cl, ctx)
+    if labelled is not None:
+        return labelled  # "Color/Lighting Correction": a correction of each property named
     if _vague_request(cl):
         return enhance_steps(cl, ctx)  # "do something cool", "make it look better": an automatic fix
     if cl.has("neg") and not cl.has("enough") and not geometry:
@@ -251,7 +371,7 @@ def _social_look(cl: Clause) -> None:
             cl.items[i] = dataclasses.replace(it, senses=[_VINTAGE])
 
 
-_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic"})
+_VAGUE_OBJECTS = frozenset({"something", "anything", "stuff", "magic", "whatever"})
 
 
 _PRAISE = frozenset({"cool", "nice", "interesting", "amazing", "awesome", "great", "good", "fun", "special"})
@@ -263,9 +383,9 @@ def _vague_request(cl: Clause) -> bool:
     "cool" is praise here (not a temperature) because it describes "something"; the temperature reading
     needs it to describe the colours, tones, the look or the image, or to be the verb ("cool it down").
     """
-    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or refs_in(cl):
-        return False
-    if any(it.generative for it in cl.items):
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname") or any(r != 0 for r in refs_in(cl)):
+        return False  # (ref 0 is "this photo": the image being edited)
+    if any(it.generative and not shown_in_photo(cl, i) for i, it in enumerate(cl.items)):
         return False
     surface = [it.text for it in cl.items]
     vague = next((i for i, w in enumerate(surface) if w in _VAGUE_OBJECTS), None)
@@ -308,6 +428,12 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
         raise needs_generation(cl)  # restoring an old photo means inventing lost detail
     if {"colorize", "recolor", "recolour"} & set(lem) and not cl.colors():
         raise needs_generation(cl)  # colourising without a colour to tone with means guessing real colours
+    if _colourise(cl):
+        raise needs_generation(cl, "colouring a photo means guessing its real colours")
+    if {"swap", "replace", "exchange", "substitute"} & set(lem) and cl.has("region", "sky"):
+        raise needs_generation(cl, "a new sky has to be made or given as a second image")
+    if _UNDISTORT & set(lem):
+        raise needs_generation(cl, "lens or perspective correction is not a builtin operation")
     joined = " " + " ".join(lem) + " "
     for phrase in GENERATIVE_PHRASES:
         if " " + " ".join(phrase) + " " in joined:
@@ -316,11 +442,39 @@ def _check_generative_phrases(cl: Clause, ctx: Ctx) -> None:
                 raise needs_generation(cl)
 
 
+_COLOUR_VERBS = frozenset({"colour", "color", "colourise", "colorise", "colour in", "color in"})
+
+
+def _colourise(cl: Clause) -> bool:
+    """ "colour the picture", "colour this old photo": colourising, with no colour named to tone with."""
+    content = [it for it in cl.items if not (it.senses and all(s.kind in ("polite", "stop") for s in it.senses))]
+    if not content or content[0].text not in _COLOUR_VERBS or cl.colors():
+        return False
+    others = {h.op for h in cl.ops()} - {"color", "grayscale", "look", "enhance"}
+    return not others and any(it.has("imgnoun") or it.text == "it" for it in cl.items)
+
+
+#: Lens and perspective correction words: no builtin op straightens lines or flattens a bulge.
+_UNDISTORT = frozenset(
+    {"undistort", "distortion", "distorted", "fisheye", "keystone", "perspective", "dewarp", "unwarp", "warped"}
+)
+
+
 #: Phrases that are generative whatever follows them (their words are also op words: "shadow").
 _ALWAYS_GENERATIVE = frozenset({("drop", "shadow"), ("swap", "face"), ("face", "swap")})
 
 
 _EXCEPT = frozenset({"except", "excluding", "apart from", "other than", "but not", "save for", "besides"})
+
+
+def _kept_colour(cl: Clause) -> str | None:
+    """The hue band of "keep the red rose in colour" (a thing kept in colour, named by its colour), else None."""
+    keeps = cl.has_word("keep", "leave", "retain", "preserve")
+    if not keeps or not cl.has_word("colour", "color", "colored", "coloured"):
+        return None
+    colors = [(i, it) for i, it in cl.colors() if it.text not in ("colour", "color")]
+    band = band_name(colors[0][1]) if colors else None
+    return None if band in (None, "skin") else band
 
 
 def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
@@ -355,8 +509,18 @@ def _colour_splash(cl: Clause, ctx: Ctx) -> Steps | None:
 
 def _negated(cl: Clause, ctx: Ctx) -> Steps:
     """Constraints ("keep the colours natural") are harmless; exclusions of a region cannot be done."""
+    cast = negated_cast(cl, ctx)
+    if cast is not None:
+        return cast
     if cl.has_word("centered", "center", "middle", "visible", "framed", "in frame", "sharp", "same", "intact"):
         return []  # "keep my face centered", "keep her face sharp": a constraint, not an exclusion
+    everything = cl.op("remove") is not None and cl.has_word("everything", "all")
+    if removal_object(cl) == "background" or everything or (cl.has("bg") and cl.has_op("remove_bg", "transparent")):
+        kept = _kept_after_except(cl)
+        if kept is not None:
+            # "remove the background except the two girls": what is kept is the subject, as always
+            ctx.notes.append(f"“{cl.text}”: {kept} read as the subject that the background removal keeps")
+            return [make_step("remove_background", {}, cl, ctx)]
     regions = [s.value for _, s in cl.senses("region")] + (["background"] if cl.has("bg") else [])
     if regions or cl.sides():
         named = [it.text for it in cl.items if it.has("region") or it.has("bg") or it.has("side")]
@@ -369,6 +533,15 @@ def _negated(cl: Clause, ctx: Ctx) -> Steps:
             hint="mask",
         )
     return []
+
+
+def _kept_after_except(cl: Clause) -> str | None:
+    """The words after "except"/"but" in a background removal ("except the two girls"), if any."""
+    for i, it in enumerate(cl.items):
+        if it.text in _EXCEPT or it.text in ("but", "exept", "excpet"):
+            rest = [x.text for x in cl.items[i + 1 :] if x.kind != "punct"]
+            return " ".join(rest) or None
+    return None
 
 
 BUILDERS: list[tuple[str, Callable[[Clause, Ctx], Steps | None]]] = [

@@ -28,6 +28,15 @@ def not_understood(fragment: str, words: str | None = None) -> UnsupportedInstru
     )
 
 
+def no_change_named(fragment: str, topics: str) -> UnsupportedInstruction:
+    """Only topics ("colors, background, face color"): what to look at, but no change to make."""
+    return UnsupportedInstruction(
+        f'"{fragment}" names what to work on ({topics}) but not what to change: say the change, e.g. {EXAMPLES}',
+        fragment=fragment,
+        kind=NOT_UNDERSTOOD,
+    )
+
+
 def cannot_locate(fragment: str, thing: str, action: str = "") -> UnsupportedInstruction:
     """A thing the engine cannot find in the image: a mask marks it, a generative model can find it."""
     doing = f" ({action})" if action else ""

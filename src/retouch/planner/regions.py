@@ -48,7 +48,13 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
         for s in it.senses:
             if s.kind in ("region", "bg") and i in landmarks:
                 continue
-            if s.kind == "region":
+            if s.kind in ("region", "bg") and hedged(cl, i):
+                continue  # "more colour, with possibly an evening sky": a wish about the scene, not a place
+            if s.kind in ("region", "bg") and _emphasised(cl, i) and "all" not in found:
+                found.append("all")  # "brighten the photo, especially the faces": all of it, and more there
+            if s.kind == "region" and s.value in ("face", "subject") and _surrounding(cl, i):
+                found.append("background")  # "blur around the face": the surroundings, not the face
+            elif s.kind == "region":
                 found.append(str(s.value))
             elif s.kind == "bg" and it.text not in ("setting",):
                 found.append("background")
@@ -64,6 +70,81 @@ def regions_in(cl: Clause, *, has_mask: bool, exclude_from: bool = True) -> list
     return out
 
 
+#: Words that make a region its surroundings ("around her face", "the area surrounding him").
+_AROUND = frozenset({"around", "round", "surrounding", "surround", "outside"})
+
+
+def _surrounding(cl: Clause, i: int) -> bool:
+    """The region word at i follows "around"/"surrounding" (past articles and possessives)."""
+    prev = cl.prev_content(i)
+    return prev is not None and cl.items[prev].text in _AROUND
+
+
+#: Things that are the brightest in their frame: a highlights move reaches them without locating them.
+LIGHT_SOURCES = frozenset(
+    {
+        "sun", "moon", "sunlight", "moonlight", "lamp", "lamps", "bulb", "bulbs", "candle", "candles", "star",
+        "stars", "firework", "fireworks", "lantern", "lanterns", "streetlight", "streetlights", "neon",
+        "sunburst", "sunrays",
+    }
+)  # fmt: skip
+def is_light_source(cl: Clause, i: int) -> bool:
+    """Item i is a light source noun, not a modifier of another noun ("a sun flare effect")."""
+    it = cl.items[i]
+    if it.kind != "word" or not it.lemmas or it.lemmas[0] not in LIGHT_SOURCES:
+        return False
+    nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+    if nxt is None:
+        return True
+    return not (nxt.unknown or nxt.generative or any(s.kind == "op" and s.pos == "n" for s in nxt.senses))
+
+
+#: Words that put extra weight on a region after an edit of the whole picture.
+_EMPHASIS = frozenset({"especially", "particularly", "mainly", "mostly", "primarily", "notably", "specially"})
+
+
+def _emphasised(cl: Clause, i: int) -> bool:
+    """An emphasis word stands in the noun phrase before the region word ("especially the faces")."""
+    for it in reversed(cl.items[max(0, i - 3) : i]):
+        if it.text in _EMPHASIS:
+            return True
+        if not (it.has("stop") or it.text in ("on", "in", "for", "to")):
+            return False
+    return False
+
+
+#: Hedges that make the noun after them a possibility, not the place to edit.
+_HEDGES = frozenset({"possibly", "maybe", "perhaps", "probably", "ideally"})
+
+
+def hedged(cl: Clause, i: int) -> bool:
+    """A hedge stands in the noun phrase before the region word ("possibly an evening sky")."""
+    for it in reversed(cl.items[max(0, i - 4) : i]):
+        if it.text in _HEDGES:
+            return True
+        praise = all(x.value in ("enhance", "look") for x in it.senses if x.kind == "op")
+        if (it.has("op") and not praise) or it.has("dir") or it.has("verb") or it.kind == "punct":
+            return False  # "maybe brighten the sky": the hedge is on the verb, the sky is still the place
+    return False
+
+
+_IMAGE_NOUNS = frozenset({"image", "images", "picture", "pictures", "photo", "photos", "pic", "one", "version"})
+
+
+def _names_an_image(cl: Clause, i: int) -> bool:
+    """A side word that picks one of two photos: after "than", or "the photo on the right"."""
+    nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+    if nxt is not None and nxt.has("part"):
+        return False  # "the photo on the left side": a part of this photo
+    before = [it.text for it in cl.items[max(0, i - 3) : i]]
+    if "than" in before:
+        return True
+    j = i - 1
+    while j >= 0 and cl.items[j].text in ("the", "on", "to", "at"):
+        j -= 1
+    return j >= 0 and j < i - 1 and (cl.items[j].has("imgnoun") or cl.items[j].text.split()[-1] in _IMAGE_NOUNS)
+
+
 def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
     """Side words read as regions: "the left side" → left, "top right corner" → top-right, "edges" → edges."""
     out: list[str] = []
@@ -72,6 +153,11 @@ def _side_regions(cl: Clause, exclude_from: bool) -> list[str]:
     for i, side in sides:
         if side == "front":
             continue
+        nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+        if nxt is not None and (nxt.has("imgnoun") or nxt.text.split()[0] in _IMAGE_NOUNS):
+            continue  # "the left image is darker": which image, not a part of it
+        if _names_an_image(cl, i):
+            continue  # "more orange than the left", "the photo on the right looks warmer": the other image
         prev = cl.prev_content(i)
         if exclude_from and prev is not None and cl.items[prev].has("from"):
             continue  # "from the left" is a direction (light), not a region

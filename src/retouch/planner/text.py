@@ -10,6 +10,7 @@ from typing import Any
 
 from .colors import NAMED
 from .lexicon import GENERATIVE_CUES, PHRASES, SINGLES, VOCAB, _words
+from .typos import near_words, repair_cast_nouns
 
 # Opening quote must not follow a letter (so "I'd" and "it's" are not quotes); the closing one must not
 # precede a letter (so "Tom's Diner" inside quotes survives).
@@ -96,7 +97,44 @@ def normalise(text: str) -> str:
 
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
+    text = _CONSTRAINT_TAIL.sub(r", \1", text)
+    text = _EXCEPT_TYPO.sub(r"\1 except", text)
+    text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
+    text = _COLOUR_OUT.sub(r"\1 background removed", text)
+    text = _EDIT_OUT.sub(_edit_out, text)
     return text.replace("let us", "let s")
+
+
+#: "remove background expect the girls": "except" mistyped after the background.
+_EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
+#: "with the black taken out": a plain colour taken out of a graphic is its background.
+_COLOUR_OUT = re.compile(
+    r"\b(the (?:black|white|gr[ae]y|green|blue|red|yellow|pink|solid|plain) ?(?:colou?r)?)\s+"
+    r"(?:taken out|removed|cut out|knocked out|gone|deleted|erased)\b"
+)
+#: "photoshop the onlooker out of the photo", "edit my ex out": object removal, said as "remove … from".
+_EDIT_OUT = re.compile(
+    r"\b(photoshop|photoshopped|edit|airbrush|erase|clone|shop|cut|get|take|lift|pull)\s+"
+    r"((?:the|my|this|that|these|those|his|her|their|a|an)\s+[a-z' ]{1,60}?|me|him|her|them|us)\s+out\s+of\b"
+    r"|\b(photoshop|edit|airbrush|clone|shop)\s+((?:the|my|this|that|his|her|a|an)\s+[a-z' ]{1,60}?)\s+out\b"
+)
+#: Verbs whose "… out" is itself a removal trigger ("photoshop out"): kept, so the refusal quotes the user's verb.
+_OUT_VERBS = frozenset({"photoshop", "edit", "clone"})
+
+
+def _edit_out(m: re.Match[str]) -> str:
+    """ "photoshop the onlooker out of the photo" → "photoshop out the onlooker from the photo"."""
+    verb = m.group(1) or m.group(3)
+    verb = verb if verb in _OUT_VERBS else "remove"
+    verb = f"{verb} out" if verb != "remove" else verb
+    return f"{verb} {m.group(2)} from" if m.group(2) else f"{verb} {m.group(4)}"
+
+
+#: "… without losing quality", "… without it getting pixelated": a constraint of its own, split off so that
+#: its verb ("losing") is not read as part of the edit before it.
+_CONSTRAINT_TAIL = re.compile(
+    r"\s+(without (?:it |them )?(?:losing|getting|becoming|looking|going|loss|any loss|quality loss|pixelat))"
+)
 
 
 _NUMBER_WORDS = {
@@ -186,7 +224,7 @@ def tokenize(text: str, quotes: list[str]) -> list[Token]:
             out.append(Token("word", raw, None, lemma=lemma(raw)))
         else:
             out.append(Token("punct", raw, None, lemma=raw))
-    return _number_words(out)
+    return repair_cast_nouns(_number_words(out), NAMED)
 
 
 def _hex(raw: str) -> tuple[int, int, int]:
@@ -284,6 +322,7 @@ blue glue clue true
 wear pear bear near dear hear fear year rear tear gear smile mile tile while white write quite quiet
 sunny funny bunny shade shadow meadow window widow wider width wild mild hold cold bold gold told fold
 warm worm farm harm storm form from frame flame blame blame slam dark bark park mark lark
+graduation wedding birthday funeral party ceremony prom vacation holiday anniversary
 """
     )
 )
@@ -347,25 +386,6 @@ def lemma(word: str) -> str:
     return fuzzy(word) or word
 
 
-def _osa(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance (a transposition counts 1), stopping past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 _FUZZY_TARGETS = tuple(sorted(w for w in VOCAB | set(NAMED) if len(w) >= 5 and w.isalpha()))
 
 
@@ -380,10 +400,7 @@ def fuzzy(word: str) -> str | None:
     limit = 2 if len(word) >= 10 else 1
     best: list[str] = []
     best_d = limit + 1
-    for cand in _FUZZY_TARGETS:
-        d = _osa(word, cand, limit)
-        if d > limit:
-            continue
+    for cand, d in near_words(word, _FUZZY_TARGETS, limit):
         if d == 1 and len(word) < 7 and len(cand) == len(word) and not _is_swap(word, cand):
             continue  # a substitution in a short word is more likely another word ("night" vs "light")
         if len(word) < 7 and cand[0] != word[0]:
@@ -394,6 +411,9 @@ def fuzzy(word: str) -> str | None:
             best.append(cand)
     if not best:
         return None
+    if len(best) > 1 and any(c in SINGLES or c in NAMED for c in best):
+        # "exposre": "exposure" is a word of its own, "expose" only part of "over expose"
+        best = [c for c in best if c in SINGLES or c in NAMED]
     if len(best) > 1:
         same_start = [c for c in best if c[0] == word[0]]
         meanings = {_meaning(c) for c in same_start}
