@@ -160,12 +160,18 @@ def test_follow_ups_that_name_nothing_there_are_refused_accurately(graded):
 
 
 @pytest.mark.parametrize(
-    "said", ["a bit less", "more", "too much", "undo", "go back", "undo the vignette", "tone it down"]
+    "said", ["a bit less", "more", "too much", "undo", "go back", "undo the vignette", "slightly stronger"]
 )
 def test_without_a_previous_edit_a_follow_up_says_it_needs_one(said):
     with pytest.raises(UnsupportedInstruction, match="relative to a previous edit") as e:
         plan_from_text(said)
     assert e.value.hint == "previous"
+
+
+def test_a_calming_follow_up_without_a_previous_edit_calms_the_photo():
+    """ "tone it down" means something on its own too: less saturation and contrast."""
+    steps = plan_from_text("tone it down").steps
+    assert {s.op for s in steps} == {"saturation", "contrast"} and all(s.params["amount"] < 0 for s in steps)
 
 
 def test_ordinary_instructions_still_plan_without_context():

@@ -253,7 +253,11 @@ _DIRECTORS = {"brightness": None, "light": None, "blur": -1}
 def build_adjust(cl: Clause, ctx: Ctx, forced_region: str | None = None) -> Steps | None:
     """Tone, colour, detail and look steps, one per op and region."""
     hits = [h for h in cl.ops() if h.op in ADJUST_OPS]
-    looknames = [str(s.value) for _, s in cl.senses("lookname")]
+    # "I took this at golden hour": a look named in the story of the shot is its circumstance, not a wish
+    named_looks = cl.senses("lookname")
+    looknames = [str(s.value) for i, s in named_looks if not subject_of_story(cl, i)]
+    if named_looks and not looknames and not hits and not cl.colors():
+        return []  # only the story of the shot: nothing to edit (shown as backstory)
     aging = any(it.has("lookname") and it.lemmas[0] in ("old", "older") for it in cl.items)
     if aging and (cl.has("region", "subject") or cl.has("region", "face")):
         raise needs_generation(cl)  # "make him look older" changes a person, not the photo

@@ -63,6 +63,20 @@ def _property_of_background(cl: Clause) -> bool:
     return False
 
 
+def _complains_of_colour(cl: Clause, index: int) -> bool:
+    """A colour the clause says is wrong (too green, has a green tint, made it orange), with no verb asking for one."""
+    from .casts import blamed_cast, has_state
+
+    before = cl.items[:index]
+    # "the lamp made the wall orange": a past-tense verb after its subject blames the colour on something
+    blamed = next((i for i, it in enumerate(before) if it.text in ("made", "turned", "gave") and i > 0), None)
+    if blamed is not None and not any(it.has("verb") or it.has("dir") or it.has("polite") for it in before[:blamed]):
+        return True
+    if any(it.has("dir") or it.has("verb") for it in before) and not cl.has("too"):
+        return False
+    return cl.has("too") or has_state(cl, index) or blamed_cast(cl) is not None
+
+
 def removed_after(cl: Clause, bg: int | None = None) -> bool:
     """ "with the black background removed": a removal verb after the background noun acts on it."""
     if bg is None:
@@ -123,6 +137,8 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
+    if colors and not wants_transparent and _complains_of_colour(cl, colors[0][0]):
+        return None  # "the background looks too green", "the wall has a green tint": a cast to fix, not a new backdrop
     colors = _new_colors(cl, colors)
     if removal_object(cl) == "background" and colors and not wants_transparent:
         # "remove the background so it's all white": the colour named after the background is the new one

@@ -250,6 +250,11 @@ def context_only(prompt: str) -> bool:
     return bool(readings) and all(r.context_only for r in readings)
 
 
+def undoes(prompt: str) -> bool:
+    """Whether the instruction drops or undoes something ("undo the vignette"): never read on its own."""
+    return any(r.kind in ("drop", "undo_all", "undo_last") for r in _read(prompt))
+
+
 def needs_previous(prompt: str) -> UnsupportedInstruction:
     """The refusal of a follow-up given without the edit it follows."""
     text = prompt.strip()
@@ -327,7 +332,9 @@ def _read_clause(clause: str) -> _Reading:
             return _Reading("undo_last", clause, context_only=True)
         if re.match(r"^(?:all|everything|all\s+(?:the\s+)?(?:edits|changes|effects|steps|of\s+it))$", target):
             return _Reading("undo_all", clause, context_only=True)
-        return _Reading("drop", clause, target=target, context_only=bool(_UNDO_VERB.match(core)))
+        # "undo the vignette" needs the edit it undoes; "undo the yellow tint from the lamps" is a cast to fix
+        undoes_step = bool(_UNDO_VERB.match(core)) and _names_op(target)
+        return _Reading("drop", clause, target=target, context_only=undoes_step)
     m = re.match(r"^(?:the\s+)?(?P<x>.+?)\s+off$", core)
     if m:
         return _Reading("drop", clause, target=m.group("x"))

@@ -47,6 +47,7 @@ Decisions worth knowing (also in the docs):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -113,14 +114,26 @@ def plan_from_text(
     `after` is the plan that made the version being edited: the instruction is then a follow-up read
     against it ("a bit less", "undo the vignette"; see followup.py), and the result is the revised full plan.
     """
-    from .followup import context_only, follow_up, needs_previous
+    from .followup import context_only, follow_up, needs_previous, undoes
 
     if after is not None:
         return follow_up(prompt, after, n_images=n_images, has_mask=has_mask)
     if prompt is None or not prompt.strip():
         raise UnsupportedInstruction(f"the prompt is empty: say what to change, e.g. {EXAMPLES}")
     if context_only(prompt):
-        raise needs_previous(prompt)
+        # "calm it down a bit" reads on its own too (less saturation and contrast); "a bit less" does not
+        fresh = None
+        if not undoes(prompt):
+            with contextlib.suppress(UnsupportedInstruction):
+                fresh = _plan_new(prompt, n_images=n_images, has_mask=has_mask)
+        if fresh is None or not fresh.steps:
+            raise needs_previous(prompt)
+        return fresh
+    return _plan_new(prompt, n_images=n_images, has_mask=has_mask)
+
+
+def _plan_new(prompt: str, *, n_images: int, has_mask: bool) -> EditPlan:
+    """The plan of an instruction read on its own (no previous edit)."""
     ctx = Ctx(n_images=max(1, n_images), has_mask=has_mask, prompt=prompt)
     if any(ch.isdigit() for ch in prompt):  # slider settings have numbers; the reader loads only then
         from .sliders import read_sliders

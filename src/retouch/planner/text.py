@@ -409,8 +409,8 @@ def fuzzy(word: str) -> str | None:
             best, best_d = [cand], d
         elif d == best_d:
             best.append(cand)
-    if not best:
-        return None
+    if not best or is_english_word(word):
+        return None  # "concert" is not a misspelt "convert": a word people use is left as it is
     if len(best) > 1 and any(c in SINGLES or c in NAMED for c in best):
         # "exposre": "exposure" is a word of its own, "expose" only part of "over expose"
         best = [c for c in best if c in SINGLES or c in NAMED]
@@ -421,6 +421,24 @@ def fuzzy(word: str) -> str | None:
             return None  # ambiguous between words that mean different things
         best = same_start
     return _variants_lemma(best[0])
+
+
+#: How often a word must occur in pyspellchecker's English frequency list (OpenSubtitles counts) to be
+#: taken as a real word; misspellings people make ("exposre", "backround") are 0 there.
+_ENGLISH_MIN_COUNT = 50
+
+
+@lru_cache(maxsize=1)
+def _english_counts() -> dict[str, int]:
+    """pyspellchecker's English word counts, loaded on the first repair only (~170 ms)."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+def is_english_word(word: str) -> bool:
+    """Whether `word` is a common English word (so never a typo to repair into another one)."""
+    return _english_counts().get(word, 0) >= _ENGLISH_MIN_COUNT
 
 
 def _meaning(word: str) -> str | None:
