@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -384,7 +385,6 @@ def _enclosed(fg: np.ndarray, cand: np.ndarray, inside: np.ndarray, fits: np.nda
     of its rim meets the subject with no outline between (a lost part's shading runs on into
     the rest; a shadow or the backdrop in a handle meets the subject at the subject's outline).
     """
-    h, w = cand.shape
     open_ = ~inside | fits
     outside = _grow_within(_reach_border_ball(open_, r), open_, r + 3)
     # a surface, not the gaps between strands of fur (those are full of edges)
@@ -395,13 +395,7 @@ def _enclosed(fg: np.ndarray, cand: np.ndarray, inside: np.ndarray, fits: np.nda
     walls = cv2.dilate(outline.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     n, lab, stats, _ = cv2.connectedComponentsWithStats((rest & ~barrier).astype(np.uint8), connectivity=4)
     keep = np.zeros(n, bool)
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if area < min_area:
-            continue
-        y0, y1, x0, x1 = max(0, y - 2), min(h, y + bh + 2), max(0, x - 2), min(w, x + bw + 2)
-        comp = lab[y0:y1, x0:x1] == i
-        ring = (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
+    for i, (y0, y1, x0, x1), _piece, ring in _pieces_with_rims(lab, stats, min_area):
         # open = touching reached backdrop where no outline separates them
         free = ring & ~walls[y0:y1, x0:x1]
         gap = free & outside[y0:y1, x0:x1]
@@ -504,6 +498,22 @@ def backdrop_holes(fg: np.ndarray, dist: np.ndarray, sigma: float) -> np.ndarray
     return out
 
 
+def _pieces_with_rims(
+    lab: np.ndarray, stats: np.ndarray, min_area: int
+) -> Iterator[tuple[int, tuple[int, int, int, int], np.ndarray, np.ndarray]]:
+    """(label, its box padded by 2 px, the piece in that box, its one-pixel rim) for each labelled piece
+    of at least `min_area` pixels."""
+    h, w = lab.shape
+    k3 = np.ones((3, 3), np.uint8)
+    for i in range(1, len(stats)):
+        x, y, bw, bh, area = stats[i]
+        if area < min_area:
+            continue
+        y0, y1, x0, x1 = max(0, y - 2), min(h, y + bh + 2), max(0, x - 2), min(w, x + bw + 2)
+        comp = lab[y0:y1, x0:x1] == i
+        yield i, (y0, y1, x0, x1), comp, (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
+
+
 def _soft_shadows(cand: np.ndarray, like: np.ndarray, sharp: np.ndarray) -> np.ndarray:
     """The candidate regions that are shadows: mostly bordered by backdrop, not by sharp neutral edges.
 
@@ -512,18 +522,10 @@ def _soft_shadows(cand: np.ndarray, like: np.ndarray, sharp: np.ndarray) -> np.n
     neutral outline keeps what that outline encloses as object. Regions too small to judge
     count as shadow.
     """
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    _, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
     out = cand.copy()
     h, w = cand.shape
-    min_area = max(16, int(0.0005 * h * w))
-    k3 = np.ones((3, 3), np.uint8)
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if area < min_area:
-            continue
-        y0, y1, x0, x1 = max(0, y - 2), min(h, y + bh + 2), max(0, x - 2), min(w, x + bw + 2)
-        comp = lab[y0:y1, x0:x1] == i
-        ring = (cv2.dilate(comp.astype(np.uint8), k3) > 0) & ~comp
+    for _, (y0, y1, x0, x1), comp, ring in _pieces_with_rims(lab, stats, max(16, int(0.0005 * h * w))):
         soft = int((ring & like[y0:y1, x0:x1]).sum())
         hard = int((ring & sharp[y0:y1, x0:x1]).sum())
         if hard >= max(20, 0.67 * soft):
