@@ -174,6 +174,8 @@ def test_the_mask_hooks_set_the_painted_area_from_a_picture(context: Any, web_se
     write_photo(tmp_path / "photo.png", 160, 120, seed=11)
     page = open_editor(context, web_server)
     add_images(page, tmp_path / "photo.png")
+    # the mask view takes the picture's size once it has loaded it (applyMask before that does nothing)
+    page.wait_for_function("() => window.retouch.mask.realWidth > 0")
     # A quarter-size picture whose left half is opaque: the left half of the image is selected.
     page.evaluate(
         """() => { const c = new OffscreenCanvas(40, 30); const g = c.getContext('2d');
