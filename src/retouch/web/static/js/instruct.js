@@ -43,6 +43,7 @@ export class Instruction {
     this.input.addEventListener("input", () => {
       this.typedAt = Date.now();
       save("prompt", this.input.value);
+      this.dropped = "";
       if (this.edited) this.revert(); // a new instruction: its plan, not the edited one
       later();
     });
@@ -141,19 +142,39 @@ export class Instruction {
     return this.edited && { prompt: this.value, steps: this.edited.map(({ op, params, region, text }) => ({ op, params, region, text })) };
   }
 
+  /** The next edit starts from another image or version: the edits were made against the
+   * old one, so they go, and the plan says so (they would otherwise run on a base never seen). */
+  rebase(what) {
+    if (!this.edited) return;
+    this.revert();
+    this.dropped = ` Your changes to the plan were dropped: ${what}.`;
+  }
+
   /** Back to the text's plan. */
   revert() {
+    this.dropped = "";
     this.edited = null;
     save("edited", null);
     this._markEdited();
     this.refresh();
   }
 
+  /** The plan's summary: the one line a screen reader hears (set only when it says something new,
+   * so moving a slider is not announced step by step). */
+  _note(text) {
+    const el = $("#plan-note");
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  _sum(steps, p) {
+    return `${[...steps.map((s) => s.label), p?.consistency && "across the set"].filter(Boolean).join(", ") || "no steps"}. Engine: ${p?.engine}, model ${p?.model}.`;
+  }
+
   _markEdited() {
     const e = this.edited;
     $("#plan").classList.toggle("edited", !!e);
     $("#plan-edited").hidden = !e;
-    if (e) $("#plan-note").textContent = e.length ? `Engine: ${this.plan?.engine}, model ${this.plan?.model}.` : "No steps left: nothing would change.";
+    if (e) this._note(e.length ? `Edited plan: ${this._sum(e, this.plan)}` : "No steps left: nothing would change.");
   }
 
   /** A control changed: the edited plan starts (from the text's plan) or changes. */
@@ -203,14 +224,13 @@ export class Instruction {
   _showPlan(plan) {
     const box = $("#plan");
     const list = $("#plan-steps");
-    const note = $("#plan-note");
     box.classList.remove("refused", "pending");
     this._markEdited();
     this.pending = false;
     clearError("prompt-error");
     if (!plan) {
       list.replaceChildren();
-      note.textContent = "Type an instruction to see the plan before anything runs.";
+      this._note("Type an instruction to see the plan before anything runs.");
       return;
     }
     if (plan instanceof ApiError) {
@@ -220,7 +240,7 @@ export class Instruction {
           // "make it bri": not a refusal yet, just a word being typed. Look again later.
           box.classList.add("pending");
           this.pending = true;
-          note.textContent = "…";
+          this._note("…");
           const wait = UNFINISHED_MS - (Date.now() - this.typedAt) + 50;
           this._unfinishedTimer = setTimeout(() => {
             if (this.plan !== plan) return;
@@ -230,13 +250,13 @@ export class Instruction {
           return;
         }
         box.classList.add("refused");
-        note.textContent = "Nothing will run until the instruction is one the engine can do.";
+        this._note("Nothing will run until the instruction is one the engine can do.");
         showError("prompt-error", plainWords(plan), plan.fragment);
       } else if (plan.param === "model") {
-        note.textContent = "";
+        this._note("");
         showError("engine-error", plainWords(plan));
       } else {
-        note.textContent = plainWords(plan);
+        this._note(plainWords(plan));
       }
       return;
     }
@@ -246,7 +266,7 @@ export class Instruction {
       // the pass across the set ("make them consistent") runs with Batch all
       list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
     }
-    note.textContent = plan.steps.length || plan.consistency ? `Engine: ${plan.engine}, model ${plan.model}.` : "Nothing to do.";
+    this._note((plan.steps.length || plan.consistency ? `Plan: ${this._sum(plan.steps, plan)}` : "Nothing to do.") + (this.dropped || ""));
   }
 
   _showEstimates() {
