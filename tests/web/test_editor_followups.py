@@ -110,6 +110,7 @@ def test_a_follow_up_whose_stored_inputs_expired_sends_the_version_source(
     assert gone >= 1
     page.fill("#prompt", "a bit less")
     page.wait_for_selector("#plan-changes li:has-text('contrast +0.40 → +0.20')")
+    page.wait_for_selector("#estimate:has-text('Costs about')")  # priced on the version's source
     sent: list[dict[str, Any]] = []
     page.on("request", lambda r: r.url.endswith("/v1/jobs") and r.method == "POST" and sent.append(r.post_data_json))
     page.click("#run")

@@ -91,13 +91,13 @@ export class Instruction {
       method: "POST",
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
-    const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
+    const estimate = (images, mode, sized) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            // a follow-up runs on (and is priced on) the inputs its job kept
-            image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
+            // a follow-up runs on (and is priced on) the inputs its job kept, or, expired, on ours
+            image_sizes: mode === "edit" && ctx.after && !sized ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
@@ -105,7 +105,7 @@ export class Instruction {
             after: (mode === "edit" && ctx.after) || undefined,
             plan: plan0 || undefined,
           },
-        }).catch((e) => e)
+        }).catch((e) => (e.code === "inputs_expired" && !sized ? estimate(images, mode, 1) : e))
       : Promise.resolve(null);
     const [plan, est, batchEst] = await Promise.all([
       planReq,
