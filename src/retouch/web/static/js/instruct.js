@@ -142,8 +142,7 @@ export class Instruction {
     return this.edited && { prompt: this.value, steps: this.edited.map(({ op, params, region, text }) => ({ op, params, region, text })) };
   }
 
-  /** The next edit starts from another image or version: the edits were made against the
-   * old one, so they go, and the plan says so (they would otherwise run on a base never seen). */
+  /** Another base: edits made against the old one go, visibly. */
   rebase(what) {
     if (!this.edited) return;
     this.revert();
@@ -159,14 +158,13 @@ export class Instruction {
     this.refresh();
   }
 
-  /** The plan's summary: the one line a screen reader hears (set only when it says something new,
-   * so moving a slider is not announced step by step). */
+  /** The summary, the plan's only live line: set when it changes (not per slider step). */
   _note(text) {
     const el = $("#plan-note");
     if (el.textContent !== text) el.textContent = text;
   }
 
-  _sum(steps, p) {
+  _sum(steps, p = this.plan) {
     return `${[...steps.map((s) => s.label), p?.consistency && "across the set"].filter(Boolean).join(", ") || "no steps"}. Engine: ${p?.engine}, model ${p?.model}.`;
   }
 
@@ -174,7 +172,7 @@ export class Instruction {
     const e = this.edited;
     $("#plan").classList.toggle("edited", !!e);
     $("#plan-edited").hidden = !e;
-    if (e) this._note(e.length ? `Edited plan: ${this._sum(e, this.plan)}` : "No steps left: nothing would change.");
+    if (e) this._note(e.length ? `Edited plan: ${this._sum(e)}` : "No steps left: nothing would change.");
   }
 
   /** A control changed: the edited plan starts (from the text's plan) or changes. */
@@ -266,7 +264,7 @@ export class Instruction {
       // the pass across the set ("make them consistent") runs with Batch all
       list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
     }
-    this._note((plan.steps.length || plan.consistency ? `Plan: ${this._sum(plan.steps, plan)}` : "Nothing to do.") + (this.dropped || ""));
+    this._note((plan.steps.length || plan.consistency ? `Plan: ${this._sum(plan.steps)}` : "Nothing to do.") + (this.dropped || ""));
   }
 
   _showEstimates() {

@@ -31,7 +31,7 @@ const state = {
 
 let tray, mask, compare, options, instruction, batch;
 
-// ---------------------------------------------------------------- start
+// ---- start
 
 /** Why the page was opened here, from the address (a used login link), once. */
 function arrival() {
@@ -140,7 +140,7 @@ function setup() {
   document.body.dataset.ready = "1"; // for tests and scripts: every control is wired now
 }
 
-// ---------------------------------------------------------------- images
+// ---- images
 
 function bindInputs() {
   const input = $("#file-input");
@@ -200,7 +200,7 @@ function onTrayChange(reason, slot) {
   updateButtons();
 }
 
-// ---------------------------------------------------------------- the base image and mask
+// ---- the base image and mask
 
 /** What the next edit starts from: a version of the tree, or the first image as uploaded. */
 function baseImage() {
@@ -280,7 +280,7 @@ function onMaskChange() {
   }
 }
 
-// ---------------------------------------------------------------- tabs
+// ---- tabs
 
 function bindTabs() {
   const tabs = [$("#tab-edit"), $("#tab-compare")];
@@ -306,7 +306,7 @@ function selectTab(which) {
   if (!edit) compare.fit();
 }
 
-// ---------------------------------------------------------------- history
+// ---- history
 
 let treeSeq = 0;
 async function openTreeOf(slot, treeId, { versionId = null } = {}) {
@@ -492,7 +492,7 @@ async function editResult() {
   instruction.refresh();
 }
 
-// ---------------------------------------------------------------- running
+// ---- running
 
 function runContext() {
   const b = baseImage();
@@ -622,10 +622,10 @@ async function runEdit() {
     if (plan) Object.assign(body, { plan, metadata: { ...body.metadata, ui_plan: "edited" } });
     if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
     progressStart("Submitting…");
-    // The job's stored inputs past their retention: send what it edited (its version keeps a copy).
+    // stored inputs expired: send the version it edited (kept in the tree)
     const job = await submit(body).catch(async (e) => {
       if (e.code !== "inputs_expired") throw e;
-      let src = base; // a follow-up ran on what the edit it revised ran on
+      let src = base; // a follow-up ran on what the job it revised ran on
       while (src.params?.after) src = state.tree.versions.find((x) => x.id === src.parent_id);
       return submit({ ...body, images: await files(src.parent_id) });
     });
@@ -699,7 +699,7 @@ async function cancelJob() {
   await api(`/v1/jobs/${state.job.id}/cancel`, { method: "POST" }).catch(() => {});
 }
 
-// ---------------------------------------------------------------- activity
+// ---- activity
 
 async function refreshActivity() {
   try {
