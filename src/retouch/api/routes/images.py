@@ -118,7 +118,7 @@ OPENAPI_BODY = {
     }
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 408, 409, 413, 415, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 404, 408, 409, 413, 415, 429, 500, 503)
 }
 
 
