@@ -45,6 +45,16 @@ def test_health_ready_metrics_and_request_id(server: Server) -> None:
     assert "/v1/images/edits" in schema["paths"]
 
 
+def test_openapi_makes_images_optional_for_a_follow_up(server: Server) -> None:
+    """`images` (JSON) and `image` (multipart) are required unless `after` names the job followed up."""
+    body = httpx.get(server.base_url + "/openapi.json").json()["paths"]["/v1/images/edits"]["post"]["requestBody"]
+    for ctype, field in (("application/json", "images"), ("multipart/form-data", "image")):
+        schema = body["content"][ctype]["schema"]
+        assert schema["required"] == ["prompt"], ctype
+        assert schema["anyOf"] == [{"required": [field]}, {"required": ["after"]}], ctype
+        assert "after" in schema["properties"] and field in schema["properties"]
+
+
 def test_json_logs_carry_request_id(server: Server) -> None:
     httpx.get(server.base_url + "/v1/pricing", headers={"x-request-id": "trace-me-42"})
     deadline = time.monotonic() + 5

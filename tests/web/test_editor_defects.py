@@ -463,18 +463,20 @@ def test_on_a_phone_options_start_closed_and_the_instruction_is_near(
         ctx.close()
 
 
-def test_the_mask_toolbar_is_one_row_at_1440(browser: Any, web_server: Server, tmp_path: Path) -> None:
-    """At 1440 px the mask toolbar wrapped to a second row."""
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 800)])
+def test_the_mask_toolbar_is_one_row(browser: Any, web_server: Server, tmp_path: Path, size: tuple[int, int]) -> None:
+    """At 1440 px (and still at 1280 px) the mask toolbar wrapped to a second row."""
     write_photo(tmp_path / "photo.png", 600, 400, seed=1)
-    ctx = browser.new_context(**DESKTOP)
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
     try:
         page = open_editor(ctx, web_server)
         add_images(page, tmp_path / "photo.png")
         tops = page.evaluate(
             """() => [...document.querySelectorAll('#panel-edit .toolbar > *')]
                  .filter(e => e.offsetParent)
-                 .map(e => Math.round(e.getBoundingClientRect().top + e.offsetHeight / 2))"""
+                 .map(e => [Math.round(e.getBoundingClientRect().top + e.offsetHeight / 2), e.offsetWidth])"""
         )
-        assert max(tops) - min(tops) <= 4, tops
+        bar = page.evaluate("document.querySelector('#panel-edit .toolbar').clientWidth")
+        assert max(t for t, _ in tops) - min(t for t, _ in tops) <= 4, (bar, tops)
     finally:
         ctx.close()

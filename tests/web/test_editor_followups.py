@@ -89,3 +89,36 @@ def test_a_follow_up_on_the_original_says_it_needs_an_edit(context: Any, web_ser
     page.wait_for_selector("#prompt-error:has-text('previous edit')")
     assert page.is_disabled("#run")
     assert page.locator("#plan-changes").is_hidden()
+
+
+def test_a_follow_up_whose_stored_inputs_expired_sends_the_version_source(
+    context: Any, web_server: Server, tmp_path: Path
+) -> None:
+    photo = write_photo(tmp_path / "photo.png", 240, 180, seed=22)
+    page = open_editor(context, web_server)
+    add_images(page, tmp_path / "photo.png")
+    run_edit(page, "increase the contrast by 40%", 1)
+    v1 = rgb(select_version(page, 1))
+    # The stored inputs of the job go, as past their retention (the version tree keeps its copies).
+    gone = page.evaluate(
+        """async () => {
+          const files = (await (await fetch('/v1/files?purpose=job_input')).json()).data;
+          for (const f of files) await fetch('/v1/files/' + f.id, { method: 'DELETE' });
+          return files.length;
+        }"""
+    )
+    assert gone >= 1
+    page.fill("#prompt", "a bit less")
+    page.wait_for_selector("#plan-changes li:has-text('contrast +0.40 → +0.20')")
+    page.wait_for_selector("#estimate:has-text('Costs about')")  # priced on the version's source
+    sent: list[dict[str, Any]] = []
+    page.on("request", lambda r: r.url.endswith("/v1/jobs") and r.method == "POST" and sent.append(r.post_data_json))
+    page.click("#run")
+    page.wait_for_selector("#compare-caption:has-text('Version 2')")
+    # Refused for want of the stored inputs, then sent again with the original the edit ran on.
+    assert [("images" in b, b["after"]) for b in sent] == [(False, sent[0]["after"]), (True, sent[0]["after"])]
+    assert page.inner_text("#run-error") == ""
+    v2 = rgb(download(page, "#download")[0])
+    s0, s1, s2 = lum(photo).std(), lum(v1).std(), lum(v2).std()
+    assert s0 < s2 < s1 and (s2 - s0) < 0.7 * (s1 - s0), (s0, s1, s2)  # +20% of the original, not of v1
+    assert not page.errors  # type: ignore[attr-defined]

@@ -209,3 +209,58 @@ def test_plan_controls_fit_are_labelled_and_work_by_keyboard(
         assert not page.errors  # type: ignore[attr-defined]
     finally:
         ctx.close()
+
+
+def test_picking_another_base_drops_the_edited_plan_and_says_so(
+    context: Any, web_server: Server, tmp_path: Path
+) -> None:
+    write_photo(tmp_path / "photo.png", 240, 180, seed=5)
+    page = open_editor(context, web_server)
+    add_images(page, tmp_path / "photo.png")
+    plan_for(page, "increase contrast by 20%", 1)
+    run_version(page, 1)
+    # Edited against the original, then version 1 becomes the base: the edits were never seen
+    # against it, so they go (the instruction's plan is read against the new base instead).
+    page.locator("#plan-steps input[type=range]").fill("0.6")
+    page.wait_for_selector("#plan-edited:visible")
+    page.click("button.node[data-number='1']")
+    page.wait_for_selector("#plan-note:has-text('dropped: the next edit starts from version 1')")
+    assert page.locator("#plan-edited").is_hidden() and "+60%" not in page.inner_text("#plan-steps")
+    assert page.evaluate("() => JSON.parse(localStorage.getItem('retouch.v1')).edited") is None
+    job, _ = run_version(page, 2)
+    assert "plan" not in job and job["after"].startswith("job_")
+    # Typing again clears the notice.
+    page.fill("#prompt", "increase brightness by 10%")
+    page.wait_for_function("() => !document.querySelector('#plan-note').textContent.includes('dropped')")
+    assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_only_the_plan_summary_is_announced(context: Any, web_server: Server, tmp_path: Path) -> None:
+    write_photo(tmp_path / "photo.png", 240, 180, seed=2)
+    page = open_editor(context, web_server)
+    add_images(page, tmp_path / "photo.png")
+    plan_for(page, "make it black and white and increase brightness by 20%", 2)
+    # No control of the plan sits in a live region: a screen reader would read every slider step.
+    live = page.evaluate(
+        "() => [...document.querySelectorAll('#plan-steps input, #plan-steps select, #plan-steps button')]"
+        ".filter(el => el.closest('[aria-live]')).length"
+    )
+    assert live == 0 and page.locator("#plan-steps input").count() > 0
+    summary = page.locator("#plan-note[aria-live=polite]")
+    assert summary.inner_text().startswith("Plan: Grayscale, Brightness.")
+    # Moving the slider changes no word of the summary (nothing to announce) ...
+    page.evaluate(
+        "() => { window.noteChanges = 0; new MutationObserver(() => window.noteChanges++)"
+        ".observe(document.querySelector('#plan-note'), {childList: true, characterData: true, subtree: true}); }"
+    )
+    slider = page.locator("#plan-steps input[type=range]").first
+    for v in ("0.3", "0.35", "0.4"):
+        slider.fill(v)
+    page.wait_for_selector("#plan-edited:visible")
+    page.wait_for_selector("#estimate:has-text('Costs about')")
+    assert page.evaluate("() => window.noteChanges") == 1  # "Plan: …" became "Edited plan: …", once
+    assert summary.inner_text().startswith("Edited plan: Grayscale, Brightness.")
+    # ... removing a step does.
+    page.locator("#plan-steps .step-x").first.click()
+    page.wait_for_selector("#plan-note:has-text('Edited plan: Brightness.')")
+    assert not page.errors  # type: ignore[attr-defined]

@@ -126,5 +126,6 @@ class FollowUps:
                 f"The inputs of job '{prev.job_id}' are no longer stored (past their retention): send the image "
                 "it edited again, with 'after'.",
                 "after",
+                code="inputs_expired",  # the editor then sends the version's source itself
             ) from None
         return images, mask

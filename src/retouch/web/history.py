@@ -35,7 +35,8 @@ META_PLAN = "ui_plan"
 RECONCILE_JOBS = 50
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 #: Options worth showing next to a version (the rest of a job's params is noise there).
-SHOWN_PARAMS = ("model", "size", "quality", "background", "output_format", "output_compression", "n")
+#: `after` (the job a follow-up revised) tells the editor which version such an edit ran on.
+SHOWN_PARAMS = ("model", "size", "quality", "background", "output_format", "output_compression", "n", "after")
 
 
 def stem(name: str) -> str:

@@ -21,7 +21,7 @@ from ..jsontext import StrictJSONRoute
 from ..schemas import Balance, ErrorResponse, Estimate
 
 router = APIRouter(tags=["billing"], route_class=StrictJSONRoute)
-ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 408, 413)}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 408, 409, 413)}
 
 
 class EstimateRequest(BaseModel):

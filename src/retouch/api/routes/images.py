@@ -39,9 +39,11 @@ router = APIRouter(tags=["images"], route_class=StrictJSONRoute)
 _IMAGE_FIELD = re.compile(r"^image(\[\d*\])?$")
 _OPTION_FIELDS = tuple(EditOptions.model_fields)
 
+# The images may be left out of a follow-up (`after`): it runs on the inputs its job stored.
 _IMAGE_EDIT_FORM: dict[str, Any] = {
     "type": "object",
-    "required": ["image", "prompt"],
+    "required": ["prompt"],
+    "anyOf": [{"required": ["image"]}, {"required": ["after"]}],
     "properties": {
         "image": {
             "oneOf": [
@@ -88,7 +90,8 @@ _IMAGE_REF = {
 }
 _IMAGE_EDIT_JSON = {
     "type": "object",
-    "required": ["images", "prompt"],
+    "required": ["prompt"],
+    "anyOf": [{"required": ["images"]}, {"required": ["after"]}],
     "properties": {
         **{k: v for k, v in _IMAGE_EDIT_FORM["properties"].items() if k not in ("image", "mask", "plan")},
         "plan": {
@@ -115,7 +118,7 @@ OPENAPI_BODY = {
     }
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 408, 409, 413, 415, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 402, 403, 404, 408, 409, 413, 415, 429, 500, 503)
 }
 
 

@@ -43,6 +43,7 @@ export class Instruction {
     this.input.addEventListener("input", () => {
       this.typedAt = Date.now();
       save("prompt", this.input.value);
+      this.dropped = "";
       if (this.edited) this.revert(); // a new instruction: its plan, not the edited one
       later();
     });
@@ -90,13 +91,13 @@ export class Instruction {
       method: "POST",
       json: { prompt, model: ctx.fields.model, n_images: Math.max(1, ctx.images.length), has_mask: ctx.hasMask, mode: ctx.mode, after: ctx.after || undefined },
     }).then((p) => (p.error ? new ApiError(400, p.error) : p), (e) => e);
-    const estimate = (images, mode) => images.length && images.every((im) => im.width) && !ctx.problems.size
+    const estimate = (images, mode, sized) => images.length && images.every((im) => im.width) && !ctx.problems.size
       ? api("/v1/estimates", {
           method: "POST",
           json: {
             prompt,
-            // a follow-up runs on (and is priced on) the inputs its job kept
-            image_sizes: mode === "edit" && ctx.after ? undefined : images.map((im) => `${im.width}x${im.height}`),
+            // a follow-up runs on (and is priced on) the inputs its job kept, or, expired, on ours
+            image_sizes: mode === "edit" && ctx.after && !sized ? undefined : images.map((im) => `${im.width}x${im.height}`),
             mode,
             model: ctx.fields.model,
             size: ctx.fields.size,
@@ -104,7 +105,7 @@ export class Instruction {
             after: (mode === "edit" && ctx.after) || undefined,
             plan: plan0 || undefined,
           },
-        }).catch((e) => e)
+        }).catch((e) => (e.code === "inputs_expired" && !sized ? estimate(images, mode, 1) : e))
       : Promise.resolve(null);
     const [plan, est, batchEst] = await Promise.all([
       planReq,
@@ -141,19 +142,37 @@ export class Instruction {
     return this.edited && { prompt: this.value, steps: this.edited.map(({ op, params, region, text }) => ({ op, params, region, text })) };
   }
 
+  /** Another base: edits made against the old one go, visibly. */
+  rebase(what) {
+    if (!this.edited) return;
+    this.revert();
+    this.dropped = ` Your changes to the plan were dropped: ${what}.`;
+  }
+
   /** Back to the text's plan. */
   revert() {
+    this.dropped = "";
     this.edited = null;
     save("edited", null);
     this._markEdited();
     this.refresh();
   }
 
+  /** The summary, the plan's only live line: set when it changes (not per slider step). */
+  _note(text) {
+    const el = $("#plan-note");
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  _sum(steps, p = this.plan) {
+    return `${[...steps.map((s) => s.label), p?.consistency && "across the set"].filter(Boolean).join(", ") || "no steps"}. Engine: ${p?.engine}, model ${p?.model}.`;
+  }
+
   _markEdited() {
     const e = this.edited;
     $("#plan").classList.toggle("edited", !!e);
     $("#plan-edited").hidden = !e;
-    if (e) $("#plan-note").textContent = e.length ? `Engine: ${this.plan?.engine}, model ${this.plan?.model}.` : "No steps left: nothing would change.";
+    if (e) this._note(e.length ? `Edited plan: ${this._sum(e)}` : "No steps left: nothing would change.");
   }
 
   /** A control changed: the edited plan starts (from the text's plan) or changes. */
@@ -203,14 +222,13 @@ export class Instruction {
   _showPlan(plan) {
     const box = $("#plan");
     const list = $("#plan-steps");
-    const note = $("#plan-note");
     box.classList.remove("refused", "pending");
     this._markEdited();
     this.pending = false;
     clearError("prompt-error");
     if (!plan) {
       list.replaceChildren();
-      note.textContent = "Type an instruction to see the plan before anything runs.";
+      this._note("Type an instruction to see the plan before anything runs.");
       return;
     }
     if (plan instanceof ApiError) {
@@ -220,7 +238,7 @@ export class Instruction {
           // "make it bri": not a refusal yet, just a word being typed. Look again later.
           box.classList.add("pending");
           this.pending = true;
-          note.textContent = "…";
+          this._note("…");
           const wait = UNFINISHED_MS - (Date.now() - this.typedAt) + 50;
           this._unfinishedTimer = setTimeout(() => {
             if (this.plan !== plan) return;
@@ -230,13 +248,13 @@ export class Instruction {
           return;
         }
         box.classList.add("refused");
-        note.textContent = "Nothing will run until the instruction is one the engine can do.";
+        this._note("Nothing will run until the instruction is one the engine can do.");
         showError("prompt-error", plainWords(plan), plan.fragment);
       } else if (plan.param === "model") {
-        note.textContent = "";
+        this._note("");
         showError("engine-error", plainWords(plan));
       } else {
-        note.textContent = plainWords(plan);
+        this._note(plainWords(plan));
       }
       return;
     }
@@ -246,7 +264,7 @@ export class Instruction {
       // the pass across the set ("make them consistent") runs with Batch all
       list.append(h("li", { class: "set" }, h("span", { class: "what" }, "Across the set"), ` (${plan.consistency.replace(/^consistency: /, "")}), with Batch all`));
     }
-    note.textContent = plan.steps.length || plan.consistency ? `Engine: ${plan.engine}, model ${plan.model}.` : "Nothing to do.";
+    this._note((plan.steps.length || plan.consistency ? `Plan: ${this._sum(plan.steps)}` : "Nothing to do.") + (this.dropped || ""));
   }
 
   _showEstimates() {

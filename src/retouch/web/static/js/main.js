@@ -31,7 +31,7 @@ const state = {
 
 let tray, mask, compare, options, instruction, batch;
 
-// ---------------------------------------------------------------- start
+// ---- start
 
 /** Why the page was opened here, from the address (a used login link), once. */
 function arrival() {
@@ -140,7 +140,7 @@ function setup() {
   document.body.dataset.ready = "1"; // for tests and scripts: every control is wired now
 }
 
-// ---------------------------------------------------------------- images
+// ---- images
 
 function bindInputs() {
   const input = $("#file-input");
@@ -183,6 +183,7 @@ function onTrayChange(reason, slot) {
   const first = tray.first();
   const firstKey = first ? first.key : null;
   if (firstKey !== state.firstKey) {
+    if (state.firstKey) instruction.rebase("the image to edit changed"); // not on a reload
     state.firstKey = firstKey;
     state.tree = null;
     state.base = null;
@@ -199,7 +200,7 @@ function onTrayChange(reason, slot) {
   updateButtons();
 }
 
-// ---------------------------------------------------------------- the base image and mask
+// ---- the base image and mask
 
 /** What the next edit starts from: a version of the tree, or the first image as uploaded. */
 function baseImage() {
@@ -279,7 +280,7 @@ function onMaskChange() {
   }
 }
 
-// ---------------------------------------------------------------- tabs
+// ---- tabs
 
 function bindTabs() {
   const tabs = [$("#tab-edit"), $("#tab-compare")];
@@ -305,7 +306,7 @@ function selectTab(which) {
   if (!edit) compare.fit();
 }
 
-// ---------------------------------------------------------------- history
+// ---- history
 
 let treeSeq = 0;
 async function openTreeOf(slot, treeId, { versionId = null } = {}) {
@@ -383,6 +384,7 @@ async function openTree(treeId, versionId = null) {
 }
 
 async function selectVersion(v) {
+  if (v.id !== state.base?.id) instruction.rebase(`the next edit starts from ${versionName(v).toLowerCase()}`);
   state.base = v;
   state.shown = v.parent_id ? v : null;
   state.before = null;
@@ -478,6 +480,7 @@ function bindComparePickers() {
 /** "Edit this result": the shown version becomes the base of the next edit. */
 async function editResult() {
   if (!state.shown) return;
+  instruction.rebase(`the next edit starts from ${versionName(state.shown).toLowerCase()}`);
   state.base = state.shown;
   drawHistory();
   api(`/ui/api/trees/${state.tree.id}`, { method: "PATCH", json: { selected_id: state.base.id } }).catch(() => {});
@@ -489,7 +492,7 @@ async function editResult() {
   instruction.refresh();
 }
 
-// ---------------------------------------------------------------- running
+// ---- running
 
 function runContext() {
   const b = baseImage();
@@ -607,11 +610,9 @@ async function runEdit() {
     const base = state.base;
     // a follow-up runs on the original its job kept (followup.js)
     const after = followedJob(base, options.fields());
-    const inputs = after ? { after } : {
-      images: [(await api(`/ui/api/versions/${base.id}/file`, { method: "POST" })).file_id, ...tray.ready().slice(1).map((s) => s.file_id)],
-    };
+    const files = async (v) => [(await api(`/ui/api/versions/${v}/file`, { method: "POST" })).file_id, ...tray.ready().slice(1).map((s) => s.file_id)];
     const body = {
-      ...inputs,
+      ...(after ? { after } : { images: await files(base.id) }),
       prompt,
       mode: "edit",
       ...options.fields(),
@@ -621,7 +622,13 @@ async function runEdit() {
     if (plan) Object.assign(body, { plan, metadata: { ...body.metadata, ui_plan: "edited" } });
     if (mask.hasMask()) body.mask = await dataURL(await mask.toBlob());
     progressStart("Submitting…");
-    const job = await submit(body);
+    // stored inputs expired: send the version it edited (kept in the tree)
+    const job = await submit(body).catch(async (e) => {
+      if (e.code !== "inputs_expired") throw e;
+      let src = base; // a follow-up ran on what the job it revised ran on
+      while (src.params?.after) src = state.tree.versions.find((x) => x.id === src.parent_id);
+      return submit({ ...body, images: await files(src.parent_id) });
+    });
     if (job.status === "succeeded") {
       progressUpdate({ status: "running", progress: 1, stage: "saving the version" });
       const { data } = await api(`/ui/api/trees/${state.tree.id}/versions`, { method: "POST", json: { job_id: job.id, parent_id: base.id } });
@@ -692,7 +699,7 @@ async function cancelJob() {
   await api(`/v1/jobs/${state.job.id}/cancel`, { method: "POST" }).catch(() => {});
 }
 
-// ---------------------------------------------------------------- activity
+// ---- activity
 
 async function refreshActivity() {
   try {
