@@ -97,6 +97,7 @@ def normalise(text: str) -> str:
 
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
+    text = _ITS_IS.sub("it is ", text)  # "its so dark": the missing apostrophe of "it's", never a possessive
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
@@ -105,6 +106,14 @@ def normalise(text: str) -> str:
     return text.replace("let us", "let s")
 
 
+#: "its" before an intensifier or a state word is "it's" typed without the apostrophe ("its so dark",
+#: "its too blurry", "its sideways"); before a noun ("its colours") it stays a possessive.
+_ITS_IS = re.compile(
+    r"\bits\s+(?=(?:so|too|very|really|way|super|kinda|kind of|sort of|quite|pretty|extremely|a bit|a little|"
+    r"not|just|all|also|still|rather|slightly|totally|completely|overly|a tad|sideways|upside|crooked|"
+    r"blurry|blurred|grainy|dark|darker|bright|brighter|dull|faded|washed|overexposed|underexposed|noisy|"
+    r"pixelated|tilted|yellow|orange|green|blue|red|pink|purple)\b)"
+)
 #: "remove background expect the girls": "except" mistyped after the background.
 _EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
 #: "with the black taken out": a plain colour taken out of a graphic is its background.
