@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from retouch.errors import UnsupportedInstruction
 from retouch.planner import plan_from_text
 from tests.test_planner_v2 import _passes
 
@@ -63,6 +64,36 @@ def test_a_noun_after_its_stays_a_possessive() -> None:
 
 def test_an_asked_adjective_is_not_a_complaint() -> None:
     assert ("blur", 1) in _ops("make it brighter and blurry")
+
+
+# ---------------------------------------------------------------- backstory: what the photo is, its use, the device
+
+
+@pytest.mark.parametrize(
+    ("prompt", "want"),
+    [
+        ("This is the last photo of my grandad. could someone add some contrast", ("contrast", 1)),
+        ("this is the only photo of my mom, brighten it please", ("brightness", 1)),
+        ("this is the last picture we took together. make it warmer", ("temperature", 1)),
+        ("my sister wants this as her profile pic, could someone brighten it", ("brightness", 1)),
+        ("i want to use this as my wallpaper, can you make it brighter", ("brightness", 1)),
+        ("we'd love to have it as our christmas card, please warm it up", ("temperature", 1)),
+        ("need this rotated, i cant figure out how to do it on my phone", ("rotate", -1)),
+        ("brighten it, i took it with an old camera", ("brightness", 1)),
+    ],
+)
+def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, int]) -> None:
+    assert want in _ops(prompt)
+
+
+@pytest.mark.parametrize("prompt", ["remove the phone from his hand", "brighten the phone", "use the last photo"])
+def test_a_named_device_or_bare_use_is_still_refused(prompt: str) -> None:
+    with pytest.raises(UnsupportedInstruction):
+        plan_from_text(prompt)
+
+
+def test_using_it_as_a_look_is_still_an_edit() -> None:
+    assert ("grayscale", 1) in _ops("I want this as black and white")
 
 
 # ---------------------------------------------------------------- held-out set

@@ -152,7 +152,9 @@ def _identifies_photo(cl: Clause) -> bool:
 
 
 #: Senses a statement naming the photo may hold ("it's from my wedding", "one of the few photos we have").
-_IDENTIFYING = frozenset({"aspect", "imgnoun", "filler", "stop", "polite", "from", "to", "ordinal", "for", "verb"})
+_IDENTIFYING = frozenset(
+    {"aspect", "imgnoun", "filler", "stop", "polite", "from", "to", "ordinal", "for", "verb", "ref"}
+)
 
 
 def _print_purpose(cl: Clause) -> bool:
@@ -162,6 +164,28 @@ def _print_purpose(cl: Clause) -> bool:
     if cl.kinds("quote") or cl.colors() or cl.quantities or not any(print_medium(cl, i) for i in range(len(cl.items))):
         return False
     return not any(s.kind == "op" and not print_medium(cl, i) for i, it in enumerate(cl.items) for s in it.senses)
+
+
+#: Verbs of having or using the photo as something ("wants this as her profile pic", "use it as my wallpaper").
+_USE_VERBS = frozenset({"want", "use", "need", "like", "love", "set", "have", "keep", "print", "post", "frame"})
+
+
+def _used_as(cl: Clause) -> bool:
+    """ "my sister wants this as her profile pic": the photo's use (want/use … this/it as …), no edit named."""
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname"):
+        return False
+    if any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    for k in range(2, len(cl.items)):
+        if cl.items[k].text == "as" and cl.items[k - 1].text in (
+            "this",
+            "it",
+            "this photo",
+            "this picture",
+            "this pic",
+        ):
+            return any(lem in _USE_VERBS for it in cl.items[: k - 1] for lem in it.lemmas)
+    return False
 
 
 #: Participles of how the photo was made ("it was taken on an old phone"): a statement, not an ask.
@@ -213,6 +237,8 @@ def ignorable_role(cl: Clause) -> Role | None:
         return Role.BACKSTORY  # "this is my youtube thumbnail": what the photo is
     if _print_purpose(cl):
         return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
+    if _used_as(cl):
+        return Role.PURPOSE  # "my sister wants this as her profile pic": what the photo will be
     start = cl.after_for()
     if 0 < start < len(cl.items) and all(
         it.senses and all(s.kind in ("polite", "stop", "verb", "filler", "imgnoun") for s in it.senses)
@@ -350,8 +376,8 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
         if i in new_bg or not (what == "thing" or (what == "property" and words & _BACKGROUND_MARKS - _OP_MARKS)):
             continue
         placed = any(
-            c.has_word("put", "place", "set", "paste", "onto", "on") and {w for it in c.items for w in it.text.split()}
-            & _PRONOUNS
+            c.has_word("put", "place", "set", "paste", "onto", "on")
+            and {w for it in c.items for w in it.text.split()} & _PRONOUNS
             for c in later
         )
         if placed and cl.has("region", "subject"):
@@ -420,8 +446,29 @@ def _era_described(items: list[Item], i: int) -> bool:
 
 #: Senses that say what to do (a change, an amount, a state): a clause with one is not a bare topic.
 _ACTING = frozenset(
-    {"dir", "level", "verb", "too", "enough", "copula", "fixverb", "neg", "lookname", "recover", "deepen",
-     "aspect", "rotdir", "updown", "sideways", "axis", "bigger", "mult", "frac", "ref", "polite"}
+    {
+        "dir",
+        "level",
+        "verb",
+        "too",
+        "enough",
+        "copula",
+        "fixverb",
+        "neg",
+        "lookname",
+        "recover",
+        "deepen",
+        "aspect",
+        "rotdir",
+        "updown",
+        "sideways",
+        "axis",
+        "bigger",
+        "mult",
+        "frac",
+        "ref",
+        "polite",
+    }
 )
 
 
