@@ -89,7 +89,7 @@ def _device_used(cl: Clause, i: int) -> bool:
     words = [w for x in cl.items[max(0, i - 3) : i] for w in x.text.split()]
     if "on" not in words and "with" not in words and "from" not in words and "using" not in words:
         return False
-    return bool(words) and any(w in ("my", "her", "his", "our", "their", "a", "an", "your") for w in words)
+    return any(w in ("my", "her", "his", "our", "their", "a", "an", "your") for w in words)
 
 
 def check_targets(cl: Clause, ctx: Ctx) -> None:
@@ -217,33 +217,8 @@ def print_medium(cl: Clause, index: int) -> bool:
 
 #: Verbs of a statement about the photo's story ("my friend took this", "the sun was behind me").
 STATEMENT_VERBS = frozenset(
-    {
-        "took",
-        "take",
-        "was",
-        "were",
-        "is",
-        "are",
-        "made",
-        "came",
-        "ruined",
-        "got",
-        "had",
-        "has",
-        "shot",
-        "did",
-        "looked",
-        "passed",
-        "loves",
-        "love",
-        "likes",
-        "wanted",
-        "wants",
-        "turned",
-        "died",
-        "said",
-        "says",
-    }
+    {"took", "take", "was", "were", "is", "are", "made", "came", "ruined", "got", "had", "has", "shot", "did",
+     "looked", "passed", "loves", "love", "likes", "wanted", "wants", "turned", "died", "said", "says"}
 )
 
 

@@ -168,6 +168,8 @@ def _print_purpose(cl: Clause) -> bool:
 
 #: Verbs of having or using the photo as something ("wants this as her profile pic", "use it as my wallpaper").
 _USE_VERBS = frozenset({"want", "use", "need", "like", "love", "set", "have", "keep", "print", "post", "frame"})
+#: The photo itself, before "as" ("use this picture as …").
+_THIS_PHOTO = frozenset({"this", "it", "this photo", "this picture", "this pic", "this image"})
 
 
 def _used_as(cl: Clause) -> bool:
@@ -177,13 +179,7 @@ def _used_as(cl: Clause) -> bool:
     if any(s.kind == "op" for it in cl.items for s in it.senses):
         return False
     for k in range(2, len(cl.items)):
-        if cl.items[k].text == "as" and cl.items[k - 1].text in (
-            "this",
-            "it",
-            "this photo",
-            "this picture",
-            "this pic",
-        ):
+        if cl.items[k].text == "as" and cl.items[k - 1].text in _THIS_PHOTO:
             return any(lem in _USE_VERBS for it in cl.items[: k - 1] for lem in it.lemmas)
     return False
 
@@ -376,8 +372,8 @@ def subsumed(clauses: list[Clause]) -> dict[int, str]:
         if i in new_bg or not (what == "thing" or (what == "property" and words & _BACKGROUND_MARKS - _OP_MARKS)):
             continue
         placed = any(
-            c.has_word("put", "place", "set", "paste", "onto", "on")
-            and {w for it in c.items for w in it.text.split()} & _PRONOUNS
+            c.has_word("put", "place", "set", "paste", "onto", "on") and {w for it in c.items for w in it.text.split()}
+            & _PRONOUNS
             for c in later
         )
         if placed and cl.has("region", "subject"):
@@ -446,29 +442,8 @@ def _era_described(items: list[Item], i: int) -> bool:
 
 #: Senses that say what to do (a change, an amount, a state): a clause with one is not a bare topic.
 _ACTING = frozenset(
-    {
-        "dir",
-        "level",
-        "verb",
-        "too",
-        "enough",
-        "copula",
-        "fixverb",
-        "neg",
-        "lookname",
-        "recover",
-        "deepen",
-        "aspect",
-        "rotdir",
-        "updown",
-        "sideways",
-        "axis",
-        "bigger",
-        "mult",
-        "frac",
-        "ref",
-        "polite",
-    }
+    {"dir", "level", "verb", "too", "enough", "copula", "fixverb", "neg", "lookname", "recover", "deepen",
+     "aspect", "rotdir", "updown", "sideways", "axis", "bigger", "mult", "frac", "ref", "polite"}
 )
 
 
