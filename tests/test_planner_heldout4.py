@@ -96,6 +96,31 @@ def test_using_it_as_a_look_is_still_an_edit() -> None:
     assert ("grayscale", 1) in _ops("I want this as black and white")
 
 
+# ---------------------------------------------------------------- a crop at a named side, no amount
+
+
+@pytest.mark.parametrize(
+    ("prompt", "box"),
+    [
+        ("crop the left side", [0.2, 0.0, 1.0, 1.0]),
+        ("crop out the left side", [0.2, 0.0, 1.0, 1.0]),
+        ("crop the image to remove the top part", [0.0, 0.2, 1.0, 1.0]),
+        ("the photo has been cropped on the right side", [0.0, 0.0, 0.8, 1.0]),
+        ("crop the bottom", [0.0, 0.0, 1.0, 0.8]),
+        ("crop the left half", [0.0, 0.0, 0.5, 1.0]),
+    ],
+)
+def test_a_crop_at_a_side_trims_that_edge(prompt: str, box: list[float]) -> None:
+    (step,) = plan_from_text(prompt).steps
+    assert step.op == "crop_box" and step.params["box"] == box
+
+
+@pytest.mark.parametrize("prompt", ["crop to the left side", "keep only the left side", "crop the image"])
+def test_a_crop_that_keeps_an_unsaid_amount_is_refused(prompt: str) -> None:
+    with pytest.raises(UnsupportedInstruction):
+        plan_from_text(prompt)
+
+
 # ---------------------------------------------------------------- held-out set
 
 
