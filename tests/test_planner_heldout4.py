@@ -121,6 +121,38 @@ def test_a_crop_that_keeps_an_unsaid_amount_is_refused(prompt: str) -> None:
         plan_from_text(prompt)
 
 
+# ---------------------------------------------------------------- a described result: "has a blue tint added", "now"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "want"),
+    [
+        ("The second image has a blue tint added to it", ("temperature", -1)),
+        ("the photo has a warm orange tone applied", ("temperature", 1)),
+        ("the whole picture has a pinkish hue now", ("temperature", 1)),
+        ("the sky is now a deeper blue", ("saturation", 1)),
+        ("the sky is a richer blue", ("saturation", 1)),
+    ],
+)
+def test_a_described_result_is_applied_not_corrected(prompt: str, want: tuple[str, int]) -> None:
+    assert want in _ops(prompt)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "want"),
+    [
+        ("the picture has a weird green tint", "white_balance"),
+        ("it has a yellow cast, fix it", "white_balance"),
+    ],
+)
+def test_a_cast_the_photo_has_is_still_corrected(prompt: str, want: str) -> None:
+    assert want in [op for op, _ in _ops(prompt)]
+
+
+def test_a_colour_that_is_too_strong_is_still_reduced() -> None:
+    assert ("saturation", -1) in _ops("the sky is too blue")
+
+
 # ---------------------------------------------------------------- held-out set
 
 
