@@ -153,6 +153,36 @@ def test_a_colour_that_is_too_strong_is_still_reduced() -> None:
     assert ("saturation", -1) in _ops("the sky is too blue")
 
 
+# ---------------------------------------------------------------- quoted text taken out; things at a side
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "The words 'SALE' were removed from the sign",
+        "remove the text 'hello' from the shirt",
+        'please erase the word "EXIT"',
+        "Please remove the watermark in the bottom corner",
+        "remove the logo on the left side",
+    ],
+)
+def test_text_or_a_thing_taken_out_is_refused_not_captioned_or_cropped(prompt: str) -> None:
+    with pytest.raises(UnsupportedInstruction):
+        plan_from_text(prompt)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "text"),
+    [
+        ("add the caption 'Happy birthday' at the bottom", "Happy birthday"),
+        ("write 'Removed from service' at the top", "Removed from service"),
+    ],
+)
+def test_a_quoted_caption_is_still_added(prompt: str, text: str) -> None:
+    (step,) = plan_from_text(prompt).steps
+    assert step.op == "text" and step.params["text"] == text
+
+
 # ---------------------------------------------------------------- held-out set
 
 

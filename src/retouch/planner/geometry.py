@@ -202,6 +202,8 @@ def _crop_box(cl: Clause) -> list[float] | None:
                 f'"{cl.text}": give the crop as a fraction or percentage (e.g. "trim 10% from the top")',
                 fragment=cl.text,
             )
+        if cl.op("crop") is None or any(it.unknown or it.generative for it in cl.items):
+            return None  # "remove the watermark in the bottom corner": a thing there, not a crop
         if "center" in sides or cl.has_word("keep", "only", "just") or _towards_side(cl):
             return None  # "keep only the left side", "crop to the left": how much to keep is not said
         # "crop the left side", "crop out the top part", "cropped on the right": a trim of that edge
