@@ -183,6 +183,52 @@ def test_a_quoted_caption_is_still_added(prompt: str, text: str) -> None:
     assert step.op == "text" and step.params["text"] == text
 
 
+# ---------------------------------------------------------------- destructive misroutes: backdrop, pixelate
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "the white background looks grey, fix it",
+        "the wall behind me looks yellow",
+        "can you fix the white balance, the white wall looks blue",
+        "Can you remove the blue tint from the background",
+        "the background is blue",
+    ],
+)
+def test_a_colour_the_background_has_is_never_a_new_backdrop(prompt: str) -> None:
+    ops = {op for op, _ in _ops(prompt)}
+    assert ops and not ops & {"background_color", "remove_background", "background_gradient"}, ops
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "the background should be white",
+        "i want the background to be blue",
+        "the background is now completely white",
+        "make the background white",
+        "Remove the background so its all white",
+    ],
+)
+def test_a_wished_backdrop_colour_is_still_a_backdrop(prompt: str) -> None:
+    assert "background_color" in {op for op, _ in _ops(prompt)}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["make the picture less pixelated", "its very pixelated, can you fix", "fix the pixelation", "it's too pixelated"],
+)
+def test_a_pixelation_complaint_smooths_not_pixelates(prompt: str) -> None:
+    ops = {op for op, _ in _ops(prompt)}
+    assert "denoise" in ops and "pixelate" not in ops
+
+
+@pytest.mark.parametrize("prompt", ["pixelate the image", "make it more pixelated", "add a pixelated effect"])
+def test_asked_pixelation_still_pixelates(prompt: str) -> None:
+    assert "pixelate" in {op for op, _ in _ops(prompt)}
+
+
 # ---------------------------------------------------------------- held-out set
 
 

@@ -778,6 +778,10 @@ def _plan_hit(
             amount = abs(amount_of(_without(cl, by_level), "vignette", 1))
         return [("vignette", {"amount": clamp("vignette", tone * amount)}, "all")]
     if op == "pixelate":
+        # "it's very pixelated", "less pixelated", "fix the pixelation": smooth the blocks, never add more
+        complaint = inverted(cl, hit.index, "a") and not cl.has("dir", 1)
+        if sign < 0 or complaint or cl.has("fixverb") or cl.has_word("clean", "remove", "reduce", "fix"):
+            return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
         return [("pixelate", {"amount": amount_of(cl, "pixelate", 1)}, None)]
     if op == "auto":
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]
