@@ -194,6 +194,8 @@ def test_a_quoted_caption_is_still_added(prompt: str, text: str) -> None:
         "can you fix the white balance, the white wall looks blue",
         "Can you remove the blue tint from the background",
         "the background is blue",
+        "remove the yellow from the background",
+        "get rid of the green in the background",
     ],
 )
 def test_a_colour_the_background_has_is_never_a_new_backdrop(prompt: str) -> None:
@@ -209,6 +211,7 @@ def test_a_colour_the_background_has_is_never_a_new_backdrop(prompt: str) -> Non
         "the background is now completely white",
         "make the background white",
         "Remove the background so its all white",
+        "remove the background and make it white",
     ],
 )
 def test_a_wished_backdrop_colour_is_still_a_backdrop(prompt: str) -> None:

@@ -89,12 +89,15 @@ def _stated_colour(cl: Clause, colors: list[tuple[int, Item]]) -> bool:
 
     A colour after a copula, with no verb or direction before it and no wish or result word in the
     clause, tells what the photo looks like; replacing the backdrop with it would destroy the photo.
-    A cast noun after the colour with a removal ("remove the blue tint from the background") is one too.
+    A colour removed from the background ("remove the blue tint / the yellow from the background") is one too.
     """
     for i, _colour in colors:
         nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
-        if nxt is not None and nxt.text in CAST_NOUNS and (cl.op("remove") is not None or cl.has("fixverb")):
+        removing = cl.op("remove") is not None or cl.has("fixverb")
+        if nxt is not None and nxt.text in CAST_NOUNS and removing:
             return True
+        if removing and nxt is not None and nxt.text in ("from", "in", "on", "out of"):
+            return True  # "remove the yellow from the background": the colour taken out, the backdrop kept
     words = {w for it in cl.items for w in it.text.split()}
     if words & _WISHED:
         return False
