@@ -58,6 +58,18 @@ def test_a_second_adjective_continues_the_complaint(prompt: str) -> None:
     assert not ops & {"blur", "grain"}, ops
 
 
+@pytest.mark.parametrize(
+    ("prompt", "want"),
+    [
+        ("the image is too cold, warm it", ("temperature", 1)),
+        ("it's too cold, warm", ("temperature", 1)),
+        ("its too dark, brighter", ("brightness", 1)),
+    ],
+)
+def test_the_wish_after_a_complaint_is_not_inverted(prompt: str, want: tuple[str, int]) -> None:
+    assert _ops(prompt) == [want]
+
+
 def test_a_noun_after_its_stays_a_possessive() -> None:
     assert ("saturation", 1) in _ops("boost its colours")
 

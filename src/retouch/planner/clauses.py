@@ -68,8 +68,11 @@ def _continues_state(prev: list[Item], seg: list[Item]) -> bool:
             continue
         if _adjective(it):
             adjectives += 1
-        elif not (it.senses and all(s.kind in _STATE_GLUE for s in it.senses)):
-            return False
+        elif adjectives or not (it.senses and all(s.kind in _STATE_GLUE for s in it.senses)):
+            return False  # "warm it", "brighten this": a word after the adjective makes it a verb with an object
+    prev_ops = {s.value for it in words for s in it.senses if s.kind == "op"}
+    if any(s.kind == "op" and s.value in prev_ops for it in seg for s in it.senses):
+        return False  # "it is too cold, warm": the same property named again is the wish, not the complaint
     return adjectives > 0
 
 
