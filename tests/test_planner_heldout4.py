@@ -244,6 +244,31 @@ def test_asked_pixelation_still_pixelates(prompt: str) -> None:
     assert "pixelate" in {op for op, _ in _ops(prompt)}
 
 
+# ---------------------------------------------------------------- ages in the story
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "my grandma is turning 90, brighten this",
+        "she just turned 50, brighten this",
+        "my grandma is 90 years old, brighten this",
+        "my son is 5 years old, brighten this",
+    ],
+)
+def test_an_age_is_story_not_a_rotation_or_a_look(prompt: str) -> None:
+    assert _ops(prompt) == [("brightness", 1)]
+
+
+def test_an_old_photo_is_not_given_a_vintage_look() -> None:
+    assert "look" not in {op for op, _ in _ops("the photo is 50 years old, fix the colours")}
+
+
+@pytest.mark.parametrize("prompt", ["turn it 90 degrees", "turn 90", "the photo was turned 90"])
+def test_a_turn_by_a_number_still_rotates(prompt: str) -> None:
+    assert [op for op, _ in _ops(prompt)] == ["rotate"]
+
+
 # ---------------------------------------------------------------- held-out set
 
 
