@@ -92,6 +92,9 @@ def test_an_asked_adjective_is_not_a_complaint() -> None:
         ("we'd love to have it as our christmas card, please warm it up", ("temperature", 1)),
         ("need this rotated, i cant figure out how to do it on my phone", ("rotate", -1)),
         ("brighten it, i took it with an old camera", ("brightness", 1)),
+        ("my wife took this of me and the kids at the lake, can anyone brighten it", ("brightness", 1)),
+        ("my friend took this at the beach with the city behind us. brighten it", ("brightness", 1)),
+        ("i took this of my dog in the forest, make it warmer", ("temperature", 1)),
     ],
 )
 def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, int]) -> None:

@@ -124,6 +124,8 @@ def _story_only(cl: Clause) -> bool:
             for s in it.senses
         ):
             return False
+        if cl.items[past].text in ("took", "shot") and not cl.has("too") and not cl.has_word("out", "off", "away"):
+            return True  # "my wife took this of me and the kids at the lake": who took it, where, of whom
         cues = {it.text for it in cl.items if it.generative}
         return not (cues - PEOPLE - _SCENE)
     if any(s.kind == "op" for it in cl.items for s in it.senses):
