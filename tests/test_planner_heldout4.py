@@ -95,13 +95,19 @@ def test_an_asked_adjective_is_not_a_complaint() -> None:
         ("my wife took this of me and the kids at the lake, can anyone brighten it", ("brightness", 1)),
         ("my friend took this at the beach with the city behind us. brighten it", ("brightness", 1)),
         ("i took this of my dog in the forest, make it warmer", ("temperature", 1)),
+        ("It's way overexposed and you can barely see the clouds, fix the exposure", ("exposure", -1)),
+        ("its too dark, you cant see his face", ("brightness", 1)),
+        ("i can't see my daughter's face, brighten it please", ("brightness", 1)),
     ],
 )
 def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, int]) -> None:
     assert want in _ops(prompt)
 
 
-@pytest.mark.parametrize("prompt", ["remove the phone from his hand", "brighten the phone", "use the last photo"])
+@pytest.mark.parametrize(
+    "prompt",
+    ["remove the phone from his hand", "brighten the phone", "use the last photo", "you can barely see the clouds"],
+)
 def test_a_named_device_or_bare_use_is_still_refused(prompt: str) -> None:
     with pytest.raises(UnsupportedInstruction):
         plan_from_text(prompt)

@@ -174,6 +174,23 @@ _USE_VERBS = frozenset({"want", "use", "need", "like", "love", "set", "have", "k
 _THIS_PHOTO = frozenset({"this", "it", "this photo", "this picture", "this pic", "this image"})
 
 
+#: Words that make "can see" a complaint: "you can barely / can't / can hardly see the clouds".
+_HARDLY = frozenset({"barely", "hardly", "not", "never", "t", "scarcely"})
+
+
+def _cannot_see(cl: Clause) -> bool:
+    """ "you can barely see the clouds", "i can't see his face": what a fault hides, told with no op word."""
+    if any(s.kind == "op" for it in cl.items for s in it.senses) or cl.colors() or cl.kinds("quote"):
+        return False
+    words = [w for it in cl.items for w in it.text.split()]
+    if "see" not in words:
+        return False
+    k = words.index("see")
+    return bool({"can", "ca", "could", "cannot", "couldn", "cant"} & set(words[:k])) and bool(
+        _HARDLY & set(words[max(0, k - 3) : k]) or {"cannot", "cant", "couldn"} & set(words[:k])
+    )
+
+
 def _used_as(cl: Clause) -> bool:
     """ "my sister wants this as her profile pic": the photo's use (want/use … this/it as …), no edit named."""
     if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname"):
@@ -235,6 +252,8 @@ def ignorable_role(cl: Clause) -> Role | None:
         return Role.BACKSTORY  # "this is my youtube thumbnail": what the photo is
     if _print_purpose(cl):
         return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
+    if _cannot_see(cl):
+        return Role.BACKSTORY  # "you can barely see the clouds": what the fault hides; another clause fixes it
     if _used_as(cl):
         return Role.PURPOSE  # "my sister wants this as her profile pic": what the photo will be
     start = cl.after_for()
