@@ -153,6 +153,7 @@ def test_a_crop_that_keeps_an_unsaid_amount_is_refused(prompt: str) -> None:
         ("the whole picture has a pinkish hue now", ("temperature", 1)),
         ("the sky is now a deeper blue", ("saturation", 1)),
         ("the sky is a richer blue", ("saturation", 1)),
+        ("the image is now in sepia", ("sepia", 1)),
     ],
 )
 def test_a_described_result_is_applied_not_corrected(prompt: str, want: tuple[str, int]) -> None:
@@ -164,6 +165,8 @@ def test_a_described_result_is_applied_not_corrected(prompt: str, want: tuple[st
     [
         ("the picture has a weird green tint", "white_balance"),
         ("it has a yellow cast, fix it", "white_balance"),
+        ("the image is in sepia, fix it", "white_balance"),
+        ("remove the sepia now", "white_balance"),
     ],
 )
 def test_a_cast_the_photo_has_is_still_corrected(prompt: str, want: str) -> None:

@@ -740,7 +740,8 @@ def _plan_hit(
     if op == "grayscale":
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
-        if sign < 0:
+        described = cl.has_word("now") and cl.op("remove") is None and not cl.has("fixverb") and not cl.has("too")
+        if sign < 0 and not described:  # "the image is now in sepia": the result described, not a complaint
             return [("white_balance", {}, None)]  # "remove the sepia tone": neutralise the brown
         return [("sepia", {"amount": unit_amount(cl, "sepia")}, None)]
     if op == "colorize":
