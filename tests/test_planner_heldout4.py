@@ -98,6 +98,9 @@ def test_an_asked_adjective_is_not_a_complaint() -> None:
         ("It's way overexposed and you can barely see the clouds, fix the exposure", ("exposure", -1)),
         ("its too dark, you cant see his face", ("brightness", 1)),
         ("i can't see my daughter's face, brighten it please", ("brightness", 1)),
+        ("I have no idea how to edit photos, please make this less dark", ("brightness", 1)),
+        ("im bad with photoshop, warm it up", ("temperature", 1)),
+        ("I'm terrible at editing lol, can someone just brighten this?", ("brightness", 1)),
     ],
 )
 def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, int]) -> None:
@@ -106,7 +109,14 @@ def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, in
 
 @pytest.mark.parametrize(
     "prompt",
-    ["remove the phone from his hand", "brighten the phone", "use the last photo", "you can barely see the clouds"],
+    [
+        "remove the phone from his hand",
+        "brighten the phone",
+        "use the last photo",
+        "you can barely see the clouds",
+        "i want someone to edit out my ex",
+        "i need help to edit my ex out of this",
+    ],
 )
 def test_a_named_device_or_bare_use_is_still_refused(prompt: str) -> None:
     with pytest.raises(UnsupportedInstruction):

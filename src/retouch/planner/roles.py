@@ -174,6 +174,32 @@ _USE_VERBS = frozenset({"want", "use", "need", "like", "love", "set", "have", "k
 _THIS_PHOTO = frozenset({"this", "it", "this photo", "this picture", "this pic", "this image"})
 
 
+#: Words for editing as an activity the user talks about ("bad at editing", "no idea how to use photoshop").
+_EDITING = frozenset({"edit", "editing", "photoshop", "photoshopping", "lightroom", "gimp", "retouching"})
+
+
+#: What may follow the activity in a remark about skill ("how to edit photos lol").
+_SKILL_TAIL = frozenset({"photos", "pictures", "pics", "images", "photo", "picture", "lol", "stuff", "much", "haha"})
+
+
+def _own_skill(cl: Clause) -> bool:
+    """ "i'm terrible at editing lol", "i have no idea how to edit photos": the user's skill, not an ask.
+
+    The clause starts with "i"; editing is named after "at/to/with/how" and followed by nothing but
+    photo nouns and filler, so "i want someone to edit out my ex" stays an ask.
+    """
+    words = [w for it in cl.items for w in it.text.split()]
+    if not words or words[0] not in ("i", "im") or cl.colors() or cl.kinds("quote"):
+        return False
+    if any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    for k, w in enumerate(words):
+        if w in _EDITING and k > 0 and words[k - 1] in ("at", "to", "with", "how", "using", "use"):
+            rest = words[k + 1 :]
+            return all(x in _SKILL_TAIL for x in rest)
+    return False
+
+
 #: Words that make "can see" a complaint: "you can barely / can't / can hardly see the clouds".
 _HARDLY = frozenset({"barely", "hardly", "not", "never", "t", "scarcely"})
 
@@ -252,6 +278,8 @@ def ignorable_role(cl: Clause) -> Role | None:
         return Role.BACKSTORY  # "this is my youtube thumbnail": what the photo is
     if _print_purpose(cl):
         return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
+    if _own_skill(cl):
+        return Role.BACKSTORY  # "i'm terrible at editing lol", "i have no idea how to edit photos"
     if _cannot_see(cl):
         return Role.BACKSTORY  # "you can barely see the clouds": what the fault hides; another clause fixes it
     if _used_as(cl):
