@@ -100,6 +100,9 @@ def test_an_asked_adjective_is_not_a_complaint() -> None:
         ("i can't see my daughter's face, brighten it please", ("brightness", 1)),
         ("I have no idea how to edit photos, please make this less dark", ("brightness", 1)),
         ("im bad with photoshop, warm it up", ("temperature", 1)),
+        ("first time posting here! can someone warm this up a bit", ("temperature", 1)),
+        ("first post here, can someone brighten this", ("brightness", 1)),
+        ("hi, newbie here! brighten this please", ("brightness", 1)),
         ("I'm terrible at editing lol, can someone just brighten this?", ("brightness", 1)),
     ],
 )
@@ -116,6 +119,7 @@ def test_a_story_about_the_photo_is_not_refused(prompt: str, want: tuple[str, in
         "you can barely see the clouds",
         "i want someone to edit out my ex",
         "i need help to edit my ex out of this",
+        "brighten here",
     ],
 )
 def test_a_named_device_or_bare_use_is_still_refused(prompt: str) -> None:

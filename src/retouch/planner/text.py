@@ -100,6 +100,7 @@ def normalise(text: str) -> str:
     text = _ITS_IS.sub("it is ", text)  # "its so dark": the missing apostrophe of "it's", never a possessive
     text = _TURNING_AGE.sub(" had a birthday", text)  # "grandma is turning 90": an age, not a rotation
     text = _YEARS_OLD.sub(r"\1 from long ago", text)  # "the photo is 50 years old": its age, not a vintage look
+    text = _HERE_INTRO.sub(r"\1", text)  # "newbie here!": the forum, not a place in the photo
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
@@ -123,6 +124,11 @@ _TURNING_AGE = re.compile(
 #: "my son is 5 years old", "the photo is over 50 years old": an age after a be-verb.
 _YEARS_OLD = re.compile(
     r"\b(is|was|are|were|am)\s+(?:about\s+|almost\s+|over\s+|nearly\s+)?\d{1,3}\s*(?:years?|yrs?)\s+old\b"
+)
+#: "here" closing a self-introduction ("newbie here!", "first time posting here, …") names the forum.
+_HERE_INTRO = re.compile(
+    r"\b(post|posting|poster|newbie|noob|new|lurker|member|user|redditor|beginner)\s+here\b"
+    r"(?=\s*(?:[!.,;:?)]|$|and\b|but\b|so\b))"
 )
 #: "remove background expect the girls": "except" mistyped after the background.
 _EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
