@@ -740,7 +740,8 @@ def _plan_hit(
     if op == "grayscale":
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
-        if sign < 0:
+        described = cl.has_word("now") and cl.op("remove") is None and not cl.has("fixverb") and not cl.has("too")
+        if sign < 0 and not described:  # "the image is now in sepia": the result described, not a complaint
             return [("white_balance", {}, None)]  # "remove the sepia tone": neutralise the brown
         return [("sepia", {"amount": unit_amount(cl, "sepia")}, None)]
     if op == "colorize":
@@ -778,6 +779,10 @@ def _plan_hit(
             amount = abs(amount_of(_without(cl, by_level), "vignette", 1))
         return [("vignette", {"amount": clamp("vignette", tone * amount)}, "all")]
     if op == "pixelate":
+        # "it's very pixelated", "less pixelated", "fix the pixelation": smooth the blocks, never add more
+        complaint = inverted(cl, hit.index, "a") and not cl.has("dir", 1)
+        if sign < 0 or complaint or cl.has("fixverb") or cl.has_word("clean", "remove", "reduce", "fix"):
+            return [("denoise", {"amount": amount_of(cl, "denoise", 1)}, None)]
         return [("pixelate", {"amount": amount_of(cl, "pixelate", 1)}, None)]
     if op == "auto":
         return [("auto_levels", {"clip": DEFAULT_AMOUNTS["auto_levels"]}, None)]

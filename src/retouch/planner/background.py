@@ -6,6 +6,7 @@ from retouch.errors import UnsupportedInstruction
 
 from .adjust import build_adjust, build_remove, enhance_steps, removal_object
 from .amounts import clamp, level_amount
+from .casts import CAST_NOUNS
 from .clause import Clause
 from .common import Ctx, Steps, check_targets, make_step, needs_generation
 from .items import Item
@@ -77,6 +78,35 @@ def _complains_of_colour(cl: Clause, index: int) -> bool:
     return cl.has("too") or has_state(cl, index) or blamed_cast(cl) is not None
 
 
+#: Words that turn "the background is white" into a wish ("so it is all white") or a described result.
+_WISHED = frozenset(
+    {"should", "must", "needs", "need", "could", "would", "will", "to", "now", "want", "wants", "like", "so"}
+)
+
+
+def _stated_colour(cl: Clause, colors: list[tuple[int, Item]]) -> bool:
+    """ "the wall behind me looks yellow", "the white background looks grey": the colour it has now, a cast.
+
+    A colour after a copula, with no verb or direction before it and no wish or result word in the
+    clause, tells what the photo looks like; replacing the backdrop with it would destroy the photo.
+    A colour removed from the background ("remove the blue tint / the yellow from the background") is one too.
+    """
+    for i, _colour in colors:
+        nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
+        removing = cl.op("remove") is not None or cl.has("fixverb")
+        if nxt is not None and nxt.text in CAST_NOUNS and removing:
+            return True
+        if removing and nxt is not None and nxt.text in ("from", "in", "on", "out of"):
+            return True  # "remove the yellow from the background": the colour taken out, the backdrop kept
+    words = {w for it in cl.items for w in it.text.split()}
+    if words & _WISHED:
+        return False
+    cop = next((k for k, it in enumerate(cl.items) if it.has("copula")), None)
+    if cop is None or any(it.has("verb") or it.has("dir") for it in cl.items[:cop]):
+        return False
+    return any(i > cop for i, _ in colors)
+
+
 def removed_after(cl: Clause, bg: int | None = None) -> bool:
     """ "with the black background removed": a removal verb after the background noun acts on it."""
     if bg is None:
@@ -137,7 +167,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
-    if colors and not wants_transparent and _complains_of_colour(cl, colors[0][0]):
+    if colors and not wants_transparent and (_complains_of_colour(cl, colors[0][0]) or _stated_colour(cl, colors)):
         return None  # "the background looks too green", "the wall has a green tint": a cast to fix, not a new backdrop
     colors = _new_colors(cl, colors)
     if removal_object(cl) == "background" and colors and not wants_transparent:

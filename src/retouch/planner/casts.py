@@ -90,7 +90,13 @@ def has_state(cl: Clause, index: int) -> bool:
     before = cl.items[:index]
     if any(it.has("dir") or it.has("verb") or it.has("op") or it.text == "now" for it in before):
         return False  # "give it a green tint", "make it have a warm tone", "it now has a pink tinge" (a result)
+    if any(w in _RESULT_MARKS for it in cl.items[index + 1 :] for w in it.text.split()):
+        return False  # "it has a blue tint added to it", "it has a pinkish hue now": the result described
     return any(it.text in _STATE_WORDS or it.text.startswith(("has ", "there is", "there's")) for it in before)
+
+
+#: Words after a cast that make "has a … tint" the edit's result, not a complaint about the photo.
+_RESULT_MARKS = frozenset({"now", "added", "applied", "introduced"})
 
 
 #: Verbs that, aimed at a single colour, ask for less of it: "lighten the magenta", "whiten the yellow".

@@ -46,6 +46,36 @@ def _self_standing(seg: list[Item]) -> bool:
     return False
 
 
+#: Senses of the glue a bare adjective may carry ("very blurry", "a bit grainy").
+_STATE_GLUE = frozenset({"level", "stop", "polite", "filler"})
+
+
+def _adjective(it: Item) -> bool:
+    """An op word used as an adjective; "blurry", "grainy" carry their stem's sense, their form says adjective."""
+    return any(s.kind == "op" and (s.pos == "a" or it.text.endswith(("y", "ed"))) for s in it.senses)
+
+
+def _continues_state(prev: list[Item], seg: list[Item]) -> bool:
+    """A bare adjective after a complaint ("it is so grainy" + "blurry"): one state, read together."""
+    words = [it for it in prev if it.kind != "punct"]
+    if not words or not any(it.has("copula") or it.has("too") for it in words):
+        return False
+    if not _adjective(words[-1]):
+        return False
+    adjectives = 0
+    for it in seg:
+        if it.kind == "punct":
+            continue
+        if _adjective(it):
+            adjectives += 1
+        elif adjectives or not (it.senses and all(s.kind in _STATE_GLUE for s in it.senses)):
+            return False  # "warm it", "brighten this": a word after the adjective makes it a verb with an object
+    prev_ops = {s.value for it in words for s in it.senses if s.kind == "op"}
+    if any(s.kind == "op" and s.value in prev_ops for it in seg for s in it.senses):
+        return False  # "it is too cold, warm": the same property named again is the wish, not the complaint
+    return adjectives > 0
+
+
 def _shares(prev: list[Item], seg: list[Item]) -> bool:
     """Whether a verbless fragment borrows the previous clause's verb.
 
@@ -155,6 +185,10 @@ def split_clauses(items: list[Item]) -> list[list[Item]]:
         if merged and _amount_only(seg):
             # "more saturation, like +40%", "brighten it, say 15%": the amount of the previous step
             merged[-1] = merged[-1] + [it for it in seg if it.text not in _AMOUNT_FILLER]
+            continue
+        if merged and _continues_state(merged[-1], seg):
+            # "it's so grainy and blurry", "too dark and grainy": the second adjective is the same complaint
+            merged[-1] = merged[-1] + [_AND] + seg
             continue
         if (
             merged

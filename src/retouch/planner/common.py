@@ -75,6 +75,23 @@ def needs_generation(cl: Clause, why: str = "") -> UnsupportedInstruction:
     return _needs_generation(cl.text, why)
 
 
+#: Devices a story names as the tool ("on my phone", "with an old camera"), never a thing in the photo.
+_DEVICES = frozenset(
+    {"phone", "iphone", "smartphone", "camera", "laptop", "computer", "pc", "mac", "ipad", "tablet", "app"}
+)
+
+
+def _device_used(cl: Clause, i: int) -> bool:
+    """ "on my phone", "with her old camera": a device after on/with/from/using and a possessive or article."""
+    it = cl.items[i]
+    if not it.lemmas or it.lemmas[-1] not in _DEVICES:
+        return False
+    words = [w for x in cl.items[max(0, i - 3) : i] for w in x.text.split()]
+    if "on" not in words and "with" not in words and "from" not in words and "using" not in words:
+        return False
+    return any(w in ("my", "her", "his", "our", "their", "a", "an", "your") for w in words)
+
+
 def check_targets(cl: Clause, ctx: Ctx) -> None:
     """Refuse when the edit is aimed at a thing the engine cannot find ("brighten the car", "her eyes").
 
@@ -102,6 +119,8 @@ def check_targets(cl: Clause, ctx: Ctx) -> None:
             continue  # "the desired image", "this badass picture": a word describing the photo
         if it.lemmas and it.lemmas[0] in SCENE_NOUNS:
             continue  # "make the sunset more vibrant": the scene is the whole picture
+        if _device_used(cl, i):
+            continue  # "i can't do it on my phone", "taken with her camera": the tool, not a thing in the photo
         if nxt is not None and nxt == i + 1 and cl.items[nxt].kind == "color":
             continue  # "a weird green tint": a word describing the colour
         if nxt is not None and nxt == i + 1 and describes_place(cl.items[nxt]):

@@ -159,6 +159,21 @@ def _anchor(cl: Clause) -> str | None:
     return None
 
 
+#: The share of the frame a crop at a named side trims when no amount is said ("crop the left side").
+SIDE_TRIM = 0.2
+
+
+def _towards_side(cl: Clause) -> bool:
+    """ "crop to the left side": the side is where the crop goes (kept), not what it trims."""
+    for i, _side in cl.sides():
+        j = i - 1
+        while j >= 0 and cl.items[j].text in ("the", "its", "their"):
+            j -= 1
+        if j >= 0 and cl.items[j].text.split()[-1] in ("to", "towards", "toward", "onto"):  # "crop to" is one item
+            return True
+    return False
+
+
 def _crop_box(cl: Clause) -> list[float] | None:
     """ "the left half" (keep) or "cut off the right third" / "trim 10% from the top" (remove) as a box."""
     sides = [s for _, s in cl.sides() if s in ("left", "right", "top", "bottom", "center")]
@@ -178,16 +193,21 @@ def _crop_box(cl: Clause) -> list[float] | None:
     pct = cl.quantity("percent")
     if frac is None and pct is not None:
         frac = pct.value / 100
+    removing = cl.has_word(
+        "off", "out", "away", "remove", "trim", "chop", "cut", "delete", "lose", "drop"
+    ) or (cl.op("remove") is not None)
     if frac is None:
         if cl.quantity("px"):
             raise UnsupportedInstruction(
                 f'"{cl.text}": give the crop as a fraction or percentage (e.g. "trim 10% from the top")',
                 fragment=cl.text,
             )
-        return None
-    removing = cl.has_word(
-        "off", "out", "away", "remove", "trim", "chop", "cut", "delete", "lose", "drop"
-    ) or (cl.op("remove") is not None)
+        if cl.op("crop") is None or any(it.unknown or it.generative for it in cl.items):
+            return None  # "remove the watermark in the bottom corner": a thing there, not a crop
+        if "center" in sides or cl.has_word("keep", "only", "just") or _towards_side(cl):
+            return None  # "keep only the left side", "crop to the left": how much to keep is not said
+        # "crop the left side", "crop out the top part", "cropped on the right": a trim of that edge
+        frac, removing = SIDE_TRIM, True
     box = [0.0, 0.0, 1.0, 1.0]
     if "center" in sides and not removing:
         m = (1 - frac) / 2

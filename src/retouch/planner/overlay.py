@@ -13,6 +13,9 @@ from .common import Ctx, Steps, make_step, near, needs_generation, print_medium
 from .refusals import cannot_locate
 from .regions import position_in, refs_in, resolve_ref
 
+#: Participles that say quoted text was taken out of the photo ("the words 'SALE' were removed").
+_REMOVED = ("removed", "erased", "deleted", "gone", "taken out", "cleaned", "hidden")
+
 
 def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
     """Captions, titles and watermarks: quoted (or "saying …") text with position, size, colour, opacity."""
@@ -32,6 +35,9 @@ def build_text(cl: Clause, ctx: Ctx) -> Steps | None:
     if trig is not None and start:
         # "make the red text darker": text already in the photo, which the engine cannot find
         raise cannot_locate(cl.text, " ".join(it.text for it in cl.items[start : trig.index + 1]))
+    if quotes and (cl.op("remove") is not None or cl.has_word(*_REMOVED)):
+        # "remove the words 'SALE' from the sign", "the word 'Exit' was erased": text in the photo, taken out
+        raise needs_generation(cl)
     text = " ".join(str(it.value) for _, it in quotes) if quotes else _unquoted_text(cl, ctx)
     if (
         not text

@@ -124,6 +124,8 @@ def _story_only(cl: Clause) -> bool:
             for s in it.senses
         ):
             return False
+        if cl.items[past].text in ("took", "shot") and not cl.has("too") and not cl.has_word("out", "off", "away"):
+            return True  # "my wife took this of me and the kids at the lake": who took it, where, of whom
         cues = {it.text for it in cl.items if it.generative}
         return not (cues - PEOPLE - _SCENE)
     if any(s.kind == "op" for it in cl.items for s in it.senses):
@@ -152,7 +154,9 @@ def _identifies_photo(cl: Clause) -> bool:
 
 
 #: Senses a statement naming the photo may hold ("it's from my wedding", "one of the few photos we have").
-_IDENTIFYING = frozenset({"aspect", "imgnoun", "filler", "stop", "polite", "from", "to", "ordinal", "for", "verb"})
+_IDENTIFYING = frozenset(
+    {"aspect", "imgnoun", "filler", "stop", "polite", "from", "to", "ordinal", "for", "verb", "ref"}
+)
 
 
 def _print_purpose(cl: Clause) -> bool:
@@ -162,6 +166,67 @@ def _print_purpose(cl: Clause) -> bool:
     if cl.kinds("quote") or cl.colors() or cl.quantities or not any(print_medium(cl, i) for i in range(len(cl.items))):
         return False
     return not any(s.kind == "op" and not print_medium(cl, i) for i, it in enumerate(cl.items) for s in it.senses)
+
+
+#: Verbs of having or using the photo as something ("wants this as her profile pic", "use it as my wallpaper").
+_USE_VERBS = frozenset({"want", "use", "need", "like", "love", "set", "have", "keep", "print", "post", "frame"})
+#: The photo itself, before "as" ("use this picture as …").
+_THIS_PHOTO = frozenset({"this", "it", "this photo", "this picture", "this pic", "this image"})
+
+
+#: Words for editing as an activity the user talks about ("bad at editing", "no idea how to use photoshop").
+_EDITING = frozenset({"edit", "editing", "photoshop", "photoshopping", "lightroom", "gimp", "retouching"})
+
+
+#: What may follow the activity in a remark about skill ("how to edit photos lol").
+_SKILL_TAIL = frozenset({"photos", "pictures", "pics", "images", "photo", "picture", "lol", "stuff", "much", "haha"})
+
+
+def _own_skill(cl: Clause) -> bool:
+    """ "i'm terrible at editing lol", "i have no idea how to edit photos": the user's skill, not an ask.
+
+    The clause starts with "i"; editing is named after "at/to/with/how" and followed by nothing but
+    photo nouns and filler, so "i want someone to edit out my ex" stays an ask.
+    """
+    words = [w for it in cl.items for w in it.text.split()]
+    if not words or words[0] not in ("i", "im") or cl.colors() or cl.kinds("quote"):
+        return False
+    if any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    for k, w in enumerate(words):
+        if w in _EDITING and k > 0 and words[k - 1] in ("at", "to", "with", "how", "using", "use"):
+            rest = words[k + 1 :]
+            return all(x in _SKILL_TAIL for x in rest)
+    return False
+
+
+#: Words that make "can see" a complaint: "you can barely / can't / can hardly see the clouds".
+_HARDLY = frozenset({"barely", "hardly", "not", "never", "t", "scarcely"})
+
+
+def _cannot_see(cl: Clause) -> bool:
+    """ "you can barely see the clouds", "i can't see his face": what a fault hides, told with no op word."""
+    if any(s.kind == "op" for it in cl.items for s in it.senses) or cl.colors() or cl.kinds("quote"):
+        return False
+    words = [w for it in cl.items for w in it.text.split()]
+    if "see" not in words:
+        return False
+    k = words.index("see")
+    return bool({"can", "ca", "could", "cannot", "couldn", "cant"} & set(words[:k])) and bool(
+        _HARDLY & set(words[max(0, k - 3) : k]) or {"cannot", "cant", "couldn"} & set(words[:k])
+    )
+
+
+def _used_as(cl: Clause) -> bool:
+    """ "my sister wants this as her profile pic": the photo's use (want/use … this/it as …), no edit named."""
+    if cl.kinds("quote") or cl.colors() or cl.quantities or cl.has("lookname"):
+        return False
+    if any(s.kind == "op" for it in cl.items for s in it.senses):
+        return False
+    for k in range(2, len(cl.items)):
+        if cl.items[k].text == "as" and cl.items[k - 1].text in _THIS_PHOTO:
+            return any(lem in _USE_VERBS for it in cl.items[: k - 1] for lem in it.lemmas)
+    return False
 
 
 #: Participles of how the photo was made ("it was taken on an old phone"): a statement, not an ask.
@@ -213,6 +278,12 @@ def ignorable_role(cl: Clause) -> Role | None:
         return Role.BACKSTORY  # "this is my youtube thumbnail": what the photo is
     if _print_purpose(cl):
         return Role.PURPOSE  # "I'd like to put this on a canvas": where the photo will go
+    if _own_skill(cl):
+        return Role.BACKSTORY  # "i'm terrible at editing lol", "i have no idea how to edit photos"
+    if _cannot_see(cl):
+        return Role.BACKSTORY  # "you can barely see the clouds": what the fault hides; another clause fixes it
+    if _used_as(cl):
+        return Role.PURPOSE  # "my sister wants this as her profile pic": what the photo will be
     start = cl.after_for()
     if 0 < start < len(cl.items) and all(
         it.senses and all(s.kind in ("polite", "stop", "verb", "filler", "imgnoun") for s in it.senses)

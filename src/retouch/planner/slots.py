@@ -167,6 +167,8 @@ def inverted(cl: Clause, index: int, pos: str) -> bool:
         it = cl.items[i]
         if it.has("too"):
             return True
+        if pos == "c" and (it.has("deepen") or _comparative_word(it.text)):
+            return False  # "the sky is now a deeper blue": a comparative colour is the result described
         if it.has("dir") and not it.has("copula"):
             return False  # "it is more saturated", "the photo looks less yellow": the result described
         if it.has("copula") and pos in ("a", "v", "c") and not _look_noun(cl, i):

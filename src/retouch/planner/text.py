@@ -97,6 +97,10 @@ def normalise(text: str) -> str:
 
     text = re.sub(r"\b([a-z]+)'s\b", apostrophe_s, text)
     text = re.sub(r"(\d)'s\b", r"\1", text)  # "image 2's colours"
+    text = _ITS_IS.sub("it is ", text)  # "its so dark": the missing apostrophe of "it's", never a possessive
+    text = _TURNING_AGE.sub(" had a birthday", text)  # "grandma is turning 90": an age, not a rotation
+    text = _YEARS_OLD.sub(r"\1 from long ago", text)  # "the photo is 50 years old": its age, not a vintage look
+    text = _HERE_INTRO.sub(r"\1", text)  # "newbie here!": the forum, not a place in the photo
     text = _CONSTRAINT_TAIL.sub(r", \1", text)
     text = _EXCEPT_TYPO.sub(r"\1 except", text)
     text = re.sub(r"\b(everything|anything|all) but\b", r"\1 except", text)  # "everything but the subject"
@@ -105,6 +109,27 @@ def normalise(text: str) -> str:
     return text.replace("let us", "let s")
 
 
+#: "its" before an intensifier or a state word is "it's" typed without the apostrophe ("its so dark",
+#: "its too blurry", "its sideways"); before a noun ("its colours") it stays a possessive.
+_ITS_IS = re.compile(
+    r"\bits\s+(?=(?:so|too|very|really|way|super|kinda|kind of|sort of|quite|pretty|extremely|a bit|a little|"
+    r"not|just|all|also|still|rather|slightly|totally|completely|overly|a tad|sideways|upside|crooked|"
+    r"blurry|blurred|grainy|dark|darker|bright|brighter|dull|faded|washed|overexposed|underexposed|noisy|"
+    r"pixelated|tilted|yellow|orange|green|blue|red|pink|purple)\b)"
+)
+#: "is turning 90", "just turned 50": a birthday in the story; "turn it 90", "it was turned 90" are rotations.
+_TURNING_AGE = re.compile(
+    r"\s+(?:(?:is|are|will be)\s+turning|just\s+turned|turns)\s+\d{1,3}\b(?!\s*(?:degrees?|deg|°|%))"
+)
+#: "my son is 5 years old", "the photo is over 50 years old": an age after a be-verb.
+_YEARS_OLD = re.compile(
+    r"\b(is|was|are|were|am)\s+(?:about\s+|almost\s+|over\s+|nearly\s+)?\d{1,3}\s*(?:years?|yrs?)\s+old\b"
+)
+#: "here" closing a self-introduction ("newbie here!", "first time posting here, …") names the forum.
+_HERE_INTRO = re.compile(
+    r"\b(post|posting|poster|newbie|noob|new|lurker|member|user|redditor|beginner)\s+here\b"
+    r"(?=\s*(?:[!.,;:?)]|$|and\b|but\b|so\b))"
+)
 #: "remove background expect the girls": "except" mistyped after the background.
 _EXCEPT_TYPO = re.compile(r"\b(background|backround|backdrop|bg|everything)\s+(?:expect|exept|excpet|accept)\b")
 #: "with the black taken out": a plain colour taken out of a graphic is its background.
