@@ -68,3 +68,19 @@ def test_relative_words_read_alone_only_where_they_mean_something_alone() -> Non
     for prompt in ("a bit less", "undo the vignette", "more"):
         with pytest.raises(UnsupportedInstruction, match="relative to a previous edit"):
             plan_from_text(prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["the photo looks black and white almost, make the colors pop", "it looks nearly black and white"]
+)
+def test_a_photo_said_to_look_almost_black_and_white_gets_colour_not_grayscale(prompt: str) -> None:
+    steps = plan_from_text(prompt).steps
+    assert "grayscale" not in [s.op for s in steps]
+    assert any(s.op in ("vibrance", "saturation") and s.params["amount"] > 0 for s in steps)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["make it black and white", "the image is black and white", "add a black and white effect"]
+)
+def test_black_and_white_asked_for_or_described_as_the_result_is_grayscale(prompt: str) -> None:
+    assert _ops(prompt) == ["grayscale"]

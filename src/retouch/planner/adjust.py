@@ -18,6 +18,7 @@ from .casts import (
     light_source_steps,
     paled_casts,
     stated,
+    stated_at,
     subject_of_story,
     without_tonal_destinations,
 )
@@ -738,6 +739,11 @@ def _plan_hit(
             params["band"] = band
         return [("hue_shift", params, None)]
     if op == "grayscale":
+        hedged = cl.has_word("almost", "nearly", "practically", "basically", "virtually") or cl.has("too")
+        if hedged and stated_at(cl, hit.index) and not cl.has_word("now") and not cl.has("fixverb"):
+            # "the photo looks black and white almost": too little colour, a complaint; a plain
+            # "the image is black and white" describes the result wanted (as "the image is brighter")
+            return [("vibrance", {"amount": amount_of(cl, "vibrance", 1)}, None)]
         return [("grayscale", {"amount": unit_amount(cl, "grayscale")}, None)]
     if op == "sepia":
         described = cl.has_word("now") and cl.op("remove") is None and not cl.has("fixverb") and not cl.has("too")

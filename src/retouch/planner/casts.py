@@ -72,13 +72,17 @@ def blamed_cast(cl: Clause) -> Item | None:
 def stated(cl: Clause, kind: str) -> bool:
     """An item of this sense kind follows a copula ("it's really faded", "the photo looks faded"): a state."""
     for i, it in enumerate(cl.items):
-        if not it.has(kind):
-            continue
-        j = i - 1
-        while j >= 0 and (cl.items[j].has("level") or cl.items[j].has("stop")):
-            j -= 1
-        return j >= 0 and cl.items[j].has("copula") and not any(x.has("verb") or x.has("dir") for x in cl.items[:j])
+        if it.has(kind):
+            return stated_at(cl, i)
     return False
+
+
+def stated_at(cl: Clause, index: int) -> bool:
+    """The item at `index` follows a copula with no verb or direction before it: a state, not a wish."""
+    j = index - 1
+    while j >= 0 and (cl.items[j].has("level") or cl.items[j].has("stop")):
+        j -= 1
+    return j >= 0 and cl.items[j].has("copula") and not any(x.has("verb") or x.has("dir") for x in cl.items[:j])
 
 
 #: Words that state what the photo has ("it has a green tint", "there is a yellow cast"): a complaint.
