@@ -171,7 +171,7 @@ _reg(
     "fixverb",
     -1,
     "fix|repair|counteract|neutralize|neutralise|compensate|cancel|balance out|"
-    "remove|get rid of|eliminate|correct|correction|clear up|clear away|undo|revert|counter",
+    "remove|get rid of|eliminate|correct|correction|clear up|clear away|undo|revert",
 )
 _reg("too", -1, "too|overly|excessively|too much|way too|far too|much too")
 _reg("level", 1.7, "way too|far too|much too")
