@@ -64,37 +64,34 @@ def _property_of_background(cl: Clause) -> bool:
     return False
 
 
-def _complains_of_colour(cl: Clause, index: int) -> bool:
-    """A colour the clause says is wrong (too green, has a green tint, made it orange), with no verb asking for one."""
-    from .casts import blamed_cast, has_state
-
-    before = cl.items[:index]
-    # "the lamp made the wall orange": a past-tense verb after its subject blames the colour on something
-    blamed = next((i for i, it in enumerate(before) if it.text in ("made", "turned", "gave") and i > 0), None)
-    if blamed is not None and not any(it.has("verb") or it.has("dir") or it.has("polite") for it in before[:blamed]):
-        return True
-    if any(it.has("dir") or it.has("verb") for it in before) and not cl.has("too"):
-        return False
-    return cl.has("too") or has_state(cl, index) or blamed_cast(cl) is not None
-
-
 #: Words that turn "the background is white" into a wish ("so it is all white") or a described result.
 _WISHED = frozenset(
     {"should", "must", "needs", "need", "could", "would", "will", "to", "now", "want", "wants", "like", "so"}
 )
 
 
-def _stated_colour(cl: Clause, colors: list[tuple[int, Item]]) -> bool:
-    """ "the wall behind me looks yellow", "the white background looks grey": the colour it has now, a cast.
+def _colour_it_has(cl: Clause, colors: list[tuple[int, Item]]) -> bool:
+    """A colour the photo is said to have, not one to paint the backdrop: replacing it would destroy the photo.
 
-    A colour after a copula, with no verb or direction before it and no wish or result word in the
-    clause, tells what the photo looks like; replacing the backdrop with it would destroy the photo.
-    A colour removed from the background ("remove the blue tint / the yellow from the background") is one too.
+    Complained of ("the background looks too green", "the wall has a green tint"), blamed on something
+    ("the lamp made the wall orange"), taken out ("remove the blue tint / the yellow from the background"),
+    or told after a copula with no verb, direction, wish or result word ("the wall behind me looks yellow").
     """
+    from .casts import blamed_cast, has_state
+
+    first = colors[0][0]
+    before = cl.items[:first]
+    # "the lamp made the wall orange": a past-tense verb after its subject blames the colour on something
+    blamed = next((i for i, it in enumerate(before) if it.text in ("made", "turned", "gave") and i > 0), None)
+    if blamed is not None and not any(it.has("verb") or it.has("dir") or it.has("polite") for it in before[:blamed]):
+        return True
+    asked = any(it.has("dir") or it.has("verb") for it in before)
+    if (cl.has("too") or not asked) and (cl.has("too") or has_state(cl, first) or blamed_cast(cl) is not None):
+        return True
+    removing = cl.op("remove") is not None or cl.has("fixverb")
     for i, _colour in colors:
         nxt = cl.items[i + 1] if i + 1 < len(cl.items) else None
-        removing = cl.op("remove") is not None or cl.has("fixverb")
-        if nxt is not None and nxt.text in CAST_NOUNS and removing:
+        if removing and nxt is not None and nxt.text in CAST_NOUNS:
             return True
         if removing and nxt is not None and nxt.text in ("from", "in", "on", "out of"):
             return True  # "remove the yellow from the background": the colour taken out, the backdrop kept
@@ -167,7 +164,7 @@ def build_background(cl: Clause, ctx: Ctx) -> Steps | None:
         ref = resolve_ref(refs[0], ctx.n_images, cl.text)
         return [make_step("background_image", {"ref": ref}, cl, ctx)]
     wants_transparent = cl.has_op("transparent")
-    if colors and not wants_transparent and (_complains_of_colour(cl, colors[0][0]) or _stated_colour(cl, colors)):
+    if colors and not wants_transparent and _colour_it_has(cl, colors):
         return None  # "the background looks too green", "the wall has a green tint": a cast to fix, not a new backdrop
     colors = _new_colors(cl, colors)
     if removal_object(cl) == "background" and colors and not wants_transparent:
